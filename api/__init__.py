@@ -1,0 +1,1 @@
+"""The entrances: HTTP API, HTML pages and CLI. Nothing imports this package."""

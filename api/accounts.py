@@ -1,0 +1,211 @@
+"""Staff accounts: passwords, roles, scopes and API tokens.
+
+Password hashing (argon2) is deliberately slow, so it runs in a worker thread and never
+blocks the event loop. Tokens are random and stored only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from api.tables import Account, AccountEstablishment, ApiToken
+from inventory.db import is_unique_violation, write_transaction
+from inventory.errors import Conflict, Invalid, NotFound
+from inventory.scope import Actor, Scope
+from inventory.tables import Establishment, Region
+from inventory.uai import normalise_uai
+
+ROLES = {
+    "admin": "administrateur de la plateforme",
+    "region_manager": "gestionnaire de région",
+    "it_staff": "référent numérique d'établissement",
+    "head": "chef d'établissement",
+}
+TOKEN_PREFIX = "odp_"
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so that timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("ordipret-dummy-password")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    account_id: int
+    email: str
+    display_name: str
+    role: str
+    scope: Scope
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.account_id, name=self.display_name)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def authenticate(email: str, password: str) -> int | None:
+    """The account id for these credentials, or None."""
+    row = (
+        await Account.select(Account.id, Account.password_hash, Account.active)
+        .where(Account.email == email.strip().lower())
+        .first()
+    )
+    if row is None:
+        await _verify(_DUMMY_HASH, password)
+        return None
+    if not await _verify(row["password_hash"], password) or not row["active"]:
+        return None
+    return row["id"]
+
+
+async def load_principal(account_id: int) -> Principal | None:
+    row = (
+        await Account.select(
+            Account.id, Account.email, Account.display_name, Account.role, Account.region, Account.active
+        )
+        .where(Account.id == account_id)
+        .first()
+    )
+    if row is None or not row["active"]:
+        return None
+    role = row["role"]
+    if role == "admin":
+        scope = Scope.platform()
+    elif role == "region_manager":
+        scope = Scope.region(row["region"])
+    else:
+        links = await AccountEstablishment.select(
+            AccountEstablishment.establishment.as_alias("id"),
+            AccountEstablishment.establishment.region.as_alias("region"),
+        ).where(AccountEstablishment.account == account_id)
+        scope = Scope.establishments({link["id"]: link["region"] for link in links})
+    return Principal(
+        account_id=row["id"], email=row["email"], display_name=row["display_name"], role=role, scope=scope
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def account_for_token(token: str) -> int | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = (
+        await ApiToken.select(ApiToken.account)
+        .where((ApiToken.token_hash == _digest(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
+    return None if row is None else row["account"]
+
+
+async def create_token(account_id: int, name: str, now: dt.datetime) -> tuple[int, str]:
+    """A new token; its clear value is returned once and never stored."""
+    if not name.strip():
+        raise Invalid({"name": "donnez un nom au jeton (par exemple « script inventaire »)"})
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with write_transaction():
+        row = (
+            await ApiToken.insert(
+                ApiToken(account=account_id, name=name.strip(), token_hash=_digest(token), created_at=now)
+            ).returning(ApiToken.id)
+        )[0]
+    return row["id"], token
+
+
+async def list_tokens(account_id: int) -> list[dict]:
+    return await (
+        ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.revoked_at)
+        .where(ApiToken.account == account_id)
+        .order_by(ApiToken.id)
+    )
+
+
+async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None:
+    async with write_transaction():
+        found = await ApiToken.exists().where((ApiToken.id == token_id) & (ApiToken.account == account_id))
+        if not found:
+            raise NotFound(f"Jeton {token_id} introuvable.")
+        await ApiToken.update({ApiToken.revoked_at: now}).where(
+            (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
+        )
+
+
+async def create_account(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    region_code: str | None = None,
+    establishment_uais: list[str] | None = None,
+    now: dt.datetime,
+) -> int:
+    email = email.strip().lower()
+    errors = {}
+    if "@" not in email:
+        errors["email"] = "adresse électronique invalide"
+    if len(password) < 10:
+        errors["password"] = "10 caractères au moins"
+    if role not in ROLES:
+        errors["role"] = "rôle inconnu ; valeurs possibles : " + ", ".join(ROLES)
+    if role == "region_manager" and not region_code:
+        errors["region"] = "un gestionnaire de région doit avoir une région"
+    if role in ("it_staff", "head") and not establishment_uais:
+        errors["establishment"] = "indiquez au moins un établissement"
+    if role == "head" and establishment_uais and len(establishment_uais) > 1:
+        errors["establishment"] = "un chef d'établissement dirige un seul établissement"
+    if errors:
+        raise Invalid(errors)
+    region_id = None
+    if role == "region_manager":
+        region = await Region.select(Region.id).where(Region.code == region_code).first()
+        if region is None:
+            raise Invalid({"region": f"région {region_code} inconnue"})
+        region_id = region["id"]
+    establishment_ids = []
+    for uai in establishment_uais or []:
+        found = await Establishment.select(Establishment.id).where(Establishment.uai == normalise_uai(uai)).first()
+        if found is None:
+            raise Invalid({"establishment": f"établissement {uai} inconnu"})
+        establishment_ids.append(found["id"])
+    password_hash = await hash_password(password)
+    try:
+        async with write_transaction():
+            account = (
+                await Account.insert(
+                    Account(
+                        email=email,
+                        display_name=display_name.strip() or email,
+                        password_hash=password_hash,
+                        role=role,
+                        region=region_id,
+                        created_at=now,
+                    )
+                ).returning(Account.id)
+            )[0]
+            if establishment_ids:
+                await AccountEstablishment.insert(
+                    *[AccountEstablishment(account=account["id"], establishment=e) for e in establishment_ids]
+                )
+    except Exception as error:
+        if is_unique_violation(error):
+            raise Conflict(f"Un compte {email} existe déjà.", field="email") from error
+        raise
+    return account["id"]

@@ -1,0 +1,106 @@
+"""Login, logout, the caller's own account and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.params import FromPath, JSONBody
+
+from api import accounts
+from api.accounts import Principal
+from api.clock import utcnow
+from api.errors import problem_exception
+from api.security import SESSION_ACCOUNT_KEY
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    password: Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class MeOut(msgspec.Struct):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    region_ids: list[int]
+    establishment_ids: list[int]
+
+
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class TokenCreatedOut(msgspec.Struct):
+    id: int
+    name: str
+    token: str  # shown once
+
+
+class TokenOut(msgspec.Struct):
+    id: int
+    name: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def me_out(principal: Principal) -> MeOut:
+    return MeOut(
+        id=principal.account_id,
+        email=principal.email,
+        display_name=principal.display_name,
+        role=principal.role,
+        region_ids=sorted(principal.scope.region_ids),
+        establishment_ids=sorted(principal.scope.establishment_ids),
+    )
+
+
+async def sign_in(request: Request, email: str, password: str) -> Principal | None:
+    """Check credentials and start a fresh session (a new id, against session fixation)."""
+    account_id = await accounts.authenticate(email, password)
+    if account_id is None:
+        return None
+    request.clear_session()
+    request.set_session({SESSION_ACCOUNT_KEY: account_id})
+    return await accounts.load_principal(account_id)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["authentification"]
+
+    @post("/login", exclude_from_auth=True, status_code=200)
+    async def login(self, request: Request, data: JSONBody[LoginIn]) -> MeOut:
+        principal = await sign_in(request, data.email, data.password)
+        if principal is None:
+            raise problem_exception(401, "Adresse électronique ou mot de passe incorrect.")
+        return me_out(principal)
+
+    @post("/logout", status_code=204)
+    async def logout(self, request: Request) -> None:
+        request.clear_session()
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["authentification"]
+
+    @get("/")
+    async def me(self, request: Request[Principal, None, None]) -> MeOut:
+        return me_out(request.user)
+
+    @get("/tokens")
+    async def list_tokens(self, request: Request[Principal, None, None]) -> list[TokenOut]:
+        return [TokenOut(**row) for row in await accounts.list_tokens(request.user.account_id)]
+
+    @post("/tokens", summary="Créer un jeton d'API (affiché une seule fois)")
+    async def create_token(self, request: Request[Principal, None, None], data: JSONBody[TokenIn]) -> TokenCreatedOut:
+        token_id, token = await accounts.create_token(request.user.account_id, data.name, utcnow())
+        return TokenCreatedOut(id=token_id, name=data.name.strip(), token=token)
+
+    @delete("/tokens/{token_id:int}", summary="Révoquer un jeton")
+    async def revoke_token(self, request: Request[Principal, None, None], token_id: FromPath[int]) -> None:
+        await accounts.revoke_token(request.user.account_id, token_id, utcnow())

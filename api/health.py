@@ -1,0 +1,12 @@
+from litestar import Response, get
+
+from inventory.tables import Region
+
+
+@get("/health", exclude_from_auth=True, tags=["santé"], summary="État du service et de la base")
+async def health() -> Response[dict]:
+    try:
+        await Region.count()
+    except Exception:  # any database failure means "not ready"
+        return Response({"status": "indisponible", "database": "injoignable"}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})

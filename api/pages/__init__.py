@@ -1,0 +1,2 @@
+LOGIN_PATH = "/connexion"
+ROUTES: list = []

@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from api.tables import Account, AccountEstablishment, ApiToken
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Account, AccountEstablishment, ApiToken],
+    migration_dependencies=["inventory.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,132 @@
+"""Regions, establishments and device models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api.accounts import Principal
+from api.bodies import set_fields
+from api.security import ADMIN_ONLY, EDIT_REFERENCE
+from inventory import catalogue, regions
+from inventory.views import DeviceModelView, EstablishmentView, RegionView
+
+Str200 = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class RegionIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(max_length=3)]
+    name: Str200
+
+
+class RegionPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Str200
+
+
+class EstablishmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    uai: Annotated[str, msgspec.Meta(max_length=20)]
+    name: Str200
+    city: Str200
+    region_code: Annotated[str, msgspec.Meta(max_length=3)]
+    contact_email: Str200 = ""
+    contact_phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
+
+
+class EstablishmentPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Str200 | msgspec.UnsetType = msgspec.UNSET
+    city: Str200 | msgspec.UnsetType = msgspec.UNSET
+    contact_email: Str200 | msgspec.UnsetType = msgspec.UNSET
+    contact_phone: Annotated[str, msgspec.Meta(max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class DeviceModelIn(msgspec.Struct, forbid_unknown_fields=True):
+    manufacturer: Annotated[str, msgspec.Meta(max_length=100)]
+    name: Annotated[str, msgspec.Meta(max_length=150)]
+    category: str
+    accessories: list[str] = []
+
+
+class DeviceModelPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=150)] | msgspec.UnsetType = msgspec.UNSET
+    category: str | msgspec.UnsetType = msgspec.UNSET
+    accessories: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class RegionController(Controller):
+    path = "/api/v1/regions"
+    tags = ["régions"]
+
+    @get("/")
+    async def list_regions(self, request: Request[Principal, None, None]) -> list[RegionView]:
+        return await regions.list_regions(request.user.scope)
+
+    @post("/", guards=[ADMIN_ONLY])
+    async def create_region(self, request: Request[Principal, None, None], data: JSONBody[RegionIn]) -> RegionView:
+        return await regions.create_region(request.user.scope, data.code, data.name)
+
+    @get("/{code:str}")
+    async def get_region(self, request: Request[Principal, None, None], code: FromPath[str]) -> RegionView:
+        return await regions.get_region(request.user.scope, code)
+
+    @patch("/{code:str}", guards=[ADMIN_ONLY])
+    async def update_region(
+        self, request: Request[Principal, None, None], code: FromPath[str], data: JSONBody[RegionPatch]
+    ) -> RegionView:
+        return await regions.rename_region(request.user.scope, code, data.name)
+
+
+class EstablishmentController(Controller):
+    path = "/api/v1/establishments"
+    tags = ["établissements"]
+
+    @get("/")
+    async def list_establishments(
+        self, request: Request[Principal, None, None], region: FromQuery[str | None] = None
+    ) -> list[EstablishmentView]:
+        return await regions.list_establishments(request.user.scope, region)
+
+    @post("/", guards=[EDIT_REFERENCE])
+    async def create_establishment(
+        self, request: Request[Principal, None, None], data: JSONBody[EstablishmentIn]
+    ) -> EstablishmentView:
+        return await regions.create_establishment(request.user.scope, **msgspec.structs.asdict(data))
+
+    @get("/{uai:str}")
+    async def get_establishment(
+        self, request: Request[Principal, None, None], uai: FromPath[str]
+    ) -> EstablishmentView:
+        return await regions.get_establishment(request.user.scope, uai)
+
+    @patch("/{uai:str}", guards=[EDIT_REFERENCE])
+    async def update_establishment(
+        self, request: Request[Principal, None, None], uai: FromPath[str], data: JSONBody[EstablishmentPatch]
+    ) -> EstablishmentView:
+        return await regions.update_establishment(request.user.scope, uai, set_fields(data))
+
+
+class DeviceModelController(Controller):
+    path = "/api/v1/device-models"
+    tags = ["modèles"]
+
+    @get("/")
+    async def list_device_models(self) -> list[DeviceModelView]:
+        return await catalogue.list_device_models()
+
+    @post("/", guards=[EDIT_REFERENCE])
+    async def create_device_model(
+        self, request: Request[Principal, None, None], data: JSONBody[DeviceModelIn]
+    ) -> DeviceModelView:
+        return await catalogue.create_device_model(request.user.scope, **msgspec.structs.asdict(data))
+
+    @get("/{model_id:int}")
+    async def get_device_model(self, model_id: FromPath[int]) -> DeviceModelView:
+        return await catalogue.get_device_model(model_id)
+
+    @patch("/{model_id:int}", guards=[EDIT_REFERENCE])
+    async def update_device_model(
+        self, request: Request[Principal, None, None], model_id: FromPath[int], data: JSONBody[DeviceModelPatch]
+    ) -> DeviceModelView:
+        return await catalogue.update_device_model(request.user.scope, model_id, set_fields(data))

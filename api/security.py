@@ -1,0 +1,50 @@
+"""Authentication (session cookie or API token) and role guards.
+
+Guards decide roles; the Principal's Scope, passed to every use-case, decides rows.
+"""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from api.accounts import Principal, account_for_token, load_principal
+
+SESSION_ACCOUNT_KEY = "account_id"
+
+
+class PrincipalMiddleware(AbstractAuthenticationMiddleware):
+    """Scripts send `Authorization: Bearer odp_…`; browsers carry the session cookie."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        account_id = None
+        header = connection.headers.get("authorization")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer":
+                account_id = await account_for_token(token.strip())
+        elif "session" in connection.scope:
+            account_id = connection.session.get(SESSION_ACCOUNT_KEY)
+        principal = await load_principal(account_id) if account_id else None
+        if principal is None:
+            raise NotAuthorizedException("Connectez-vous pour accéder à cette ressource.")
+        return AuthenticationResult(user=principal, auth=None)
+
+
+def roles(*allowed: str):
+    """A guard letting through only the given roles."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if principal.role not in allowed:
+            raise PermissionDeniedException("Votre rôle ne permet pas cette action.")
+
+    guard.__name__ = "roles_" + "_".join(allowed)
+    return guard
+
+
+EDIT_FLEET = roles("admin", "region_manager", "it_staff")
+EDIT_REFERENCE = roles("admin", "region_manager")
+ADMIN_ONLY = roles("admin")

@@ -1,0 +1,50 @@
+"""Settings, read once from the environment by the entrances (CLI, app factory)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///var/ordipret.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    redis_url: str = ""
+    var_dir: Path = Path("var")
+    secure_cookies: bool = False
+    login_rate_limit_per_minute: int = 10
+    db_pool_size: int = 4
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("ORDIPRET_VAR_DIR", "var"))
+        public_url = env.get("ORDIPRET_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+        return cls(
+            database_url=env.get("ORDIPRET_DATABASE_URL", DEFAULT_DATABASE_URL),
+            public_url=public_url,
+            secret_key=env.get("ORDIPRET_SECRET_KEY", ""),
+            redis_url=env.get("ORDIPRET_REDIS_URL", ""),
+            var_dir=var_dir,
+            secure_cookies=public_url.startswith("https://"),
+            login_rate_limit_per_minute=int(env.get("ORDIPRET_LOGIN_RATE_LIMIT", "10")),
+            db_pool_size=int(env.get("ORDIPRET_DB_POOL_SIZE", "4")),
+        )
+
+    def with_secret(self) -> Settings:
+        """A secret is needed to sign CSRF tokens. Without ORDIPRET_SECRET_KEY, one is made
+        once and kept in var/, so that every worker and every restart share it."""
+        if self.secret_key:
+            return self
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return replace(self, secret_key=path.read_text().strip())

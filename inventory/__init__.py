@@ -1,0 +1,1 @@
+"""The fleet: regions, establishments, device models, assets and their history."""

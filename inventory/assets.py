@@ -1,0 +1,342 @@
+"""Assets: create, read, list and update, each change written with its history event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from piccolo.columns.combination import Or
+
+from inventory.catalogue import manufacturer_key
+from inventory.db import is_unique_violation, write_transaction
+from inventory.errors import Conflict, Invalid, NotFound
+from inventory.history import events_of, record_event
+from inventory.regions import establishment_row, region_id_for_code
+from inventory.scope import Actor, Scope
+from inventory.tables import Asset, DeviceModel
+from inventory.views import AssetEventView, AssetView, DeviceModelView, EstablishmentRef, Page
+
+# "lent" is not a state: it is derived from an open loan.
+STATES = {
+    "in_stock": "en stock",
+    "in_repair": "en réparation",
+    "lost": "perdu",
+    "stolen": "volé",
+    "retired": "réformé",
+    "ceded": "cédé",
+}
+CONDITIONS = {"A": "comme neuf", "B": "bon état", "C": "usé", "D": "endommagé"}
+TAG_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,39}$")
+SORTABLE = {"tag", "serial", "state", "condition", "acquired_on", "warranty_end", "created_at", "updated_at"}
+MAX_PAGE = 500
+
+_COLUMNS = (
+    Asset.id,
+    Asset.tag,
+    Asset.serial,
+    Asset.state,
+    Asset.condition,
+    Asset.acquired_on,
+    Asset.warranty_end,
+    Asset.notes,
+    Asset.created_at,
+    Asset.updated_at,
+    Asset.region.id.as_alias("region_id"),
+    Asset.region.code.as_alias("region_code"),
+    Asset.establishment.id.as_alias("establishment_id"),
+    Asset.establishment.uai.as_alias("establishment_uai"),
+    Asset.establishment.name.as_alias("establishment_name"),
+    Asset.model.id.as_alias("model_id"),
+    Asset.model.manufacturer.as_alias("model_manufacturer"),
+    Asset.model.name.as_alias("model_name"),
+    Asset.model.category.as_alias("model_category"),
+    Asset.model.accessories.as_alias("model_accessories"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetFilters:
+    state: str | None = None
+    establishment_uai: str | None = None
+    model_id: int | None = None
+    search: str | None = None  # part of a tag or serial number
+
+
+def normalise_tag(raw: str) -> str:
+    return raw.strip().upper()
+
+
+def normalise_serial(raw: str) -> str:
+    return raw.strip().upper()
+
+
+def scope_where(scope: Scope):
+    """The rows of `asset` the scope may see, as a Piccolo where clause (None: all)."""
+    if scope.everything:
+        return None
+    clauses = []
+    if scope.region_ids:
+        clauses.append(Asset.region.is_in(list(scope.region_ids)))
+    if scope.establishment_ids:
+        clauses.append(Asset.establishment.is_in(list(scope.establishment_ids)))
+    if not clauses:
+        return Asset.id == -1
+    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
+
+
+def _view(row: dict) -> AssetView:
+    establishment = None
+    if row["establishment_id"] is not None:
+        establishment = EstablishmentRef(uai=row["establishment_uai"], name=row["establishment_name"])
+    return AssetView(
+        tag=row["tag"],
+        serial=row["serial"],
+        model=DeviceModelView(
+            id=row["model_id"],
+            manufacturer=row["model_manufacturer"],
+            name=row["model_name"],
+            category=row["model_category"],
+            accessories=row["model_accessories"] or [],
+        ),
+        region_code=row["region_code"],
+        establishment=establishment,
+        state=row["state"],
+        condition=row["condition"],
+        acquired_on=row["acquired_on"],
+        warranty_end=row["warranty_end"],
+        notes=row["notes"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def _scoped_row(scope: Scope, tag: str) -> dict:
+    tag = normalise_tag(tag)
+    query = Asset.select(*_COLUMNS).where(Asset.tag == tag)
+    if (where := scope_where(scope)) is not None:
+        query = query.where(where)
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"Appareil {tag} introuvable.")
+    return row
+
+
+async def get_asset(scope: Scope, tag: str) -> AssetView:
+    return _view(await _scoped_row(scope, tag))
+
+
+def _filtered(query, scope: Scope, filters: AssetFilters):
+    if (where := scope_where(scope)) is not None:
+        query = query.where(where)
+    if filters.state:
+        query = query.where(Asset.state == filters.state)
+    if filters.establishment_uai:
+        query = query.where(Asset.establishment.uai == filters.establishment_uai.strip().upper())
+    if filters.model_id:
+        query = query.where(Asset.model == filters.model_id)
+    if filters.search and filters.search.strip():
+        needle = "%" + filters.search.strip().upper().replace("%", "").replace("_", "") + "%"
+        query = query.where(Or(Asset.tag.like(needle), Asset.serial.like(needle)))
+    return query
+
+
+def check_filters(filters: AssetFilters, sort: str, limit: int, offset: int) -> None:
+    errors = {}
+    if filters.state and filters.state not in STATES:
+        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(STATES)
+    if sort.lstrip("-") not in SORTABLE:
+        errors["sort"] = "tri possible sur : " + ", ".join(sorted(SORTABLE)) + " (préfixe - pour décroissant)"
+    if not 1 <= limit <= MAX_PAGE:
+        errors["limit"] = f"entre 1 et {MAX_PAGE}"
+    if offset < 0:
+        errors["offset"] = "doit être positif ou nul"
+    if errors:
+        raise Invalid(errors)
+
+
+async def list_assets(
+    scope: Scope, filters: AssetFilters, sort: str = "tag", limit: int = 50, offset: int = 0
+) -> Page:
+    check_filters(filters, sort, limit, offset)
+    column = getattr(Asset, sort.lstrip("-"))
+    rows = await (
+        _filtered(Asset.select(*_COLUMNS), scope, filters)
+        .order_by(column, ascending=not sort.startswith("-"))
+        .order_by(Asset.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await _filtered(Asset.count(), scope, filters)
+    return Page(items=[_view(row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", batch: int = 1000):
+    """Every matching asset, in pages, for exports of any size."""
+    offset = 0
+    while True:
+        page = await list_assets(scope, filters, sort=sort, limit=min(batch, MAX_PAGE), offset=offset)
+        for item in page.items:
+            yield item
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return
+
+
+@dataclass(slots=True)
+class _Placement:
+    region_id: int
+    establishment_id: int | None
+
+
+async def _placement(scope: Scope, region_code: str | None, establishment_uai: str | None) -> _Placement:
+    """Where an asset may be put by this caller; errors name the offending field."""
+    if establishment_uai:
+        try:
+            row = await establishment_row(scope, establishment_uai)
+        except NotFound:
+            raise Invalid({"establishment_uai": f"établissement {establishment_uai} inconnu ou hors de votre périmètre"}) from None
+        if region_code:
+            region_id = await region_id_for_code(region_code)
+            if region_id != row["region"]:
+                raise Invalid({"region_code": "l'établissement n'appartient pas à cette région"})
+        return _Placement(region_id=row["region"], establishment_id=row["id"])
+    if not region_code:
+        raise Invalid({"establishment_uai": "indiquez l'établissement (ou la région pour le stock régional)"})
+    region_id = await region_id_for_code(region_code)
+    if region_id is None or not scope.manages_region(region_id):
+        raise Invalid({"region_code": f"région {region_code} inconnue ou hors de votre périmètre"})
+    return _Placement(region_id=region_id, establishment_id=None)
+
+
+def check_asset_fields(fields: dict) -> dict:
+    """Normalise and validate the plain fields of an asset; raise Invalid naming each bad one."""
+    errors = {}
+    if "tag" in fields:
+        fields["tag"] = normalise_tag(fields["tag"])
+        if not TAG_PATTERN.match(fields["tag"]):
+            errors["tag"] = "numéro d'inventaire de 1 à 40 caractères : lettres, chiffres, - _ . /"
+    if "serial" in fields:
+        fields["serial"] = normalise_serial(fields["serial"])
+        if not fields["serial"] or len(fields["serial"]) > 80:
+            errors["serial"] = "numéro de série obligatoire (80 caractères au plus)"
+    if "state" in fields and fields["state"] not in STATES:
+        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(STATES)
+    if "condition" in fields and fields["condition"] not in CONDITIONS:
+        errors["condition"] = "état physique inconnu ; valeurs possibles : A, B, C, D"
+    acquired, warranty = fields.get("acquired_on"), fields.get("warranty_end")
+    if acquired and warranty and warranty < acquired:
+        errors["warranty_end"] = "la fin de garantie précède la date d'acquisition"
+    if errors:
+        raise Invalid(errors)
+    return fields
+
+
+async def _model_manufacturer_key(model_id: int) -> str:
+    row = await DeviceModel.select(DeviceModel.manufacturer).where(DeviceModel.id == model_id).first()
+    if row is None:
+        raise Invalid({"model_id": f"modèle {model_id} inconnu"})
+    return manufacturer_key(row["manufacturer"])
+
+
+def _conflict_from(error: BaseException, tag: str, serial: str) -> Conflict:
+    text = str(error)
+    if "serial" in text:
+        return Conflict(f"Le numéro de série {serial} existe déjà pour ce fabricant.", field="serial")
+    return Conflict(f"Le numéro d'inventaire {tag} existe déjà.", field="tag")
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+async def insert_asset(fields: dict, placement: _Placement, maker_key: str, actor: Actor, now: dt.datetime, action: str) -> int:
+    """Insert one validated asset and its creation event. Runs inside the caller's transaction."""
+    row = (
+        await Asset.insert(
+            Asset(
+                **fields,
+                manufacturer_key=maker_key,
+                region=placement.region_id,
+                establishment=placement.establishment_id,
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(Asset.id)
+    )[0]
+    changes = {key: [None, _jsonable(value)] for key, value in fields.items() if value not in (None, "")}
+    await record_event(row["id"], actor, now, action, changes, placement.establishment_id)
+    return row["id"]
+
+
+async def create_asset(scope: Scope, actor: Actor, now: dt.datetime, fields: dict) -> AssetView:
+    """`fields`: tag, serial, model_id, and optionally region_code, establishment_uai, state,
+    condition, acquired_on, warranty_end, notes."""
+    fields = dict(fields)
+    placement = await _placement(scope, fields.pop("region_code", None), fields.pop("establishment_uai", None))
+    model_id = fields.pop("model_id")
+    fields = check_asset_fields(fields)
+    maker_key = await _model_manufacturer_key(model_id)
+    try:
+        async with write_transaction():
+            await insert_asset({**fields, "model": model_id}, placement, maker_key, actor, now, "created")
+    except Exception as error:
+        if is_unique_violation(error):
+            raise _conflict_from(error, fields["tag"], fields["serial"]) from error
+        raise
+    return await get_asset(scope, fields["tag"])
+
+
+EDITABLE = ("serial", "model_id", "establishment_uai", "state", "condition", "acquired_on", "warranty_end", "notes")
+
+
+async def update_asset(scope: Scope, actor: Actor, now: dt.datetime, tag: str, changes: dict) -> AssetView:
+    current = await _scoped_row(scope, tag)
+    before = {
+        "serial": current["serial"],
+        "model_id": current["model_id"],
+        "establishment_uai": current["establishment_uai"],
+        "state": current["state"],
+        "condition": current["condition"],
+        "acquired_on": current["acquired_on"],
+        "warranty_end": current["warranty_end"],
+        "notes": current["notes"],
+    }
+    wanted = {key: value for key, value in changes.items() if key in EDITABLE}
+    check_asset_fields({**{k: before[k] for k in ("acquired_on", "warranty_end")}, **wanted})
+    diff = {key: [before[key], value] for key, value in wanted.items() if value != before[key]}
+    values: dict = {}
+    if "serial" in diff:
+        values["serial"] = diff["serial"][1] = normalise_serial(diff["serial"][1])
+    if "model_id" in diff:
+        values["model"] = diff["model_id"][1]
+        values["manufacturer_key"] = await _model_manufacturer_key(diff["model_id"][1])
+    establishment_id = current["establishment_id"]
+    if "establishment_uai" in diff:
+        region_code = current["region_code"]
+        placement = await _placement(scope, region_code, diff["establishment_uai"][1])
+        values["establishment"] = establishment_id = placement.establishment_id
+    for key in ("state", "condition", "acquired_on", "warranty_end", "notes"):
+        if key in diff:
+            values[key] = diff[key][1]
+    if not diff:
+        return _view(current)
+    values["updated_at"] = now
+    try:
+        async with write_transaction():
+            await Asset.update(values).where(Asset.id == current["id"])
+            json_diff = {key: [_jsonable(a), _jsonable(b)] for key, (a, b) in diff.items()}
+            await record_event(current["id"], actor, now, "updated", json_diff, establishment_id)
+    except Exception as error:
+        if is_unique_violation(error):
+            raise _conflict_from(error, current["tag"], values.get("serial", current["serial"])) from error
+        raise
+    return await get_asset(scope, current["tag"])
+
+
+async def asset_id(scope: Scope, tag: str) -> int:
+    return (await _scoped_row(scope, tag))["id"]
+
+
+async def asset_history(scope: Scope, tag: str) -> list[AssetEventView]:
+    return await events_of(await asset_id(scope, tag))

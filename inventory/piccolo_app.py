@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from inventory.tables import Asset, AssetEvent, DeviceModel, Establishment, Region
+
+APP_CONFIG = AppConfig(
+    app_name="inventory",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Region, Establishment, DeviceModel, Asset, AssetEvent],
+    migration_dependencies=[],
+    commands=[],
+)

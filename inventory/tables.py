@@ -1,0 +1,72 @@
+"""Piccolo tables of the fleet.
+
+The database guards the invariants the code relies on: unique tags, one serial per
+manufacturer, one UAI per establishment. History rows are only ever inserted.
+"""
+
+from piccolo.columns import (
+    JSON,
+    Array,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Region(Table, tablename="region"):
+    code = Varchar(length=3, unique=True, index=True)  # INSEE region code, e.g. "24"
+    name = Varchar(length=120)
+
+
+class Establishment(Table, tablename="establishment"):
+    uai = Varchar(length=8, unique=True, index=True)
+    name = Varchar(length=200)
+    city = Varchar(length=120)
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
+    contact_email = Varchar(length=200, default="")
+    contact_phone = Varchar(length=40, default="")
+
+
+class DeviceModel(Table, tablename="device_model"):
+    manufacturer = Varchar(length=100)
+    name = Varchar(length=150)
+    category = Varchar(length=20)
+    accessories = Array(base_column=Varchar(length=60))
+
+
+class Asset(Table, tablename="asset"):
+    tag = Varchar(length=40, unique=True, index=True)
+    serial = Varchar(length=80)
+    # Copied from the model at write time so that the database itself can refuse a second
+    # asset with the same serial from the same manufacturer, even under concurrent imports.
+    manufacturer_key = Varchar(length=100)
+    model = ForeignKey(references=DeviceModel, on_delete=OnDelete.restrict, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
+    establishment = ForeignKey(
+        references=Establishment, on_delete=OnDelete.restrict, null=True, index=True
+    )
+    state = Varchar(length=20, default="in_stock", index=True)
+    condition = Varchar(length=1, default="A")
+    acquired_on = Date(null=True, default=None)
+    warranty_end = Date(null=True, default=None)
+    notes = Text(default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class AssetEvent(Table, tablename="asset_event"):
+    """One change of an asset, append-only. The actor is a snapshot, not a foreign key,
+    so that history survives the deletion of an account."""
+
+    asset = ForeignKey(references=Asset, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    action = Varchar(length=40)
+    changes = JSON(default={})
+    establishment_id = Integer(null=True, default=None)  # where it happened, for scoping

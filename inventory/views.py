@@ -1,0 +1,65 @@
+"""What the inventory use-cases return: plain, serialisable values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class RegionView(msgspec.Struct, frozen=True):
+    id: int
+    code: str
+    name: str
+
+
+class EstablishmentView(msgspec.Struct, frozen=True):
+    id: int
+    uai: str
+    name: str
+    city: str
+    region_code: str
+    contact_email: str
+    contact_phone: str
+
+
+class DeviceModelView(msgspec.Struct, frozen=True):
+    id: int
+    manufacturer: str
+    name: str
+    category: str
+    accessories: list[str]
+
+
+class EstablishmentRef(msgspec.Struct, frozen=True):
+    uai: str
+    name: str
+
+
+class AssetView(msgspec.Struct, frozen=True):
+    tag: str
+    serial: str
+    model: DeviceModelView
+    region_code: str
+    establishment: EstablishmentRef | None
+    state: str
+    condition: str
+    acquired_on: dt.date | None
+    warranty_end: dt.date | None
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AssetEventView(msgspec.Struct, frozen=True):
+    at: dt.datetime
+    actor_name: str
+    action: str
+    changes: dict[str, list[object]]
+
+
+class Page(msgspec.Struct, frozen=True):
+    items: list[AssetView]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,58 @@
+"""The test database: SQLite by default, PostgreSQL when ORDIPRET_TEST_DATABASE_URL is set.
+
+Migrations run once per session; every test starts from empty tables (truncation, since
+per-test rollback through the ASGI app deadlocks on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import asyncpg
+
+from api.database import APP_CONFIG_MODULES, bind, engine_for, migrate
+
+
+def test_database_url(tmp_dir: Path) -> str:
+    return os.environ.get("ORDIPRET_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite'}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+async def _reset_postgres(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+def prepare(url: str) -> None:
+    """Start from an empty database and apply every migration."""
+    if is_postgres(url):
+        asyncio.run(_reset_postgres(url))
+    bind(engine_for(url))
+    asyncio.run(migrate())
+
+
+def table_names() -> list[str]:
+    """Every table, children first, so that DELETE never trips a foreign key."""
+    import importlib
+
+    names = []
+    for module_name in APP_CONFIG_MODULES:
+        names += [t._meta.tablename for t in importlib.import_module(module_name).APP_CONFIG.table_classes]
+    return list(reversed(names))
+
+
+async def truncate_all(engine) -> None:
+    names = table_names()
+    if engine.engine_type == "postgres":
+        await engine.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        for name in names:
+            await engine.run_ddl(f"DELETE FROM {name}")

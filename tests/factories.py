@@ -1,0 +1,104 @@
+"""Factories and the personas every permission test uses.
+
+Region 24 (Centre-Val de Loire) has lycée A and lycée B; region 44 (Grand Est) has lycée C.
+Personas: admin, manager_24, manager_44, it_a (IT staff of A), it_b (IT staff of B),
+it_ab (IT staff of both A and B), head_a (head of A).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+from api import accounts
+from api.tables import Account, AccountEstablishment
+from inventory import assets, catalogue, regions
+from inventory.scope import Actor, Scope
+from inventory.uai import CHECK_LETTERS
+
+NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
+PASSWORD = "mot-de-passe-de-test"
+PLATFORM = Scope.platform()
+ACTOR = Actor(id=None, name="Fabrique de test")
+_PASSWORD_HASH = accounts._hasher.hash(PASSWORD)  # hashed once: argon2 is slow on purpose
+_serials = itertools.count(1)
+
+
+def uai(digits: str) -> str:
+    """A valid UAI from its 7 digits."""
+    return digits + CHECK_LETTERS[int(digits) % 23]
+
+
+UAI_A, UAI_B, UAI_C = uai("0450001"), uai("0450002"), uai("0570001")
+
+
+@dataclass
+class World:
+    region_ids: dict[str, int] = field(default_factory=dict)
+    establishment_ids: dict[str, int] = field(default_factory=dict)
+    model_id: int = 0
+    account_ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+async def make_account(
+    email: str, role: str, region_id: int | None = None, establishment_ids: tuple[int, ...] = ()
+) -> int:
+    row = (
+        await Account.insert(
+            Account(
+                email=email,
+                display_name=email.split("@")[0],
+                password_hash=_PASSWORD_HASH,
+                role=role,
+                region=region_id,
+                created_at=NOW,
+            )
+        ).returning(Account.id)
+    )[0]
+    for establishment_id in establishment_ids:
+        await AccountEstablishment.insert(
+            AccountEstablishment(account=row["id"], establishment=establishment_id)
+        )
+    return row["id"]
+
+
+async def make_asset(tag: str, establishment_uai: str | None, model_id: int, **fields) -> str:
+    values = {"tag": tag, "serial": f"SN{next(_serials):08d}", "model_id": model_id, **fields}
+    if establishment_uai:
+        values["establishment_uai"] = establishment_uai
+    await assets.create_asset(PLATFORM, ACTOR, NOW, values)
+    return tag
+
+
+async def make_world() -> World:
+    world = World()
+    for code, name in (("24", "Centre-Val de Loire"), ("44", "Grand Est")):
+        world.region_ids[code] = (await regions.create_region(PLATFORM, code, name)).id
+    for key, code, city in (("A", UAI_A, "Orléans"), ("B", UAI_B, "Tours"), ("C", UAI_C, "Metz")):
+        region = "44" if key == "C" else "24"
+        created = await regions.create_establishment(
+            PLATFORM, uai=code, name=f"Lycée {key}", city=city, region_code=region,
+            contact_email=f"numerique@lycee-{key.lower()}.fr",
+        )
+        world.establishment_ids[key] = created.id
+    model = await catalogue.create_device_model(
+        PLATFORM, manufacturer="Lenovo", name="ThinkPad E14", category="laptop", accessories=["chargeur", "housse"]
+    )
+    world.model_id = model.id
+    e = world.establishment_ids
+    personas = {
+        "admin": ("admin", None, ()),
+        "manager_24": ("region_manager", world.region_ids["24"], ()),
+        "manager_44": ("region_manager", world.region_ids["44"], ()),
+        "it_a": ("it_staff", None, (e["A"],)),
+        "it_b": ("it_staff", None, (e["B"],)),
+        "it_ab": ("it_staff", None, (e["A"], e["B"])),
+        "head_a": ("head", None, (e["A"],)),
+    }
+    for name, (role, region_id, establishment_ids) in personas.items():
+        account_id = await make_account(f"{name}@ordipret.test", role, region_id, establishment_ids)
+        world.account_ids[name] = account_id
+        _, world.tokens[name] = await accounts.create_token(account_id, "tests", NOW)
+    return world
