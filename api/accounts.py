@@ -77,7 +77,12 @@ async def authenticate(email: str, password: str) -> int | None:
 async def load_principal(account_id: int) -> Principal | None:
     row = (
         await Account.select(
-            Account.id, Account.email, Account.display_name, Account.role, Account.region, Account.active
+            Account.id,
+            Account.email,
+            Account.display_name,
+            Account.role,
+            Account.region,
+            Account.active,
         )
         .where(Account.id == account_id)
         .first()
@@ -96,7 +101,11 @@ async def load_principal(account_id: int) -> Principal | None:
         ).where(AccountEstablishment.account == account_id)
         scope = Scope.establishments({link["id"]: link["region"] for link in links})
     return Principal(
-        account_id=row["id"], email=row["email"], display_name=row["display_name"], role=role, scope=scope
+        account_id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        role=role,
+        scope=scope,
     )
 
 
@@ -123,7 +132,9 @@ async def create_token(account_id: int, name: str, now: dt.datetime) -> tuple[in
     async with write_transaction():
         row = (
             await ApiToken.insert(
-                ApiToken(account=account_id, name=name.strip(), token_hash=_digest(token), created_at=now)
+                ApiToken(
+                    account=account_id, name=name.strip(), token_hash=_digest(token), created_at=now
+                )
             ).returning(ApiToken.id)
         )[0]
     return row["id"], token
@@ -139,7 +150,9 @@ async def list_tokens(account_id: int) -> list[dict]:
 
 async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None:
     async with write_transaction():
-        found = await ApiToken.exists().where((ApiToken.id == token_id) & (ApiToken.account == account_id))
+        found = await ApiToken.exists().where(
+            (ApiToken.id == token_id) & (ApiToken.account == account_id)
+        )
         if not found:
             raise NotFound(f"Jeton {token_id} introuvable.")
         await ApiToken.update({ApiToken.revoked_at: now}).where(
@@ -181,7 +194,11 @@ async def create_account(
         region_id = region["id"]
     establishment_ids = []
     for uai in establishment_uais or []:
-        found = await Establishment.select(Establishment.id).where(Establishment.uai == normalise_uai(uai)).first()
+        found = (
+            await Establishment.select(Establishment.id)
+            .where(Establishment.uai == normalise_uai(uai))
+            .first()
+        )
         if found is None:
             raise Invalid({"establishment": f"établissement {uai} inconnu"})
         establishment_ids.append(found["id"])
@@ -202,7 +219,10 @@ async def create_account(
             )[0]
             if establishment_ids:
                 await AccountEstablishment.insert(
-                    *[AccountEstablishment(account=account["id"], establishment=e) for e in establishment_ids]
+                    *[
+                        AccountEstablishment(account=account["id"], establishment=e)
+                        for e in establishment_ids
+                    ]
                 )
     except Exception as error:
         if is_unique_violation(error):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -27,7 +27,7 @@ from api.assets import AssetController
 from api.auth import AuthController, MeController
 from api.database import bind, engine_for
 from api.errors import EXCEPTION_HANDLERS
-from api.health import health
+from api.health import health, livez
 from api.reference import DeviceModelController, EstablishmentController, RegionController
 from api.security import PrincipalMiddleware
 from api.settings import Settings
@@ -41,7 +41,10 @@ def _stores(settings: Settings) -> dict[str, Store]:
     else files under var/ (one machine, several processes)."""
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="ordipret")
-        return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate_limit")}
+        return {
+            "sessions": root.with_namespace("sessions"),
+            "rate_limit": root.with_namespace("rate_limit"),
+        }
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "rate_limit": FileStore(settings.var_dir / "rate_limit", create_directories=True),
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             health,
+            livez,
             AuthController,
             MeController,
             RegionController,
@@ -88,7 +92,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeviceModelController,
             AssetController,
             *pages.ROUTES,
-            create_static_files_router(path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}),
+            create_static_files_router(
+                path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}
+            ),
         ],
         lifespan=[database_pool],
         stores=_stores(settings),

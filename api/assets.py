@@ -34,7 +34,9 @@ class AssetIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AssetPatch(msgspec.Struct, forbid_unknown_fields=True):
-    serial: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | msgspec.UnsetType = msgspec.UNSET
+    serial: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     model_id: int | msgspec.UnsetType = msgspec.UNSET
     establishment_uai: str | msgspec.UnsetType = msgspec.UNSET
     state: str | msgspec.UnsetType = msgspec.UNSET
@@ -54,7 +56,9 @@ class ImportReportOut(msgspec.Struct):
 def filters_from_query(
     state: str | None, establishment: str | None, model: int | None, q: str | None
 ) -> assets.AssetFilters:
-    return assets.AssetFilters(state=state or None, establishment_uai=establishment or None, model_id=model, search=q)
+    return assets.AssetFilters(
+        state=state or None, establishment_uai=establishment or None, model_id=model, search=q
+    )
 
 
 class AssetController(Controller):
@@ -66,15 +70,21 @@ class AssetController(Controller):
         self,
         request: Request[Principal, None, None],
         asset_state: Annotated[str | None, QueryParameter(name="state", description="État")] = None,
-        establishment: Annotated[str | None, QueryParameter(description="UAI de l'établissement")] = None,
+        establishment: Annotated[
+            str | None, QueryParameter(description="UAI de l'établissement")
+        ] = None,
         model: FromQuery[int | None] = None,
-        q: Annotated[str | None, QueryParameter(description="Partie d'un numéro d'inventaire ou de série")] = None,
+        q: Annotated[
+            str | None, QueryParameter(description="Partie d'un numéro d'inventaire ou de série")
+        ] = None,
         sort: FromQuery[str] = "tag",
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> Page:
         filters = filters_from_query(asset_state, establishment, model, q)
-        return await assets.list_assets(request.user.scope, filters, sort=sort, limit=limit, offset=offset)
+        return await assets.list_assets(
+            request.user.scope, filters, sort=sort, limit=limit, offset=offset
+        )
 
     @get("/export.csv", media_type="text/csv; charset=utf-8")
     async def export_assets(
@@ -97,9 +107,13 @@ class AssetController(Controller):
         )
 
     @post("/", guards=[EDIT_FLEET])
-    async def create_asset(self, request: Request[Principal, None, None], data: JSONBody[AssetIn]) -> AssetView:
+    async def create_asset(
+        self, request: Request[Principal, None, None], data: JSONBody[AssetIn]
+    ) -> AssetView:
         principal = request.user
-        return await assets.create_asset(principal.scope, principal.actor, utcnow(), msgspec.structs.asdict(data))
+        return await assets.create_asset(
+            principal.scope, principal.actor, utcnow(), msgspec.structs.asdict(data)
+        )
 
     @post(
         "/import",
@@ -115,18 +129,27 @@ class AssetController(Controller):
         report = await asset_import.import_assets(
             principal.scope, principal.actor, utcnow(), await request.body(), dry_run=dry_run
         )
-        return ImportReportOut(dry_run=dry_run, rows=report.rows, created=report.created, errors=report.errors)
+        return ImportReportOut(
+            dry_run=dry_run, rows=report.rows, created=report.created, errors=report.errors
+        )
 
     @get("/{tag:str}")
-    async def get_asset(self, request: Request[Principal, None, None], tag: FromPath[str]) -> AssetView:
+    async def get_asset(
+        self, request: Request[Principal, None, None], tag: FromPath[str]
+    ) -> AssetView:
         return await assets.get_asset(request.user.scope, tag)
 
     @patch("/{tag:str}", guards=[EDIT_FLEET])
     async def update_asset(
-        self, request: Request[Principal, None, None], tag: FromPath[str], data: JSONBody[AssetPatch]
+        self,
+        request: Request[Principal, None, None],
+        tag: FromPath[str],
+        data: JSONBody[AssetPatch],
     ) -> AssetView:
         principal = request.user
-        return await assets.update_asset(principal.scope, principal.actor, utcnow(), tag, set_fields(data))
+        return await assets.update_asset(
+            principal.scope, principal.actor, utcnow(), tag, set_fields(data)
+        )
 
     @get("/{tag:str}/history")
     async def asset_history(

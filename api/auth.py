@@ -97,10 +97,14 @@ class MeController(Controller):
         return [TokenOut(**row) for row in await accounts.list_tokens(request.user.account_id)]
 
     @post("/tokens", summary="Créer un jeton d'API (affiché une seule fois)")
-    async def create_token(self, request: Request[Principal, None, None], data: JSONBody[TokenIn]) -> TokenCreatedOut:
+    async def create_token(
+        self, request: Request[Principal, None, None], data: JSONBody[TokenIn]
+    ) -> TokenCreatedOut:
         token_id, token = await accounts.create_token(request.user.account_id, data.name, utcnow())
         return TokenCreatedOut(id=token_id, name=data.name.strip(), token=token)
 
     @delete("/tokens/{token_id:int}", summary="Révoquer un jeton")
-    async def revoke_token(self, request: Request[Principal, None, None], token_id: FromPath[int]) -> None:
+    async def revoke_token(
+        self, request: Request[Principal, None, None], token_id: FromPath[int]
+    ) -> None:
         await accounts.revoke_token(request.user.account_id, token_id, utcnow())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
@@ -44,7 +45,10 @@ _SLUGS = {
 
 
 def problem_exception(
-    status: int, detail: str, errors: list[dict[str, str]] | None = None, headers: dict | None = None
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict | None = None,
 ) -> ProblemDetailsException:
     return ProblemDetailsException(
         status_code=status,
@@ -56,9 +60,22 @@ def problem_exception(
     )
 
 
+def is_page(request: Request) -> bool:
+    """Pages (HTML for people) get French HTML errors; everything else problem+json."""
+    return not request.url.path.startswith(("/api/", "/schema", "/health"))
+
+
 def problem(
-    request: Request, status: int, detail: str, errors: list[dict[str, str]] | None = None, headers=None
+    request: Request,
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers=None,
 ) -> Response:
+    if is_page(request):
+        from api.pages.errors import error_page
+
+        return error_page(request, status, detail, errors or [])
     return problem_exception(status, detail, errors, headers).to_response(request)
 
 
@@ -118,7 +135,9 @@ def _french(message: str) -> str:
 
 
 def _http_handler(request: Request, error: HTTPException) -> Response:
-    detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "Erreur")
+    detail = (
+        error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "Erreur")
+    )
     if error.status_code == 401 and not isinstance(error, ProblemDetailsException):
         detail = "Connectez-vous pour accéder à cette ressource."
     elif error.status_code == 405:
@@ -136,7 +155,9 @@ def _unexpected_handler(request: Request, error: Exception) -> Response:
     # Log the type and route only: messages may carry personal data.
     # Log where it failed, not the message: messages may carry personal data.
     frames = "".join(traceback.format_tb(error.__traceback__))
-    logger.error("Unhandled %s on %s %s\n%s", type(error).__name__, request.method, request.url.path, frames)
+    logger.error(
+        "Unhandled %s on %s %s\n%s", type(error).__name__, request.method, request.url.path, frames
+    )
     return problem(request, 500, "Une erreur inattendue est survenue ; elle a été journalisée.")
 
 

@@ -1,6 +1,13 @@
+"""Liveness (the process answers) and readiness (the database answers)."""
+
 from litestar import Response, get
 
 from inventory.tables import Region
+
+
+@get("/livez", exclude_from_auth=True, tags=["santé"], summary="Le processus répond")
+async def livez() -> dict[str, str]:
+    return {"status": "ok"}
 
 
 @get("/health", exclude_from_auth=True, tags=["santé"], summary="État du service et de la base")

@@ -64,16 +64,23 @@ class RegionController(Controller):
         return await regions.list_regions(request.user.scope)
 
     @post("/", guards=[ADMIN_ONLY])
-    async def create_region(self, request: Request[Principal, None, None], data: JSONBody[RegionIn]) -> RegionView:
+    async def create_region(
+        self, request: Request[Principal, None, None], data: JSONBody[RegionIn]
+    ) -> RegionView:
         return await regions.create_region(request.user.scope, data.code, data.name)
 
     @get("/{code:str}")
-    async def get_region(self, request: Request[Principal, None, None], code: FromPath[str]) -> RegionView:
+    async def get_region(
+        self, request: Request[Principal, None, None], code: FromPath[str]
+    ) -> RegionView:
         return await regions.get_region(request.user.scope, code)
 
     @patch("/{code:str}", guards=[ADMIN_ONLY])
     async def update_region(
-        self, request: Request[Principal, None, None], code: FromPath[str], data: JSONBody[RegionPatch]
+        self,
+        request: Request[Principal, None, None],
+        code: FromPath[str],
+        data: JSONBody[RegionPatch],
     ) -> RegionView:
         return await regions.rename_region(request.user.scope, code, data.name)
 
@@ -92,7 +99,9 @@ class EstablishmentController(Controller):
     async def create_establishment(
         self, request: Request[Principal, None, None], data: JSONBody[EstablishmentIn]
     ) -> EstablishmentView:
-        return await regions.create_establishment(request.user.scope, **msgspec.structs.asdict(data))
+        return await regions.create_establishment(
+            request.user.scope, **msgspec.structs.asdict(data)
+        )
 
     @get("/{uai:str}")
     async def get_establishment(
@@ -102,7 +111,10 @@ class EstablishmentController(Controller):
 
     @patch("/{uai:str}", guards=[EDIT_REFERENCE])
     async def update_establishment(
-        self, request: Request[Principal, None, None], uai: FromPath[str], data: JSONBody[EstablishmentPatch]
+        self,
+        request: Request[Principal, None, None],
+        uai: FromPath[str],
+        data: JSONBody[EstablishmentPatch],
     ) -> EstablishmentView:
         return await regions.update_establishment(request.user.scope, uai, set_fields(data))
 
@@ -119,7 +131,9 @@ class DeviceModelController(Controller):
     async def create_device_model(
         self, request: Request[Principal, None, None], data: JSONBody[DeviceModelIn]
     ) -> DeviceModelView:
-        return await catalogue.create_device_model(request.user.scope, **msgspec.structs.asdict(data))
+        return await catalogue.create_device_model(
+            request.user.scope, **msgspec.structs.asdict(data)
+        )
 
     @get("/{model_id:int}")
     async def get_device_model(self, model_id: FromPath[int]) -> DeviceModelView:
@@ -127,6 +141,9 @@ class DeviceModelController(Controller):
 
     @patch("/{model_id:int}", guards=[EDIT_REFERENCE])
     async def update_device_model(
-        self, request: Request[Principal, None, None], model_id: FromPath[int], data: JSONBody[DeviceModelPatch]
+        self,
+        request: Request[Principal, None, None],
+        model_id: FromPath[int],
+        data: JSONBody[DeviceModelPatch],
     ) -> DeviceModelView:
         return await catalogue.update_device_model(request.user.scope, model_id, set_fields(data))

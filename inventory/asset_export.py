@@ -7,7 +7,7 @@ import io
 from collections.abc import AsyncIterator
 
 from inventory.assets import AssetFilters, iter_assets
-from inventory.csv_format import BOM, COLUMNS, DELIMITER, format_date
+from inventory.csv_format import BOM, COLUMNS, DELIMITER, format_date, protect_cell
 from inventory.scope import Scope
 from inventory.views import AssetView
 
@@ -16,15 +16,15 @@ def _row(asset: AssetView) -> list[str]:
     return [
         asset.tag,
         asset.serial,
-        asset.model.manufacturer,
-        asset.model.name,
+        protect_cell(asset.model.manufacturer),
+        protect_cell(asset.model.name),
         asset.establishment.uai if asset.establishment else "",
         asset.region_code,
         asset.state,
         asset.condition,
         format_date(asset.acquired_on),
         format_date(asset.warranty_end),
-        asset.notes,
+        protect_cell(asset.notes),
     ]
 
 

@@ -11,7 +11,7 @@ from piccolo.columns.combination import Or
 from inventory.catalogue import manufacturer_key
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.history import events_of, record_event
+from inventory.history import creation_changes, events_of, jsonable, record_event
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset, DeviceModel
@@ -28,7 +28,16 @@ STATES = {
 }
 CONDITIONS = {"A": "comme neuf", "B": "bon état", "C": "usé", "D": "endommagé"}
 TAG_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,39}$")
-SORTABLE = {"tag", "serial", "state", "condition", "acquired_on", "warranty_end", "created_at", "updated_at"}
+SORTABLE = {
+    "tag",
+    "serial",
+    "state",
+    "condition",
+    "acquired_on",
+    "warranty_end",
+    "created_at",
+    "updated_at",
+}
 MAX_PAGE = 500
 
 _COLUMNS = (
@@ -88,7 +97,9 @@ def scope_where(scope: Scope):
 def _view(row: dict) -> AssetView:
     establishment = None
     if row["establishment_id"] is not None:
-        establishment = EstablishmentRef(uai=row["establishment_uai"], name=row["establishment_name"])
+        establishment = EstablishmentRef(
+            uai=row["establishment_uai"], name=row["establishment_name"]
+        )
     return AssetView(
         tag=row["tag"],
         serial=row["serial"],
@@ -146,7 +157,9 @@ def check_filters(filters: AssetFilters, sort: str, limit: int, offset: int) -> 
     if filters.state and filters.state not in STATES:
         errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(STATES)
     if sort.lstrip("-") not in SORTABLE:
-        errors["sort"] = "tri possible sur : " + ", ".join(sorted(SORTABLE)) + " (préfixe - pour décroissant)"
+        errors["sort"] = (
+            "tri possible sur : " + ", ".join(sorted(SORTABLE)) + " (préfixe - pour décroissant)"
+        )
     if not 1 <= limit <= MAX_PAGE:
         errors["limit"] = f"entre 1 et {MAX_PAGE}"
     if offset < 0:
@@ -175,7 +188,9 @@ async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", ba
     """Every matching asset, in pages, for exports of any size."""
     offset = 0
     while True:
-        page = await list_assets(scope, filters, sort=sort, limit=min(batch, MAX_PAGE), offset=offset)
+        page = await list_assets(
+            scope, filters, sort=sort, limit=min(batch, MAX_PAGE), offset=offset
+        )
         for item in page.items:
             yield item
         offset += len(page.items)
@@ -189,20 +204,29 @@ class _Placement:
     establishment_id: int | None
 
 
-async def _placement(scope: Scope, region_code: str | None, establishment_uai: str | None) -> _Placement:
+async def _placement(
+    scope: Scope, region_code: str | None, establishment_uai: str | None
+) -> _Placement:
     """Where an asset may be put by this caller; errors name the offending field."""
     if establishment_uai:
         try:
             row = await establishment_row(scope, establishment_uai)
         except NotFound:
-            raise Invalid({"establishment_uai": f"établissement {establishment_uai} inconnu ou hors de votre périmètre"}) from None
+            raise Invalid(
+                {
+                    "establishment_uai": f"établissement {establishment_uai} inconnu "
+                    "ou hors de votre périmètre"
+                }
+            ) from None
         if region_code:
             region_id = await region_id_for_code(region_code)
             if region_id != row["region"]:
                 raise Invalid({"region_code": "l'établissement n'appartient pas à cette région"})
         return _Placement(region_id=row["region"], establishment_id=row["id"])
     if not region_code:
-        raise Invalid({"establishment_uai": "indiquez l'établissement (ou la région pour le stock régional)"})
+        raise Invalid(
+            {"establishment_uai": "indiquez l'établissement (ou la région pour le stock régional)"}
+        )
     region_id = await region_id_for_code(region_code)
     if region_id is None or not scope.manages_region(region_id):
         raise Invalid({"region_code": f"région {region_code} inconnue ou hors de votre périmètre"})
@@ -233,7 +257,9 @@ def check_asset_fields(fields: dict) -> dict:
 
 
 async def _model_manufacturer_key(model_id: int) -> str:
-    row = await DeviceModel.select(DeviceModel.manufacturer).where(DeviceModel.id == model_id).first()
+    row = (
+        await DeviceModel.select(DeviceModel.manufacturer).where(DeviceModel.id == model_id).first()
+    )
     if row is None:
         raise Invalid({"model_id": f"modèle {model_id} inconnu"})
     return manufacturer_key(row["manufacturer"])
@@ -242,15 +268,15 @@ async def _model_manufacturer_key(model_id: int) -> str:
 def _conflict_from(error: BaseException, tag: str, serial: str) -> Conflict:
     text = str(error)
     if "serial" in text:
-        return Conflict(f"Le numéro de série {serial} existe déjà pour ce fabricant.", field="serial")
+        return Conflict(
+            f"Le numéro de série {serial} existe déjà pour ce fabricant.", field="serial"
+        )
     return Conflict(f"Le numéro d'inventaire {tag} existe déjà.", field="tag")
 
 
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
-
-
-async def insert_asset(fields: dict, placement: _Placement, maker_key: str, actor: Actor, now: dt.datetime, action: str) -> int:
+async def insert_asset(
+    fields: dict, placement: _Placement, maker_key: str, actor: Actor, now: dt.datetime, action: str
+) -> int:
     """Insert one validated asset and its creation event. Runs inside the caller's transaction."""
     row = (
         await Asset.insert(
@@ -264,8 +290,9 @@ async def insert_asset(fields: dict, placement: _Placement, maker_key: str, acto
             )
         ).returning(Asset.id)
     )[0]
-    changes = {key: [None, _jsonable(value)] for key, value in fields.items() if value not in (None, "")}
-    await record_event(row["id"], actor, now, action, changes, placement.establishment_id)
+    await record_event(
+        row["id"], actor, now, action, creation_changes(fields), placement.establishment_id
+    )
     return row["id"]
 
 
@@ -273,13 +300,17 @@ async def create_asset(scope: Scope, actor: Actor, now: dt.datetime, fields: dic
     """`fields`: tag, serial, model_id, and optionally region_code, establishment_uai, state,
     condition, acquired_on, warranty_end, notes."""
     fields = dict(fields)
-    placement = await _placement(scope, fields.pop("region_code", None), fields.pop("establishment_uai", None))
+    placement = await _placement(
+        scope, fields.pop("region_code", None), fields.pop("establishment_uai", None)
+    )
     model_id = fields.pop("model_id")
     fields = check_asset_fields(fields)
     maker_key = await _model_manufacturer_key(model_id)
     try:
         async with write_transaction():
-            await insert_asset({**fields, "model": model_id}, placement, maker_key, actor, now, "created")
+            await insert_asset(
+                {**fields, "model": model_id}, placement, maker_key, actor, now, "created"
+            )
     except Exception as error:
         if is_unique_violation(error):
             raise _conflict_from(error, fields["tag"], fields["serial"]) from error
@@ -287,10 +318,21 @@ async def create_asset(scope: Scope, actor: Actor, now: dt.datetime, fields: dic
     return await get_asset(scope, fields["tag"])
 
 
-EDITABLE = ("serial", "model_id", "establishment_uai", "state", "condition", "acquired_on", "warranty_end", "notes")
+EDITABLE = (
+    "serial",
+    "model_id",
+    "establishment_uai",
+    "state",
+    "condition",
+    "acquired_on",
+    "warranty_end",
+    "notes",
+)
 
 
-async def update_asset(scope: Scope, actor: Actor, now: dt.datetime, tag: str, changes: dict) -> AssetView:
+async def update_asset(
+    scope: Scope, actor: Actor, now: dt.datetime, tag: str, changes: dict
+) -> AssetView:
     current = await _scoped_row(scope, tag)
     before = {
         "serial": current["serial"],
@@ -325,11 +367,13 @@ async def update_asset(scope: Scope, actor: Actor, now: dt.datetime, tag: str, c
     try:
         async with write_transaction():
             await Asset.update(values).where(Asset.id == current["id"])
-            json_diff = {key: [_jsonable(a), _jsonable(b)] for key, (a, b) in diff.items()}
+            json_diff = {key: [jsonable(a), jsonable(b)] for key, (a, b) in diff.items()}
             await record_event(current["id"], actor, now, "updated", json_diff, establishment_id)
     except Exception as error:
         if is_unique_violation(error):
-            raise _conflict_from(error, current["tag"], values.get("serial", current["serial"])) from error
+            raise _conflict_from(
+                error, current["tag"], values.get("serial", current["serial"])
+            ) from error
         raise
     return await get_asset(scope, current["tag"])
 

@@ -49,7 +49,11 @@ def _check(fields: dict) -> dict:
 
 
 async def list_device_models() -> list[DeviceModelView]:
-    rows = await DeviceModel.select(*_COLUMNS).order_by(DeviceModel.manufacturer).order_by(DeviceModel.name)
+    rows = (
+        await DeviceModel.select(*_COLUMNS)
+        .order_by(DeviceModel.manufacturer)
+        .order_by(DeviceModel.name)
+    )
     return [DeviceModelView(**row) for row in rows]
 
 
@@ -69,13 +73,17 @@ async def create_device_model(
 ) -> DeviceModelView:
     if not _may_edit_catalogue(scope):
         raise NotFound("Catalogue réservé aux gestionnaires de région.")
-    fields = _check(dict(manufacturer=manufacturer, name=name, category=category, accessories=accessories))
+    fields = _check(
+        dict(manufacturer=manufacturer, name=name, category=category, accessories=accessories)
+    )
     try:
         async with write_transaction():
             row = (await DeviceModel.insert(DeviceModel(**fields)).returning(DeviceModel.id))[0]
     except Exception as error:
         if is_unique_violation(error):  # unique index on (manufacturer, name)
-            raise Conflict(f"Le modèle {fields['manufacturer']} {fields['name']} existe déjà.") from error
+            raise Conflict(
+                f"Le modèle {fields['manufacturer']} {fields['name']} existe déjà."
+            ) from error
         raise
     return await get_device_model(row["id"])
 

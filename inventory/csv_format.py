@@ -25,6 +25,19 @@ DELIMITER = ";"
 BOM = "\ufeff"
 
 
+# A cell starting with one of these runs as a formula in a spreadsheet (CSV injection): the
+# export prefixes it with an apostrophe, which spreadsheets hide and the import removes.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def protect_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def unprotect_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
+
+
 def format_date(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 

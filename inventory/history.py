@@ -3,10 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from inventory.scope import Actor
 from inventory.tables import AssetEvent
 from inventory.views import AssetEventView
+
+
+def jsonable(value):
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def creation_changes(fields: dict) -> dict:
+    """A creation event records every filled-in field as `[None, value]`."""
+    return {
+        key: [None, jsonable(value)] for key, value in fields.items() if value not in (None, "")
+    }
+
+
+def new_event(
+    asset_id: int,
+    actor: Actor,
+    now: dt.datetime,
+    action: str,
+    changes: dict,
+    establishment_id: int | None,
+) -> AssetEvent:
+    return AssetEvent(
+        asset=asset_id,
+        at=now,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        action=action,
+        changes=changes,
+        establishment_id=establishment_id,
+    )
+
+
+async def record_events(events: Iterable[AssetEvent]) -> None:
+    """Write events. Call it inside the transaction that makes the changes."""
+    events = list(events)
+    if events:
+        await AssetEvent.insert(*events)
 
 
 async def record_event(
@@ -17,23 +55,14 @@ async def record_event(
     changes: dict,
     establishment_id: int | None,
 ) -> None:
-    """Write one event. Call it inside the transaction that makes the change."""
-    await AssetEvent.insert(
-        AssetEvent(
-            asset=asset_id,
-            at=now,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            action=action,
-            changes=changes,
-            establishment_id=establishment_id,
-        )
-    )
+    await record_events([new_event(asset_id, actor, now, action, changes, establishment_id)])
 
 
 async def events_of(asset_id: int) -> list[AssetEventView]:
     rows = await (
-        AssetEvent.select(AssetEvent.at, AssetEvent.actor_name, AssetEvent.action, AssetEvent.changes)
+        AssetEvent.select(
+            AssetEvent.at, AssetEvent.actor_name, AssetEvent.action, AssetEvent.changes
+        )
         .where(AssetEvent.asset == asset_id)
         .order_by(AssetEvent.at, ascending=False)
         .order_by(AssetEvent.id, ascending=False)

@@ -50,7 +50,9 @@ async def list_regions(scope: Scope) -> list[RegionView]:
 
 
 async def get_region(scope: Scope, code: str) -> RegionView:
-    row = await Region.select(Region.id, Region.code, Region.name).where(Region.code == code).first()
+    row = (
+        await Region.select(Region.id, Region.code, Region.name).where(Region.code == code).first()
+    )
     if row is None or not scope.sees_region(row["id"]):
         raise NotFound(f"Région {code} introuvable.")
     return RegionView(**row)
@@ -72,7 +74,9 @@ async def create_region(scope: Scope, code: str, name: str) -> RegionView:
     _check_region_fields(code, name)
     try:
         async with write_transaction():
-            row = (await Region.insert(Region(code=code, name=name.strip())).returning(Region.id))[0]
+            row = (await Region.insert(Region(code=code, name=name.strip())).returning(Region.id))[
+                0
+            ]
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(f"La région {code} existe déjà.") from error
@@ -95,7 +99,9 @@ async def region_id_for_code(code: str) -> int | None:
     return None if row is None else row["id"]
 
 
-async def list_establishments(scope: Scope, region_code: str | None = None) -> list[EstablishmentView]:
+async def list_establishments(
+    scope: Scope, region_code: str | None = None
+) -> list[EstablishmentView]:
     query = Establishment.select(*_ESTABLISHMENT_COLUMNS).order_by(Establishment.name)
     if (where := _establishment_where(scope)) is not None:
         query = query.where(where)
@@ -119,7 +125,11 @@ async def establishment_row(scope: Scope, uai: str) -> dict:
 
 async def get_establishment(scope: Scope, uai: str) -> EstablishmentView:
     row = await establishment_row(scope, uai)
-    full = await Establishment.select(*_ESTABLISHMENT_COLUMNS).where(Establishment.id == row["id"]).first()
+    full = (
+        await Establishment.select(*_ESTABLISHMENT_COLUMNS)
+        .where(Establishment.id == row["id"])
+        .first()
+    )
     return EstablishmentView(**full)
 
 
@@ -147,7 +157,9 @@ async def create_establishment(
     contact_phone: str = "",
 ) -> EstablishmentView:
     uai = normalise_uai(uai)
-    fields = dict(uai=uai, name=name, city=city, contact_email=contact_email, contact_phone=contact_phone)
+    fields = dict(
+        uai=uai, name=name, city=city, contact_email=contact_email, contact_phone=contact_phone
+    )
     _check_establishment_fields(fields)
     region_id = await region_id_for_code(region_code)
     if region_id is None or not scope.manages_region(region_id):

@@ -45,7 +45,9 @@ def table_names() -> list[str]:
 
     names = []
     for module_name in APP_CONFIG_MODULES:
-        names += [t._meta.tablename for t in importlib.import_module(module_name).APP_CONFIG.table_classes]
+        names += [
+            t._meta.tablename for t in importlib.import_module(module_name).APP_CONFIG.table_classes
+        ]
     return list(reversed(names))
 
 

@@ -79,12 +79,20 @@ async def make_world() -> World:
     for key, code, city in (("A", UAI_A, "Orléans"), ("B", UAI_B, "Tours"), ("C", UAI_C, "Metz")):
         region = "44" if key == "C" else "24"
         created = await regions.create_establishment(
-            PLATFORM, uai=code, name=f"Lycée {key}", city=city, region_code=region,
+            PLATFORM,
+            uai=code,
+            name=f"Lycée {key}",
+            city=city,
+            region_code=region,
             contact_email=f"numerique@lycee-{key.lower()}.fr",
         )
         world.establishment_ids[key] = created.id
     model = await catalogue.create_device_model(
-        PLATFORM, manufacturer="Lenovo", name="ThinkPad E14", category="laptop", accessories=["chargeur", "housse"]
+        PLATFORM,
+        manufacturer="Lenovo",
+        name="ThinkPad E14",
+        category="laptop",
+        accessories=["chargeur", "housse"],
     )
     world.model_id = model.id
     e = world.establishment_ids

@@ -1,0 +1,1 @@
+"""QR payloads, label sheet layouts, label rendering and scan parsing (issue 3)."""

@@ -1,0 +1,1 @@
+"""Borrowers, loans and their lifecycle, agreements, campaigns (issue 4 onward)."""
