@@ -11,7 +11,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -28,8 +27,11 @@ from api.auth import AuthController, MeController
 from api.database import bind, engine_for
 from api.errors import EXCEPTION_HANDLERS
 from api.health import health, livez
+from api.pages.formatting import register_filters
 from api.reference import DeviceModelController, EstablishmentController, RegionController
+from api.request_checks import check_request
 from api.security import PrincipalMiddleware
+from api.sessions import RotatingSessionConfig
 from api.settings import Settings
 
 HERE = Path(__file__).parent
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.close_connection_pool()
 
-    sessions = ServerSideSessionConfig(
+    sessions = RotatingSessionConfig(
         store="sessions",
         key="ordipret_session",
         max_age=12 * 3600,
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         lifespan=[database_pool],
+        before_request=check_request,
         stores=_stores(settings),
         middleware=[
             sessions.middleware,
@@ -111,7 +114,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # scripts use bearer tokens. HTML forms carry the CSRF token.
             exclude=["^/api/"],
         ),
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=register_filters,
+        ),
         openapi_config=OpenAPIConfig(
             title="ordipret",
             version="1.0",

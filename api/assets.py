@@ -11,8 +11,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from api.accounts import Principal
-from api.bodies import set_fields
+from api.bodies import DbId, QueryId, set_fields
 from api.clock import utcnow
+from api.errors import problem_exception
 from api.security import EDIT_FLEET
 from inventory import asset_export, asset_import, assets
 from inventory.views import AssetEventView, AssetView, Page
@@ -23,7 +24,7 @@ Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 class AssetIn(msgspec.Struct, forbid_unknown_fields=True):
     tag: Tag
     serial: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    model_id: int
+    model_id: DbId
     establishment_uai: str | None = None
     region_code: str | None = None
     state: str = "in_stock"
@@ -37,8 +38,8 @@ class AssetPatch(msgspec.Struct, forbid_unknown_fields=True):
     serial: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
-    model_id: int | msgspec.UnsetType = msgspec.UNSET
-    establishment_uai: str | msgspec.UnsetType = msgspec.UNSET
+    model_id: DbId | msgspec.UnsetType = msgspec.UNSET
+    establishment_uai: str | None | msgspec.UnsetType = msgspec.UNSET
     state: str | msgspec.UnsetType = msgspec.UNSET
     condition: str | msgspec.UnsetType = msgspec.UNSET
     acquired_on: dt.date | None | msgspec.UnsetType = msgspec.UNSET
@@ -73,7 +74,7 @@ class AssetController(Controller):
         establishment: Annotated[
             str | None, QueryParameter(description="UAI de l'établissement")
         ] = None,
-        model: FromQuery[int | None] = None,
+        model: QueryId = None,
         q: Annotated[
             str | None, QueryParameter(description="Partie d'un numéro d'inventaire ou de série")
         ] = None,
@@ -86,13 +87,13 @@ class AssetController(Controller):
             request.user.scope, filters, sort=sort, limit=limit, offset=offset
         )
 
-    @get("/export.csv", media_type="text/csv; charset=utf-8")
+    @get("/export.csv", media_type="text/csv")
     async def export_assets(
         self,
         request: Request[Principal, None, None],
         asset_state: Annotated[str | None, QueryParameter(name="state", description="État")] = None,
         establishment: FromQuery[str | None] = None,
-        model: FromQuery[int | None] = None,
+        model: QueryId = None,
         q: FromQuery[str | None] = None,
         sort: FromQuery[str] = "tag",
     ) -> Stream:
@@ -102,7 +103,7 @@ class AssetController(Controller):
         stamp = utcnow().strftime("%Y%m%d-%H%M")
         return Stream(
             rows,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="appareils-{stamp}.csv"'},
         )
 
@@ -120,7 +121,12 @@ class AssetController(Controller):
         guards=[EDIT_FLEET],
         status_code=200,
         summary="Import CSV d'appareils (tout ou rien)",
-        description="Corps : le fichier CSV (text/csv). `dry_run=true` vérifie sans rien écrire.",
+        description=(
+            "Corps : le fichier CSV (text/csv). `dry_run=true` (par défaut) vérifie sans rien "
+            "écrire et rend le rapport ; `dry_run=false` importe tout, ou rien et répond 422 "
+            "avec les erreurs par ligne et colonne."
+        ),
+        request_max_body_size=32 * 1024 * 1024,  # 50,000 rows of a few hundred bytes
     )
     async def import_assets(
         self, request: Request[Principal, None, None], dry_run: FromQuery[bool] = True
@@ -129,6 +135,21 @@ class AssetController(Controller):
         report = await asset_import.import_assets(
             principal.scope, principal.actor, utcnow(), await request.body(), dry_run=dry_run
         )
+        if report.errors and not dry_run:
+            errors = [
+                {
+                    "field": e.column,
+                    "line": e.line,
+                    "detail": e.message,
+                    "pointer": f"#/lines/{e.line}",
+                }
+                for e in report.errors
+            ]
+            raise problem_exception(
+                422,
+                f"{len(report.errors)} erreur(s) dans le fichier : rien n'a été importé.",
+                errors,
+            )
         return ImportReportOut(
             dry_run=dry_run, rows=report.rows, created=report.created, errors=report.errors
         )

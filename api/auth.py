@@ -7,13 +7,15 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api import accounts
 from api.accounts import Principal
+from api.bodies import PathId
 from api.clock import utcnow
 from api.errors import problem_exception
 from api.security import SESSION_ACCOUNT_KEY
+from api.sessions import rotate_session_id
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,7 +65,7 @@ async def sign_in(request: Request, email: str, password: str) -> Principal | No
     account_id = await accounts.authenticate(email, password)
     if account_id is None:
         return None
-    request.clear_session()
+    rotate_session_id(request)
     request.set_session({SESSION_ACCOUNT_KEY: account_id})
     return await accounts.load_principal(account_id)
 
@@ -104,7 +106,5 @@ class MeController(Controller):
         return TokenCreatedOut(id=token_id, name=data.name.strip(), token=token)
 
     @delete("/tokens/{token_id:int}", summary="Révoquer un jeton")
-    async def revoke_token(
-        self, request: Request[Principal, None, None], token_id: FromPath[int]
-    ) -> None:
+    async def revoke_token(self, request: Request[Principal, None, None], token_id: PathId) -> None:
         await accounts.revoke_token(request.user.account_id, token_id, utcnow())

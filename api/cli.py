@@ -107,13 +107,13 @@ def cmd_demo(args, settings: Settings) -> int:
             "\n[bold]Comptes de démonstration[/bold] (mot de passe identique pour tous) :"
         )
         for email, password, role in logins:
-            console.print(f"  {role:<40} {email:<32} {password}")
+            print(f"  {email:<30} {password}   ({role})")
     else:
         from api.demo import ACCOUNTS, DEMO_PASSWORD
 
         console.print("Données de démonstration déjà présentes. Comptes :")
         for email, _, _ in ACCOUNTS:
-            console.print(f"  {email}  /  {DEMO_PASSWORD}")
+            print(f"  {email:<30} {DEMO_PASSWORD}")
     console.print(f"\nOuvrez http://{args.host}:{args.port}/ (API : /schema)\n")
     return cmd_serve(args, settings)
 

@@ -10,11 +10,12 @@ import logging
 import re
 import traceback
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
-from inventory.db import is_unique_violation
+from inventory.db import is_unique_violation, is_value_out_of_range
 from inventory.errors import Conflict, DomainError, Invalid, NotFound
 
 logger = logging.getLogger("ordipret")
@@ -79,8 +80,17 @@ def problem(
     return problem_exception(status, detail, errors, headers).to_response(request)
 
 
+_PATH_TOKEN = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+
+
+def pointer(field: str) -> str:
+    """RFC 6901 JSON pointer of a field path such as `accessories[1]` or `model.name`."""
+    tokens = [index or name for index, name in _PATH_TOKEN.findall(field)]
+    return "#/" + "/".join(t.replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
 def field_error(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "detail": message, "pointer": "#/" + field.replace(".", "/")}
+    return {"field": field, "detail": message, "pointer": pointer(field)}
 
 
 def _domain_handler(request: Request, error: DomainError) -> Response:
@@ -95,49 +105,82 @@ def _domain_handler(request: Request, error: DomainError) -> Response:
     return problem(request, 400, error.message)
 
 
-_MSGSPEC_PATH = re.compile(r"at `\$\.([^`]+)`")
+_MSGSPEC_PATH = re.compile(r"at `\$\.?([^`]*)`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
+def _located(item: dict) -> tuple[str, str]:
+    """(field, French message) from one of Litestar's {message, key, source} items.
+    msgspec puts the path in the message (`- at `$.model_id``); Litestar's `key` is then the
+    handler argument (`data`), which means nothing to a client: the field is the body."""
+    message = str(item.get("message", ""))
+    key = str(item.get("key") or "")
+    path = _MSGSPEC_PATH.search(message)
+    where = path.group(1) if path else ""
+    if match := _UNKNOWN_FIELD.search(message):
+        return ".".join(filter(None, [where, match.group(1)])), "champ inconnu"
+    if match := _MISSING_FIELD.search(message):
+        return ".".join(filter(None, [where, match.group(1)])), "champ obligatoire manquant"
+    if where:
+        return where, _french(message)
+    if key in ("", "data"):
+        return "body", "corps de requête JSON attendu (objet)"
+    return key, _french(message)
 
 
 def _validation_handler(request: Request, error: ValidationException) -> Response:
-    """Litestar reports msgspec's decoding errors as a list of {message, key, source}."""
-    errors = []
-    for item in error.extra if isinstance(error.extra, list) else []:
-        message = str(item.get("message", ""))
-        field = item.get("key") or ""
-        if match := _UNKNOWN_FIELD.search(message):
-            field, message = match.group(1), "champ inconnu"
-        elif match := _MSGSPEC_PATH.search(message):
-            field = match.group(1)
-        errors.append(field_error(field or "body", _french(message)))
+    items = error.extra if isinstance(error.extra, list) else []
+    errors = [field_error(*_located(item)) for item in items if isinstance(item, dict)]
     if not errors:
         errors.append(field_error("body", "corps de requête illisible (JSON attendu)"))
     names = ", ".join(e["field"] for e in errors)
     return problem(request, 400, f"Données invalides : {names}.", errors)
 
 
+_EXPECTED_TYPE = re.compile(r"Expected `([^`]+)`, got `([^`]+)`")
+_EXPECTED_BOUND = re.compile(r"Expected `([^`]+)` (<=|>=|<|>) (-?[\d.]+)")
+_EXPECTED_LENGTH = re.compile(r"Expected `[^`]+` of length (<=|>=) (\d+)")
+_BOUND_WORDS = {"<=": "au plus", ">=": "au moins", "<": "moins de", ">": "plus de"}
 _TRANSLATIONS = (
-    ("Expected `", "type attendu : `"),
-    ("Object missing required field", "champ obligatoire manquant"),
-    ("Missing required parameter", "paramètre obligatoire manquant"),
-    ("Input data was truncated", "JSON tronqué"),
-    ("malformed", "JSON mal formé"),
-    ("Invalid RFC3339", "date invalide (format AAAA-MM-JJ attendu)"),
+    ("Missing required", "paramètre obligatoire manquant"),
+    ("Invalid RFC3339", "date-heure invalide (format AAAA-MM-JJTHH:MM:SS+01:00 attendu)"),
     ("Invalid ISO", "date invalide (format AAAA-MM-JJ attendu)"),
+    ("Invalid date", "date invalide (format AAAA-MM-JJ attendu)"),
+    ("Invalid enum value", "valeur non reconnue"),
 )
 
 
 def _french(message: str) -> str:
+    if match := _EXPECTED_LENGTH.search(message):
+        return f"{_BOUND_WORDS[match.group(1)]} {match.group(2)} caractères"
+    if match := _EXPECTED_BOUND.search(message):
+        return f"valeur {_BOUND_WORDS[match.group(2)]} {match.group(3)}"
+    if match := _EXPECTED_TYPE.search(message):
+        return f"type attendu : {match.group(1)}, reçu : {match.group(2)}"
     for english, french in _TRANSLATIONS:
         if english in message:
-            return message.replace(english, french) if english.endswith("`") else french
-    return message
+            return french
+    return "valeur invalide"
+
+
+_BODY_DECODING = ("JSON is malformed", "Input data was truncated", "Invalid JSON", "trailing")
+
+
+def _is_body_decoding_error(error: HTTPException) -> bool:
+    return error.status_code == 400 and (
+        isinstance(error.__cause__, msgspec.DecodeError)
+        or any(marker in str(error.detail) for marker in _BODY_DECODING)
+    )
 
 
 def _http_handler(request: Request, error: HTTPException) -> Response:
     detail = (
         error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "Erreur")
     )
+    if _is_body_decoding_error(error):
+        errors = [field_error("body", "JSON mal formé ou tronqué")]
+        return problem(request, 400, "Le corps de la requête n'est pas un JSON valide.", errors)
     if error.status_code == 401 and not isinstance(error, ProblemDetailsException):
         detail = "Connectez-vous pour accéder à cette ressource."
     elif error.status_code == 405:
@@ -152,7 +195,8 @@ def _http_handler(request: Request, error: HTTPException) -> Response:
 def _unexpected_handler(request: Request, error: Exception) -> Response:
     if is_unique_violation(error):  # a race the use-case did not map itself
         return problem(request, 409, "Cette ressource existe déjà.")
-    # Log the type and route only: messages may carry personal data.
+    if is_value_out_of_range(error):  # safety net behind the bounds checked at the door
+        return problem(request, 400, "Une valeur dépasse les limites acceptées.")
     # Log where it failed, not the message: messages may carry personal data.
     frames = "".join(traceback.format_tb(error.__traceback__))
     logger.error(

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.accounts import Principal
-from api.bodies import set_fields
+from api.bodies import PathId, set_fields
 from api.security import ADMIN_ONLY, EDIT_REFERENCE
 from inventory import catalogue, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
@@ -136,14 +136,14 @@ class DeviceModelController(Controller):
         )
 
     @get("/{model_id:int}")
-    async def get_device_model(self, model_id: FromPath[int]) -> DeviceModelView:
+    async def get_device_model(self, model_id: PathId) -> DeviceModelView:
         return await catalogue.get_device_model(model_id)
 
     @patch("/{model_id:int}", guards=[EDIT_REFERENCE])
     async def update_device_model(
         self,
         request: Request[Principal, None, None],
-        model_id: FromPath[int],
+        model_id: PathId,
         data: JSONBody[DeviceModelPatch],
     ) -> DeviceModelView:
         return await catalogue.update_device_model(request.user.scope, model_id, set_fields(data))

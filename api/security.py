@@ -10,7 +10,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from api.accounts import Principal, account_for_token, load_principal
+from api.accounts import Principal, load_principal, principal_for_token
 
 SESSION_ACCOUNT_KEY = "account_id"
 
@@ -19,15 +19,14 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
     """Scripts send `Authorization: Bearer odp_…`; browsers carry the session cookie."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        account_id = None
+        principal = None
         header = connection.headers.get("authorization")
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer":
-                account_id = await account_for_token(token.strip())
-        elif "session" in connection.scope:
-            account_id = connection.session.get(SESSION_ACCOUNT_KEY)
-        principal = await load_principal(account_id) if account_id else None
+                principal = await principal_for_token(token.strip())
+        elif account_id := connection.session.get(SESSION_ACCOUNT_KEY):
+            principal = await load_principal(account_id)
         if principal is None:
             raise NotAuthorizedException("Connectez-vous pour accéder à cette ressource.")
         return AuthenticationResult(user=principal, auth=None)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from piccolo.columns.combination import Or
 
 from inventory.catalogue import manufacturer_key
-from inventory.db import is_unique_violation, write_transaction
+from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.history import creation_changes, events_of, jsonable, record_event
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset, DeviceModel
+from inventory.uai import normalise_uai
 from inventory.views import AssetEventView, AssetView, DeviceModelView, EstablishmentRef, Page
 
 # "lent" is not a state: it is derived from an open loan.
@@ -27,7 +28,8 @@ STATES = {
     "ceded": "cédé",
 }
 CONDITIONS = {"A": "comme neuf", "B": "bon état", "C": "usé", "D": "endommagé"}
-TAG_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,39}$")
+# No "/" in tags: a tag is a path segment of the API and page addresses.
+TAG_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
 SORTABLE = {
     "tag",
     "serial",
@@ -39,6 +41,7 @@ SORTABLE = {
     "updated_at",
 }
 MAX_PAGE = 500
+MAX_OFFSET = 2**31 - 1
 
 _COLUMNS = (
     Asset.id,
@@ -122,9 +125,11 @@ def _view(row: dict) -> AssetView:
     )
 
 
-async def _scoped_row(scope: Scope, tag: str) -> dict:
+async def _scoped_row(scope: Scope, tag: str, lock: bool = False) -> dict:
     tag = normalise_tag(tag)
     query = Asset.select(*_COLUMNS).where(Asset.tag == tag)
+    if lock:
+        query = for_update(query, Asset)
     if (where := scope_where(scope)) is not None:
         query = query.where(where)
     row = await query.first()
@@ -162,8 +167,8 @@ def check_filters(filters: AssetFilters, sort: str, limit: int, offset: int) -> 
         )
     if not 1 <= limit <= MAX_PAGE:
         errors["limit"] = f"entre 1 et {MAX_PAGE}"
-    if offset < 0:
-        errors["offset"] = "doit être positif ou nul"
+    if not 0 <= offset <= MAX_OFFSET:
+        errors["offset"] = f"entre 0 et {MAX_OFFSET}"
     if errors:
         raise Invalid(errors)
 
@@ -205,28 +210,38 @@ class _Placement:
 
 
 async def _placement(
-    scope: Scope, region_code: str | None, establishment_uai: str | None
+    scope: Scope,
+    region_code: str | None,
+    establishment_uai: str | None,
+    owner_region_id: int | None = None,
 ) -> _Placement:
-    """Where an asset may be put by this caller; errors name the offending field."""
+    """Where an asset may be put by this caller; errors name the offending field.
+    `owner_region_id` is given for a move: an asset never leaves the region that owns it."""
     if establishment_uai:
+        uai = normalise_uai(establishment_uai)
         try:
-            row = await establishment_row(scope, establishment_uai)
+            row = await establishment_row(scope, uai)
         except NotFound:
-            raise Invalid(
-                {
-                    "establishment_uai": f"établissement {establishment_uai} inconnu "
-                    "ou hors de votre périmètre"
-                }
-            ) from None
-        if region_code:
-            region_id = await region_id_for_code(region_code)
-            if region_id != row["region"]:
-                raise Invalid({"region_code": "l'établissement n'appartient pas à cette région"})
+            problem = f"établissement {uai} inconnu ou hors de votre périmètre"
+            raise Invalid({"establishment_uai": problem}) from None
+        if owner_region_id is not None and row["region"] != owner_region_id:
+            problem = (
+                "cet établissement est dans une autre région que la propriétaire de l'appareil"
+            )
+            raise Invalid({"establishment_uai": problem})
+        if region_code and await region_id_for_code(region_code) != row["region"]:
+            raise Invalid({"region_code": "l'établissement n'appartient pas à cette région"})
         return _Placement(region_id=row["region"], establishment_id=row["id"])
+    if owner_region_id is not None:  # back to the region's own stock
+        if not scope.manages_region(owner_region_id):
+            problem = (
+                "seul le gestionnaire de la région peut remettre un appareil en stock régional"
+            )
+            raise Invalid({"establishment_uai": problem})
+        return _Placement(region_id=owner_region_id, establishment_id=None)
     if not region_code:
-        raise Invalid(
-            {"establishment_uai": "indiquez l'établissement (ou la région pour le stock régional)"}
-        )
+        problem = "indiquez l'établissement (ou la région pour le stock régional)"
+        raise Invalid({"establishment_uai": problem})
     region_id = await region_id_for_code(region_code)
     if region_id is None or not scope.manages_region(region_id):
         raise Invalid({"region_code": f"région {region_code} inconnue ou hors de votre périmètre"})
@@ -239,7 +254,7 @@ def check_asset_fields(fields: dict) -> dict:
     if "tag" in fields:
         fields["tag"] = normalise_tag(fields["tag"])
         if not TAG_PATTERN.match(fields["tag"]):
-            errors["tag"] = "numéro d'inventaire de 1 à 40 caractères : lettres, chiffres, - _ . /"
+            errors["tag"] = "numéro d'inventaire de 1 à 40 caractères : lettres, chiffres, - _ ."
     if "serial" in fields:
         fields["serial"] = normalise_serial(fields["serial"])
         if not fields["serial"] or len(fields["serial"]) > 80:
@@ -330,52 +345,53 @@ EDITABLE = (
 )
 
 
+def _editable(row: dict) -> dict:
+    return {key: row[key] for key in EDITABLE}
+
+
 async def update_asset(
     scope: Scope, actor: Actor, now: dt.datetime, tag: str, changes: dict
 ) -> AssetView:
-    current = await _scoped_row(scope, tag)
-    before = {
-        "serial": current["serial"],
-        "model_id": current["model_id"],
-        "establishment_uai": current["establishment_uai"],
-        "state": current["state"],
-        "condition": current["condition"],
-        "acquired_on": current["acquired_on"],
-        "warranty_end": current["warranty_end"],
-        "notes": current["notes"],
-    }
     wanted = {key: value for key, value in changes.items() if key in EDITABLE}
-    check_asset_fields({**{k: before[k] for k in ("acquired_on", "warranty_end")}, **wanted})
-    diff = {key: [before[key], value] for key, value in wanted.items() if value != before[key]}
-    values: dict = {}
-    if "serial" in diff:
-        values["serial"] = diff["serial"][1] = normalise_serial(diff["serial"][1])
-    if "model_id" in diff:
-        values["model"] = diff["model_id"][1]
-        values["manufacturer_key"] = await _model_manufacturer_key(diff["model_id"][1])
-    establishment_id = current["establishment_id"]
-    if "establishment_uai" in diff:
-        region_code = current["region_code"]
-        placement = await _placement(scope, region_code, diff["establishment_uai"][1])
-        values["establishment"] = establishment_id = placement.establishment_id
-    for key in ("state", "condition", "acquired_on", "warranty_end", "notes"):
-        if key in diff:
-            values[key] = diff[key][1]
-    if not diff:
-        return _view(current)
-    values["updated_at"] = now
+    if "establishment_uai" in wanted:  # "" or null: back to the region's own stock
+        wanted["establishment_uai"] = normalise_uai(wanted["establishment_uai"] or "") or None
+    wanted = check_asset_fields(wanted)  # normalised first, so "pf3 " equals "PF3"
     try:
         async with write_transaction():
+            # Read inside the transaction (and lock the row on PostgreSQL) so that concurrent
+            # updates chain: each event's "before" is the previous event's "after".
+            current = await _scoped_row(scope, tag, lock=True)
+            before = _editable(current)
+            check_asset_fields({**before, **wanted})  # e.g. warranty_end against acquired_on
+            diff = {k: [before[k], v] for k, v in wanted.items() if v != before[k]}
+            if not diff:
+                return _view(current)
+            values, establishment_id = await _column_values(scope, current, diff)
+            values["updated_at"] = now
             await Asset.update(values).where(Asset.id == current["id"])
             json_diff = {key: [jsonable(a), jsonable(b)] for key, (a, b) in diff.items()}
             await record_event(current["id"], actor, now, "updated", json_diff, establishment_id)
     except Exception as error:
         if is_unique_violation(error):
-            raise _conflict_from(
-                error, current["tag"], values.get("serial", current["serial"])
-            ) from error
+            raise _conflict_from(error, normalise_tag(tag), wanted.get("serial", "")) from error
         raise
     return await get_asset(scope, current["tag"])
+
+
+async def _column_values(scope: Scope, current: dict, diff: dict) -> tuple[dict, int | None]:
+    """The asset columns to write for `diff`, and the establishment the asset ends up in."""
+    values = {key: diff[key][1] for key in diff if key not in ("model_id", "establishment_uai")}
+    if "model_id" in diff:
+        values["model"] = diff["model_id"][1]
+        values["manufacturer_key"] = await _model_manufacturer_key(diff["model_id"][1])
+    establishment_id = current["establishment_id"]
+    if "establishment_uai" in diff:
+        # An asset stays in its owning region: another region's school is not a valid target.
+        placement = await _placement(
+            scope, None, diff["establishment_uai"][1], current["region_id"]
+        )
+        values["establishment"] = establishment_id = placement.establishment_id
+    return values, establishment_id
 
 
 async def asset_id(scope: Scope, tag: str) -> int:

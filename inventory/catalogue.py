@@ -82,7 +82,7 @@ async def create_device_model(
     except Exception as error:
         if is_unique_violation(error):  # unique index on (manufacturer, name)
             raise Conflict(
-                f"Le modèle {fields['manufacturer']} {fields['name']} existe déjà."
+                f"Le modèle {fields['manufacturer']} {fields['name']} existe déjà.", field="name"
             ) from error
         raise
     return await get_device_model(row["id"])

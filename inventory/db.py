@@ -10,9 +10,9 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from inventory.tables import Region
 
 try:  # asyncpg is only needed on PostgreSQL
-    from asyncpg.exceptions import UniqueViolationError
+    from asyncpg.exceptions import DataError, UniqueViolationError
 except ImportError:  # pragma: no cover
-    UniqueViolationError = ()  # type: ignore[assignment,misc]
+    DataError = UniqueViolationError = ()  # type: ignore[assignment,misc]
 
 
 def write_transaction() -> BaseTransaction:
@@ -29,7 +29,20 @@ def write_transaction() -> BaseTransaction:
     return engine.transaction()
 
 
+def for_update(query, *tables):
+    """Lock the selected rows of `tables` until the transaction ends. On SQLite the IMMEDIATE
+    write transaction already holds the only write lock, and SELECT … FOR UPDATE does not exist."""
+    if isinstance(Region._meta.db, SQLiteEngine):
+        return query
+    return query.lock_rows(of=tables)
+
+
 def is_unique_violation(error: BaseException) -> bool:
     if isinstance(error, sqlite3.IntegrityError):
         return "UNIQUE constraint failed" in str(error)
     return isinstance(error, UniqueViolationError)
+
+
+def is_value_out_of_range(error: BaseException) -> bool:
+    """A value the database cannot store (too large a number, a NUL character)."""
+    return isinstance(error, OverflowError | DataError)

@@ -64,7 +64,8 @@ async def events_of(asset_id: int) -> list[AssetEventView]:
             AssetEvent.at, AssetEvent.actor_name, AssetEvent.action, AssetEvent.changes
         )
         .where(AssetEvent.asset == asset_id)
-        .order_by(AssetEvent.at, ascending=False)
+        # Append order, newest first: `at` is when the request came, which can precede the
+        # moment a concurrent change got the lock and was written.
         .order_by(AssetEvent.id, ascending=False)
         .output(load_json=True)
     )

@@ -79,7 +79,7 @@ async def create_region(scope: Scope, code: str, name: str) -> RegionView:
             ]
     except Exception as error:
         if is_unique_violation(error):
-            raise Conflict(f"La région {code} existe déjà.") from error
+            raise Conflict(f"La région {code} existe déjà.", field="code") from error
         raise
     return RegionView(id=row["id"], code=code, name=name.strip())
 
@@ -169,7 +169,7 @@ async def create_establishment(
             await Establishment.insert(Establishment(region=region_id, **fields))
     except Exception as error:
         if is_unique_violation(error):
-            raise Conflict(f"L'établissement {uai} existe déjà.") from error
+            raise Conflict(f"L'établissement {uai} existe déjà.", field="uai") from error
         raise
     return await get_establishment(scope, uai)
 

@@ -43,5 +43,7 @@ async def test_a_failed_transaction_leaves_nothing_behind_and_the_next_one_works
 async def test_reads_outside_transactions_see_committed_writes(app):
     async with write_transaction():
         await Region.insert(Region(code="96", name="Visible"))
-    names = await asyncio.gather(*[Region.select(Region.name).where(Region.code == "96") for _ in range(20)])
+    names = await asyncio.gather(
+        *[Region.select(Region.name).where(Region.code == "96") for _ in range(20)]
+    )
     assert all(rows == [{"name": "Visible"}] for rows in names)

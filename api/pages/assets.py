@@ -1,0 +1,142 @@
+"""The asset list (filters, sort, pages, CSV export link) and the page of one asset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Template
+
+from api.accounts import Principal
+from api.pages import wording
+from api.pages.rendering import page
+from inventory import assets, catalogue, regions
+from inventory.errors import Invalid, NotFound
+from inventory.views import AssetView
+
+LIST = "/appareils"
+PAGE_SIZE = 50
+MAX_SEARCH = 80
+
+
+def _page_number(raw: str | None) -> int | None:
+    """1 when absent, None when not a positive whole number."""
+    if raw is None or raw.strip() == "":
+        return 1
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000_000 else None
+
+
+def _url(path: str, chosen: dict[str, str], page_number: int = 1) -> str:
+    """The address of this selection; defaults are left out to keep it short."""
+    kept = {
+        name: value for name, value in chosen.items() if value and (name, value) != ("sort", "tag")
+    }
+    if page_number > 1:
+        kept["page"] = str(page_number)
+    return path + ("?" + urlencode(kept) if kept else "")
+
+
+class AssetPages(Controller):
+    path = LIST
+    include_in_schema = False
+
+    @get("/")
+    async def asset_list(
+        self,
+        request: Request[Principal, None, None],
+        asset_state: Annotated[str | None, QueryParameter(name="state")] = None,
+        establishment: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        sort: FromQuery[str | None] = None,
+        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+    ) -> Template:
+        scope = request.user.scope
+        chosen = {
+            "q": (q or "").strip()[:MAX_SEARCH],
+            "state": (asset_state or "").strip(),
+            "establishment": (establishment or "").strip().upper()[:20],
+            "sort": (sort or "tag").strip(),
+        }
+        number = _page_number(page_number)
+        errors: dict[str, str] = {}
+        if chosen["state"] and chosen["state"] not in assets.STATES:
+            errors["state"] = "État inconnu : choisissez un état dans la liste."
+        if chosen["sort"] not in wording.SORTS:
+            errors["sort"] = "Tri inconnu : choisissez un tri dans la liste."
+        if number is None:
+            errors["page"] = "Numéro de page invalide : un nombre entier à partir de 1 est attendu."
+        result = None
+        if not errors:
+            filters = assets.AssetFilters(
+                state=chosen["state"] or None,
+                establishment_uai=chosen["establishment"] or None,
+                search=chosen["q"] or None,
+            )
+            try:
+                result = await assets.list_assets(
+                    scope, filters, chosen["sort"], PAGE_SIZE, (number - 1) * PAGE_SIZE
+                )
+            except Invalid as error:  # a rule of the domain this page does not check itself
+                errors.update(error.errors)
+        context = {
+            "chosen": chosen,
+            "errors": errors,
+            "result": result,
+            "states": assets.STATES,
+            "sorts": wording.SORTS,
+            "establishments": await regions.list_establishments(scope),
+            "export_url": _url("/api/v1/assets/export.csv", chosen),
+            "state_label": wording.state_label,
+        }
+        if result is not None:
+            pages = max(1, -(-result.total // PAGE_SIZE))
+            context |= {
+                "page_number": number,
+                "page_count": pages,
+                "first_shown": min(result.offset + 1, result.total),
+                "last_shown": result.offset + len(result.items),
+                "previous_url": _url(LIST, chosen, number - 1) if number > 1 else None,
+                "next_url": _url(LIST, chosen, number + 1) if number < pages else None,
+                "first_url": _url(LIST, chosen),
+            }
+        return page(request, "pages/asset_list.html", status=422 if errors else 200, **context)
+
+    @get("/{tag:str}")
+    async def asset_detail(
+        self, request: Request[Principal, None, None], tag: FromPath[str]
+    ) -> Template:
+        scope = request.user.scope
+        asset = await assets.get_asset(scope, tag.strip("/"))
+        events = await assets.asset_history(scope, asset.tag)
+        mentions_models = any(
+            name in ("model", "model_id") for event in events for name in event.changes
+        )
+        model_names = {}
+        if mentions_models:
+            model_names = {
+                model.id: f"{model.manufacturer} {model.name}"
+                for model in await catalogue.list_device_models()
+            }
+        return page(
+            request,
+            "pages/asset_detail.html",
+            asset=asset,
+            region_name=await _region_name(request.user, asset),
+            state=wording.state_label(asset.state),
+            condition=wording.condition_label(asset.condition),
+            category=wording.category_label(asset.model.category),
+            history=wording.history_lines(events, model_names),
+        )
+
+
+async def _region_name(principal: Principal, asset: AssetView) -> str:
+    try:
+        return (await regions.get_region(principal.scope, asset.region_code)).name
+    except NotFound:
+        return asset.region_code
+
+
+ROUTES = [AssetPages]

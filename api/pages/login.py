@@ -1,0 +1,96 @@
+"""Signing in and out with a plain HTML form (session cookie + CSRF token)."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect
+
+from api.auth import sign_in
+from api.pages.rendering import LOGIN_PATH, page, safe_next
+
+WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
+
+
+class LoginForm(msgspec.Struct):
+    # Optional here so that an empty field gets a French message next to it, not a 400.
+    email: str = ""
+    password: str = ""
+    suivant: str = ""
+
+
+def _login_page(
+    request: Request,
+    *,
+    status: int,
+    email: str = "",
+    suivant: str = "",
+    errors: dict[str, str] | None = None,
+    alert: str = "",
+    signed_out: bool = False,
+) -> Response:
+    return page(
+        request,
+        "pages/login.html",
+        status=status,
+        email=email,
+        suivant=suivant,
+        errors=errors or {},
+        alert=alert,
+        signed_out=signed_out,
+    )
+
+
+@get(LOGIN_PATH, exclude_from_auth=True, include_in_schema=False)
+async def login_form(
+    request: Request,
+    suivant: FromQuery[str | None] = None,
+    deconnexion: FromQuery[str | None] = None,
+) -> Response:
+    return _login_page(
+        request,
+        status=200,
+        suivant=safe_next(suivant) if suivant else "",
+        signed_out=deconnexion is not None,
+    )
+
+
+@post(LOGIN_PATH, exclude_from_auth=True, include_in_schema=False)
+async def login(request: Request, data: URLEncodedBody[LoginForm]) -> Response:
+    email = data.email.strip()
+    errors = {}
+    if not email:
+        errors["email"] = "Indiquez votre adresse électronique."
+    elif len(email) > 254 or "@" not in email:
+        errors["email"] = (
+            "Adresse électronique invalide (exemple : prenom.nom@ac-orleans-tours.fr)."
+        )
+    if not data.password:
+        errors["password"] = "Indiquez votre mot de passe."
+    if errors:
+        return _login_page(request, status=422, email=email, suivant=data.suivant, errors=errors)
+    principal = None
+    if len(data.password) <= 1000:  # argon2 on megabytes would be a cheap denial of service
+        principal = await sign_in(request, email, data.password)
+    if principal is None:
+        return _login_page(
+            request, status=401, email=email, suivant=data.suivant, alert=WRONG_CREDENTIALS
+        )
+    return Redirect(safe_next(data.suivant), status_code=303)
+
+
+@post("/deconnexion", exclude_from_auth=True, include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    # Open to anyone: signing out of an expired session must still land on the login page.
+    request.clear_session()
+    return Redirect(LOGIN_PATH + "?deconnexion=1", status_code=303)
+
+
+@get("/", include_in_schema=False)
+async def home() -> Redirect:
+    # Not signed in: the 401 becomes a redirect to the login page (api/pages/errors.py).
+    return Redirect("/appareils", status_code=303)
+
+
+ROUTES = [login_form, login, logout, home]

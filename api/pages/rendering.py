@@ -1,0 +1,61 @@
+"""How every page is answered: one template, the signed-in person, safe headers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request
+from litestar.response import Template
+
+from api.accounts import Principal
+from api.pages.wording import role_label
+
+LOGIN_PATH = "/connexion"
+DEFAULT_PAGE = "/appareils"
+
+# Pages use no inline script or style, so the policy can be strict. Pages show personal
+# data: no caching by the browser or a proxy.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def principal_of(request: Request) -> Principal | None:
+    """The signed-in person, or None (login page, errors raised before authentication)."""
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Template:
+    principal = principal_of(request)
+    return Template(
+        template_name=template,
+        context={
+            "principal": principal,
+            "role_name": role_label(principal.role) if principal else "",
+            "current_path": request.url.path,
+            **context,
+        },
+        status_code=status,
+        headers=HEADERS,
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path of this site, never another host
+    (`//evil.example`, `/\\evil.example`, `https://…`), never back to the login pages."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return DEFAULT_PAGE
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return DEFAULT_PAGE
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path.startswith(("/connexion", "/deconnexion")):
+        return DEFAULT_PAGE
+    return target

@@ -1,0 +1,60 @@
+"""Server-side sessions that cannot be fixed by an attacker.
+
+Litestar's backend keeps whatever session id the browser's cookie carries, even one the store
+never issued, so an id planted before login would become a signed-in session. This backend
+only reuses ids found in the store, and gives the session a fresh id when someone signs in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.types import Message, ScopeSession
+
+_KNOWN_ID = "ordipret.session_id_known"
+_FRESH_ID = "ordipret.session_id_fresh"
+_ROTATE = "ordipret.session_rotate"
+
+
+def rotate_session_id(connection: ASGIConnection) -> None:
+    """Ask for a new session id when the response is sent (call it on sign-in)."""
+    connection.scope.setdefault("state", {})[_ROTATE] = True
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection) -> dict:
+        if session_id := connection.cookies.get(self.config.key):
+            store = self.config.get_store_from_app(connection.scope["app"])
+            data = await self.get(session_id, store=store)
+            if data is not None:
+                connection.scope.setdefault("state", {})[_KNOWN_ID] = session_id
+                return self.deserialize_data(data)
+        return {}
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        state = connection.scope.setdefault("state", {})
+        if state.get(_FRESH_ID):
+            return state[_FRESH_ID]
+        if state.get(_KNOWN_ID) and not state.get(_ROTATE):
+            return state[_KNOWN_ID]
+        state[_FRESH_ID] = self.generate_session_id()
+        return state[_FRESH_ID]
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        state = connection.scope.setdefault("state", {})
+        if state.get(_ROTATE) and state.get(_KNOWN_ID):
+            store = self.config.get_store_from_app(connection.scope["app"])
+            await self.delete(state[_KNOWN_ID], store=store)
+        await super().store_in_message(scope_session, message, connection)
+
+
+@dataclass
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend  # type: ignore[assignment]

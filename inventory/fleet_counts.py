@@ -1,0 +1,27 @@
+"""How many devices an establishment holds, state by state, in one grouped query."""
+
+from __future__ import annotations
+
+from piccolo.query.functions.aggregate import Count
+
+from inventory.assets import STATES, scope_where
+from inventory.regions import establishment_row
+from inventory.scope import Scope
+from inventory.tables import Asset
+
+
+async def count_by_state(scope: Scope, establishment_uai: str) -> dict[str, int]:
+    """Every state of `STATES`, in that order, with its number of assets (0 included).
+    NotFound when the establishment is outside the scope."""
+    establishment = await establishment_row(scope, establishment_uai)
+    query = (
+        Asset.select(Asset.state, Count(alias="n"))
+        .where(Asset.establishment == establishment["id"])
+        .group_by(Asset.state)
+    )
+    if (where := scope_where(scope)) is not None:
+        query = query.where(where)
+    found = {row["state"]: row["n"] for row in await query}
+    counts = {state: found.pop(state, 0) for state in STATES}
+    counts.update(found)  # a state unknown to this version still counts
+    return counts

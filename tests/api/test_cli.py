@@ -1,0 +1,118 @@
+"""The `ordipret` command, run as a real process on its own SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.demo import asset_csv
+
+
+def ordipret(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "ORDIPRET_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        "ORDIPRET_VAR_DIR": str(tmp_path / "var"),
+        "COLUMNS": "200",
+    }
+    env.pop("ORDIPRET_TEST_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> Path:
+    result = ordipret(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def test_create_user_refuses_an_unknown_role(migrated):
+    result = ordipret(
+        migrated, "create-user", "--email", "a@b.fr", "--password", "x" * 12, "--role", "chef"
+    )
+    assert result.returncode != 0
+    assert "invalid choice" in result.stderr
+
+
+def test_create_user_names_the_wrong_field_in_french(migrated):
+    result = ordipret(
+        migrated,
+        "create-user",
+        "--email",
+        "pas-une-adresse",
+        "--password",
+        "court",
+        "--role",
+        "admin",
+    )
+    assert result.returncode == 2
+    assert "adresse électronique invalide" in result.stdout
+    assert "10 caractères au moins" in result.stdout
+
+
+def test_an_admin_created_on_the_command_line_gets_a_token_that_works(migrated):
+    created = ordipret(
+        migrated,
+        "create-user",
+        "--email",
+        "Admin@Region.fr",
+        "--password",
+        "un-long-mot-de-passe",
+        "--role",
+        "admin",
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    token = ordipret(migrated, "create-token", "--email", "admin@region.fr")
+    assert token.returncode == 0
+    assert token.stdout.strip().startswith("odp_")
+
+
+def test_import_assets_reports_errors_per_line_and_writes_nothing(migrated):
+    bad = migrated / "bad.csv"
+    bad.write_text("tag;serial;manufacturer;model\nR-1;SN1;Inconnu;Modèle X\n", encoding="utf-8")
+    result = ordipret(migrated, "import-assets", str(bad))
+    assert result.returncode == 1
+    assert "ligne 2" in result.stdout
+    assert "rien n'a été importé" in result.stdout
+
+
+def test_demo_data_imports_through_the_command_line_after_a_dry_run(migrated):
+    # The demo catalogue and schools are needed first: load them with a tiny demo fleet.
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED_DEMO_WITHOUT_SERVING],
+        env={**os.environ, "ORDIPRET_DATABASE_URL": f"sqlite:///{migrated / 'cli.sqlite'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    fleet = migrated / "fleet.csv"
+    fleet.write_bytes(asset_csv(250, seed=7, tag_prefix="IMP"))
+    checked = ordipret(migrated, "import-assets", "--dry-run", str(fleet))
+    assert checked.returncode == 0, checked.stdout
+    assert "250 appareils seraient importés" in checked.stdout
+    imported = ordipret(migrated, "import-assets", str(fleet))
+    assert imported.returncode == 0, imported.stdout
+    assert "250 appareils importés" in imported.stdout
+    again = ordipret(migrated, "import-assets", str(fleet))
+    assert again.returncode == 1
+    assert "existe déjà" in again.stdout
+
+
+SEED_DEMO_WITHOUT_SERVING = """
+import datetime as dt
+from api.cli import run_with_database
+from api.demo import load_demo
+from api.settings import Settings
+run_with_database(Settings.from_env(), lambda: load_demo(dt.datetime.now(dt.UTC), asset_count=10))
+"""
