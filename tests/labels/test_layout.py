@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from labels.layout import BOLD, LabelContent, check_calibration, layout_label, layout_sheet
+from labels.render import content_boxes
 from labels.stocks import STOCKS
 from tests.labels.samples import REGIONS, label_contents
 
@@ -65,6 +66,13 @@ def test_wider_stocks_print_the_owner_notice_with_the_region(key):
         assert f"Propriété de la Région {label.content.region_name}" in text
 
 
+def test_content_boxes_are_the_qr_then_each_line_of_every_label_in_order():
+    labels, stock = label_contents(30), STOCKS["L7160"]
+    boxes = content_boxes(labels, stock, offset=2, calibration_mm=(0.5, 0.5))
+    placed = layout_sheet(labels, stock, offset=2, calibration_mm=(0.5, 0.5))
+    assert boxes == [[label.qr_box, *(line.box for line in label.lines)] for label in placed]
+
+
 def test_the_smallest_stock_keeps_a_qr_of_15_mm_and_the_caption_and_drops_the_owner():
     for label in layout_sheet(label_contents(8), STOCKS["L7651"]):
         assert label.qr_box.width >= 15.0
@@ -83,6 +91,18 @@ def test_an_empty_serial_prints_no_serial_line():
     content = LabelContent("HTTPS://X.FR/A/1", "7K3M9P2QXW", "", "Bretagne")
     label = layout_label(content, STOCKS["L7160"], STOCKS["L7160"].cell_box(0))
     assert [line.text for line in label.lines][-1] == "7K3M9P2QXW"
+
+
+def test_a_label_without_region_name_prints_no_owner_notice():
+    content = LabelContent("HTTPS://X.FR/A/1", "CVL-000001", "PF3ABCDE", " ")
+    label = layout_label(content, STOCKS["L7163"], STOCKS["L7163"].cell_box(0))
+    assert [line.text for line in label.lines] == ["CVL-000001", "S/N PF3ABCDE"]
+
+
+def test_a_label_without_caption_is_refused_in_french():
+    content = LabelContent("HTTPS://X.FR/A/1", " ", "PF3ABCDE", "Bretagne")
+    with pytest.raises(ValueError, match="doit porter un numéro d'inventaire"):
+        layout_label(content, STOCKS["L7160"], STOCKS["L7160"].cell_box(0))
 
 
 def test_a_caption_too_long_to_stay_readable_is_refused_in_french():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+import zlib
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
@@ -104,6 +105,40 @@ def test_each_qr_is_one_vector_path_and_the_pdf_holds_no_image():
         document.close()
     assert kinds.count(pdfium_c.FPDF_PAGEOBJ_PATH) == 5
     assert pdfium_c.FPDF_PAGEOBJ_IMAGE not in kinds
+
+
+def painted_matrices(pdf: bytes, size: int) -> list[list[list[bool]]]:
+    """The module matrix each QR path of the PDF paints, in drawing order: its rectangles
+    (`x y w 1 re`, in module units) filled into a `size` × `size` grid."""
+    streams = re.findall(rb"\nstream\r?\n(.*?)endstream", pdf, re.DOTALL)
+    content = b"".join(zlib.decompressobj().decompress(s) for s in streams).decode("latin-1")
+    matrices = []
+    for path in re.findall(r"q 0 g [-\d. ]+ cm\n(.*?)f Q", content, re.DOTALL):
+        matrix = [[False] * size for _ in range(size)]
+        for x, y, width in re.findall(r"(\d+) (\d+) (\d+) 1 re\n", path):
+            for column in range(int(x), int(x) + int(width)):
+                assert not matrix[int(y)][column], "rectangles overlap"
+                matrix[int(y)][column] = True
+        matrices.append(matrix)
+    return matrices
+
+
+def test_each_qr_path_paints_exactly_its_module_matrix():
+    labels = label_contents(4)
+    pdf = render_sheet(labels, STOCKS["L7160"])
+    expected = [qr_matrix(label.url).modules() for label in labels]
+    assert painted_matrices(pdf, 29) == expected
+
+
+def test_a_long_url_needing_a_big_symbol_is_drawn_and_decodes_too():
+    # Symbols above version 7 are drawn run by run instead of from the span tables.
+    (content,) = label_contents(1, base="HTTPS://" + "ORDIPRET." * 14 + "EXAMPLE.FR")
+    stock = STOCKS["L7163"]
+    matrix = qr_matrix(content.url)
+    assert matrix.version >= 8
+    pdf = render_sheet([content], stock)
+    assert painted_matrices(pdf, matrix.size) == [matrix.modules()]
+    assert_every_label_decodes(pdf, [content], stock)
 
 
 def test_the_same_labels_give_the_same_pdf_bytes():
