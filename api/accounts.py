@@ -74,30 +74,40 @@ async def authenticate(email: str, password: str) -> int | None:
     return row["id"]
 
 
-_ACCOUNT_COLUMNS = (
-    Account.id,
-    Account.email,
-    Account.display_name,
-    Account.role,
-    Account.region,
-    Account.active,
+# Every request is authenticated, so the principal is read with one hand-written query:
+# building the equivalent joined Piccolo select costs ~0.7 ms of CPU per request (measured by
+# bench/), a hundred times the cost of running it. One row per establishment of the account.
+_PRINCIPAL_SQL = """
+SELECT a.id, a.email, a.display_name, a.role, a.region, a.active,
+       e.id AS establishment_id, e.region AS establishment_region
+FROM account a
+LEFT JOIN account_establishment ae ON ae.account = a.id
+LEFT JOIN establishment e ON e.id = ae.establishment
+"""
+_BY_ACCOUNT = _PRINCIPAL_SQL + "WHERE a.id = {}"
+_BY_TOKEN = (
+    _PRINCIPAL_SQL.replace("FROM account a", "FROM api_token t JOIN account a ON a.id = t.account")
+    + "WHERE t.token_hash = {} AND t.revoked_at IS NULL"
 )
 
 
-async def _principal(row: dict | None) -> Principal | None:
-    if row is None or not row["active"]:
+def _principal(rows: list[dict]) -> Principal | None:
+    if not rows or not rows[0]["active"]:
         return None
+    row = rows[0]
     role = row["role"]
     if role == "admin":
         scope = Scope.platform()
     elif role == "region_manager":
         scope = Scope.region(row["region"])
     else:
-        links = await AccountEstablishment.select(
-            AccountEstablishment.establishment.as_alias("id"),
-            AccountEstablishment.establishment.region.as_alias("region"),
-        ).where(AccountEstablishment.account == row["id"])
-        scope = Scope.establishments({link["id"]: link["region"] for link in links})
+        scope = Scope.establishments(
+            {
+                r["establishment_id"]: r["establishment_region"]
+                for r in rows
+                if r["establishment_id"]
+            }
+        )
     return Principal(
         account_id=row["id"],
         email=row["email"],
@@ -108,24 +118,14 @@ async def _principal(row: dict | None) -> Principal | None:
 
 
 async def load_principal(account_id: int) -> Principal | None:
-    return await _principal(
-        await Account.select(*_ACCOUNT_COLUMNS).where(Account.id == account_id).first()
-    )
+    return _principal(await Account.raw(_BY_ACCOUNT, account_id))
 
 
 async def principal_for_token(token: str) -> Principal | None:
-    """The signed-in account of an unrevoked token, in one query (plus its schools)."""
+    """The account of an unrevoked token, with its establishments, in one query."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    columns = [
-        getattr(ApiToken.account, c._meta.name).as_alias(c._meta.name) for c in _ACCOUNT_COLUMNS
-    ]
-    row = (
-        await ApiToken.select(*columns)
-        .where((ApiToken.token_hash == _digest(token)) & ApiToken.revoked_at.is_null())
-        .first()
-    )
-    return await _principal(row)
+    return _principal(await ApiToken.raw(_BY_TOKEN, _digest(token)))
 
 
 def _digest(token: str) -> str:

@@ -37,21 +37,28 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         return {}
 
     def get_session_id(self, connection: ASGIConnection) -> str:
+        """The id the response will carry; "" until one is needed (made in store_in_message,
+        so that requests that store nothing cost no random bytes)."""
         state = connection.scope.setdefault("state", {})
         if state.get(_FRESH_ID):
             return state[_FRESH_ID]
         if state.get(_KNOWN_ID) and not state.get(_ROTATE):
             return state[_KNOWN_ID]
-        state[_FRESH_ID] = self.generate_session_id()
-        return state[_FRESH_ID]
+        return ""
 
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
         state = connection.scope.setdefault("state", {})
+        if not scope_session and not state.get(_KNOWN_ID):
+            # Nothing to keep and nothing to forget: no file, no cookie. Scripts with bearer
+            # tokens and health probes would otherwise leave an empty session per request.
+            return
         if state.get(_ROTATE) and state.get(_KNOWN_ID):
             store = self.config.get_store_from_app(connection.scope["app"])
             await self.delete(state[_KNOWN_ID], store=store)
+        if not self.get_session_id(connection):
+            state[_FRESH_ID] = self.generate_session_id()
         await super().store_in_message(scope_session, message, connection)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from piccolo.columns.combination import Or
 
 from inventory.catalogue import manufacturer_key
-from inventory.db import for_update, is_unique_violation, write_transaction
+from inventory.db import PARAMETER, Prepared, for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.history import creation_changes, events_of, jsonable, record_event
 from inventory.regions import establishment_row, region_id_for_code
@@ -125,17 +125,21 @@ def _view(row: dict) -> AssetView:
     )
 
 
+def _by_tag(lock: bool):
+    query = Asset.select(*_COLUMNS).where(Asset.tag == PARAMETER)
+    return for_update(query, Asset) if lock else query
+
+
+_BY_TAG = Prepared(Asset, lambda: _by_tag(lock=False))
+_BY_TAG_LOCKED = Prepared(Asset, lambda: _by_tag(lock=True))
+
+
 async def _scoped_row(scope: Scope, tag: str, lock: bool = False) -> dict:
     tag = normalise_tag(tag)
-    query = Asset.select(*_COLUMNS).where(Asset.tag == tag)
-    if lock:
-        query = for_update(query, Asset)
-    if (where := scope_where(scope)) is not None:
-        query = query.where(where)
-    row = await query.first()
-    if row is None:
+    rows = await (_BY_TAG_LOCKED if lock else _BY_TAG).rows(tag)
+    if not rows or not scope.sees_establishment(rows[0]["establishment_id"], rows[0]["region_id"]):
         raise NotFound(f"Appareil {tag} introuvable.")
-    return row
+    return rows[0]
 
 
 async def get_asset(scope: Scope, tag: str) -> AssetView:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from collections.abc import Callable
 
 from piccolo.engine.base import BaseTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.base import Query
+from piccolo.table import Table
 
 from inventory.tables import Region
 
@@ -46,3 +50,35 @@ def is_unique_violation(error: BaseException) -> bool:
 def is_value_out_of_range(error: BaseException) -> bool:
     """A value the database cannot store (too large a number, a NUL character)."""
     return isinstance(error, OverflowError | DataError)
+
+
+# Placeholders in compiled SQL, per engine, turned back into Piccolo's raw-query braces.
+_PLACEHOLDERS = {"sqlite": re.compile(r"\?"), "postgres": re.compile(r"\$\d+")}
+PARAMETER = "\x00parameter"  # stands for each argument when the query is first compiled
+
+
+class Prepared:
+    """A Piccolo query compiled once per engine and run again with new argument values.
+
+    Building a joined select costs ~0.7 ms of CPU in Piccolo, a hundred times the cost of
+    running it on an indexed column (measured by bench/). Hot read paths prepare their query
+    once: `build` must use `PARAMETER` for each argument, in the order they are passed.
+    """
+
+    def __init__(self, table: type[Table], build: Callable[[], Query]) -> None:
+        self._table = table
+        self._build = build
+        self._templates: dict[str, str] = {}
+
+    def _template(self, engine_type: str) -> str:
+        if engine_type not in self._templates:
+            query = self._build()
+            sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
+            if any(arg != PARAMETER for arg in args):
+                raise ValueError("a prepared query takes all its values as PARAMETER")
+            self._templates[engine_type] = _PLACEHOLDERS[engine_type].sub("{}", sql)
+        return self._templates[engine_type]
+
+    async def rows(self, *args) -> list[dict]:
+        engine_type = self._table._meta.db.engine_type
+        return await self._table.raw(self._template(engine_type), *args)
