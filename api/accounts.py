@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from api.tables import Account, AccountEstablishment, ApiToken
-from inventory.db import is_unique_violation, write_transaction
+from inventory.db import Prepared, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope
 from inventory.tables import Establishment, Region
@@ -84,10 +84,11 @@ FROM account a
 LEFT JOIN account_establishment ae ON ae.account = a.id
 LEFT JOIN establishment e ON e.id = ae.establishment
 """
-_BY_ACCOUNT = _PRINCIPAL_SQL + "WHERE a.id = {}"
-_BY_TOKEN = (
+_BY_ACCOUNT = Prepared.from_sql(Account, _PRINCIPAL_SQL + "WHERE a.id = {}")
+_BY_TOKEN = Prepared.from_sql(
+    Account,
     _PRINCIPAL_SQL.replace("FROM account a", "FROM api_token t JOIN account a ON a.id = t.account")
-    + "WHERE t.token_hash = {} AND t.revoked_at IS NULL"
+    + "WHERE t.token_hash = {} AND t.revoked_at IS NULL",
 )
 
 
@@ -118,14 +119,14 @@ def _principal(rows: list[dict]) -> Principal | None:
 
 
 async def load_principal(account_id: int) -> Principal | None:
-    return _principal(await Account.raw(_BY_ACCOUNT, account_id))
+    return _principal(await _BY_ACCOUNT.rows(account_id))
 
 
 async def principal_for_token(token: str) -> Principal | None:
     """The account of an unrevoked token, with its establishments, in one query."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    return _principal(await ApiToken.raw(_BY_TOKEN, _digest(token)))
+    return _principal(await _BY_TOKEN.rows(_digest(token)))
 
 
 def _digest(token: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,6 +56,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.pool_size = pool_size
         self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all: list[aiosqlite.Connection] = []
+        self._reader: sqlite3.Connection | None = None
 
     async def _open(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -76,11 +78,28 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._all.append(connection)
             idle.put_nowait(connection)
         self._idle = idle
+        self._reader = sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False})
+        self._reader.row_factory = dict_factory
+        self._reader.execute("PRAGMA query_only = ON")
 
     async def close_connection_pool(self) -> None:
         connections, self._all, self._idle = self._all, [], None
         for connection in connections:
             await connection.close()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def point_read(self, sql: str, args: list) -> list[dict] | None:
+        """Run a keyed read of a few rows right here, on the event loop's thread, or return
+        None when that is not possible (no pool, or inside a transaction).
+
+        Handing a query to aiosqlite's thread and back costs more than an indexed read of one
+        row takes in SQLite itself; in WAL mode readers never wait for writers, so such a read
+        cannot block the loop on a lock. Only use it for reads by unique key (see Prepared)."""
+        if self._reader is None or self.current_transaction.get() is not None:
+            return None
+        return self._reader.execute(sql, args).fetchall()
 
     async def acquire(self) -> aiosqlite.Connection:
         if self._idle is None:  # no pool (CLI, migrations): a private connection

@@ -65,20 +65,38 @@ class Prepared:
     once: `build` must use `PARAMETER` for each argument, in the order they are passed.
     """
 
-    def __init__(self, table: type[Table], build: Callable[[], Query]) -> None:
+    def __init__(self, table: type[Table], build: Callable[[], Query] | None = None) -> None:
         self._table = table
         self._build = build
-        self._templates: dict[str, str] = {}
+        self._compiled: dict[str, str] = {}
 
-    def _template(self, engine_type: str) -> str:
-        if engine_type not in self._templates:
+    @classmethod
+    def from_sql(cls, table: type[Table], sql: str) -> Prepared:
+        """A hand-written query, with Piccolo's `{}` placeholders."""
+        prepared = cls(table)
+        count = sql.count("{}")
+        prepared._compiled = {
+            "sqlite": sql.replace("{}", "?"),
+            "postgres": sql.format(*(f"${n}" for n in range(1, count + 1))),
+        }
+        return prepared
+
+    def _sql(self, engine_type: str) -> str:
+        if engine_type not in self._compiled:
             query = self._build()
             sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
             if any(arg != PARAMETER for arg in args):
                 raise ValueError("a prepared query takes all its values as PARAMETER")
-            self._templates[engine_type] = _PLACEHOLDERS[engine_type].sub("{}", sql)
-        return self._templates[engine_type]
+            self._compiled[engine_type] = sql
+        return self._compiled[engine_type]
 
     async def rows(self, *args) -> list[dict]:
-        engine_type = self._table._meta.db.engine_type
-        return await self._table.raw(self._template(engine_type), *args)
+        """Prepared queries are keyed reads of a few rows: an engine that can answer those
+        without a thread hop (see api.database.PooledSQLiteEngine.point_read) does."""
+        engine = self._table._meta.db
+        sql = self._sql(engine.engine_type)
+        point_read = getattr(engine, "point_read", None)
+        if point_read is not None and (rows := point_read(sql, list(args))) is not None:
+            return rows
+        template = _PLACEHOLDERS[engine.engine_type].sub("{}", sql)
+        return await self._table.raw(template, *args)
