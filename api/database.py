@@ -24,7 +24,12 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 # Every table of every app is bound to the one engine built from the settings.
-APP_CONFIG_MODULES = ("inventory.piccolo_app", "labels.piccolo_app", "api.piccolo_app")
+APP_CONFIG_MODULES = (
+    "inventory.piccolo_app",
+    "labels.piccolo_app",
+    "loans.piccolo_app",
+    "api.piccolo_app",
+)
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):

@@ -1,0 +1,439 @@
+"""The loan lifecycle: each transition is a named use-case with one write transaction that
+writes the change and an event on both the loan and the asset.
+
+Concurrency: every transition is a compare-and-set (`UPDATE … WHERE id = ? AND state IN (…)`),
+so of two simultaneous hand-overs only one finds the loan still awaiting; creation relies on
+the partial unique indexes (one open loan per asset, numbered slots per student).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from inventory.db import is_unique_violation, write_transaction
+from inventory.errors import Conflict, Invalid
+from inventory.history import record_event
+from inventory.scope import Actor, Scope
+from inventory.tables import Asset
+from loans.records import loan_row
+from loans.states import OPEN_STATES, TRANSITIONS, refusal
+from loans.tables import Loan, LoanEvent, Student
+
+
+async def record_loan_event(
+    loan_id: int, actor: Actor, now: dt.datetime, action: str, changes: dict, establishment_id: int
+) -> None:
+    await LoanEvent.insert(
+        LoanEvent(
+            loan=loan_id,
+            at=now,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            changes=changes,
+            establishment_id=establishment_id,
+        )
+    )
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+async def _transition(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    name: str,
+    values: dict | None = None,
+    asset_values: dict | None = None,
+    check=None,
+) -> dict:
+    """Move a loan along `TRANSITIONS[name]`, in the caller's transaction.
+
+    `check(row)` may refuse with a domain error after the state is known to be right;
+    `asset_values` are written to the asset with an asset event. Returns the loan row as it
+    was before the transition."""
+    sources, target = TRANSITIONS[name]
+    row = await loan_row(scope, loan_id, lock=True)
+    if row["state"] not in sources:
+        raise Conflict(f"Prêt n° {loan_id} : {refusal(name, row['state'])}.", field="state")
+    if check is not None:
+        check(row)
+    values = {"state": target, **(values or {})}
+    if target not in OPEN_STATES:
+        values["closed_at"] = now
+    changed = await (
+        Loan.update(values)
+        .where((Loan.id == loan_id) & Loan.state.is_in(list(sources)))
+        .returning(Loan.id)
+    )
+    if not changed:  # another request moved it first
+        raise Conflict(
+            f"Prêt n° {loan_id} : modifié par une autre action, rechargez.", field="state"
+        )
+    changes = {"state": [row["state"], target]}
+    changes.update({k: [_iso(row.get(k)), _iso(v)] for k, v in values.items() if k != "state"})
+    changes.pop("closed_at", None)
+    await record_loan_event(loan_id, actor, now, name, changes, row["establishment"])
+    if asset_values is not None:
+        await _update_asset(row["asset"], asset_values, actor, now, name, row, loan_id)
+    return row
+
+
+async def _update_asset(
+    asset_id: int,
+    values: dict,
+    actor: Actor,
+    now: dt.datetime,
+    action: str,
+    loan: dict,
+    loan_id: int,
+) -> None:
+    diff = {}
+    if values:
+        current = await Asset.select(*values.keys()).where(Asset.id == asset_id).first()
+        diff = {k: [_iso(current[k]), _iso(v)] for k, v in values.items() if current[k] != v}
+        await Asset.update({**values, "updated_at": now}).where(Asset.id == asset_id)
+    diff["loan_id"] = [None, loan_id]
+    await record_event(
+        asset_id, actor, now, action, diff, values.get("establishment", loan["asset_establishment"])
+    )
+
+
+# Preparation -------------------------------------------------------------------------------
+
+
+async def prepare_loan(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    asset_tag: str,
+    student_id: int,
+    max_open_per_category: int,
+    campaign_id: int | None = None,
+    draft: bool = False,
+) -> int:
+    """Reserve a device for a student: the loan awaits the agreement's signatures (or stays a
+    draft until `issue_agreement`). Returns the loan id."""
+    from inventory.assets import asset_id as scoped_asset_id
+
+    asset_id = await scoped_asset_id(scope, asset_tag)
+    try:
+        async with write_transaction():
+            asset = (
+                await Asset.select(
+                    Asset.state, Asset.establishment, Asset.model.category.as_alias("category")
+                )
+                .where(Asset.id == asset_id)
+                .first()
+            )
+            student = await _student_in_scope(scope, student_id)
+            if asset["state"] != "in_stock":
+                raise Conflict(f"L'appareil {asset_tag} n'est pas en stock.", field="asset_tag")
+            if student["left_on"] is not None:
+                raise Conflict("Cet élève a quitté l'établissement.", field="student_id")
+            if asset["establishment"] != student["establishment"]:
+                raise Invalid(
+                    {"asset_tag": "l'appareil est rattaché à un autre établissement que l'élève"}
+                )
+            slot = await _free_slot(student_id, asset["category"], max_open_per_category)
+            loan_id = (
+                await Loan.insert(
+                    Loan(
+                        asset=asset_id,
+                        student=student_id,
+                        establishment=student["establishment"],
+                        campaign=campaign_id,
+                        state="draft" if draft else "awaiting_signature",
+                        category=asset["category"],
+                        slot=slot,
+                        created_at=now,
+                    )
+                ).returning(Loan.id)
+            )[0]["id"]
+            await record_loan_event(
+                loan_id,
+                actor,
+                now,
+                "prepare_loan",
+                {
+                    "state": [None, "draft" if draft else "awaiting_signature"],
+                    "asset_tag": [None, asset_tag],
+                },
+                student["establishment"],
+            )
+    except Exception as error:
+        if is_unique_violation(error):
+            raise _open_loan_conflict(error, asset_tag) from error
+        raise
+    return loan_id
+
+
+def _open_loan_conflict(error: BaseException, asset_tag: str) -> Conflict:
+    if "slot" in str(error) or "student" in str(error):
+        return Conflict(
+            "Cet élève a déjà le nombre maximal de prêts pour ce type d'appareil.",
+            field="student_id",
+        )
+    return Conflict(
+        f"L'appareil {asset_tag} fait déjà l'objet d'un prêt en cours.", field="asset_tag"
+    )
+
+
+async def _student_in_scope(scope: Scope, student_id: int) -> dict:
+    student = (
+        await Student.select(Student.establishment, Student.region, Student.left_on)
+        .where(Student.id == student_id)
+        .first()
+    )
+    if student is None or not scope.sees_establishment(student["establishment"], student["region"]):
+        raise Invalid({"student_id": f"élève n° {student_id} inconnu ou hors de votre périmètre"})
+    return student
+
+
+async def _free_slot(student_id: int, category: str, maximum: int) -> int:
+    """The lowest slot (1..maximum) not held by an open loan of the student in this category.
+    The unique index makes a concurrent taker of the same slot fail, never exceed the max."""
+    taken = {
+        r["slot"]
+        for r in await Loan.select(Loan.slot).where(
+            (Loan.student == student_id) & (Loan.category == category) & Loan.closed_at.is_null()
+        )
+    }
+    for slot in range(1, maximum + 1):
+        if slot not in taken:
+            return slot
+    raise Conflict(
+        f"Cet élève a déjà {maximum} prêt(s) en cours pour ce type d'appareil "
+        "(maximum fixé par la région).",
+        field="student_id",
+    )
+
+
+async def issue_agreement(scope: Scope, actor: Actor, now: dt.datetime, loan_id: int) -> None:
+    async with write_transaction():
+        await _transition(scope, actor, now, loan_id, "issue_agreement")
+
+
+async def record_paper_signature(
+    scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, signed_on: dt.date
+) -> None:
+    """Staff record that every required party signed the agreement on paper."""
+    if signed_on > now.date():
+        raise Invalid({"signed_on": "la date de signature ne peut pas être dans le futur"})
+
+    def not_yet_signed(row: dict) -> None:
+        if row["paper_signed_on"] is not None:
+            raise Conflict(
+                f"Prêt n° {loan_id} : la signature papier est déjà enregistrée.", field="signed_on"
+            )
+
+    async with write_transaction():
+        await _transition(
+            scope,
+            actor,
+            now,
+            loan_id,
+            "paper_signature",
+            {"paper_signed_on": signed_on},
+            check=not_yet_signed,
+        )
+
+
+# Hand-over and the ends of a loan ----------------------------------------------------------
+
+
+async def hand_over(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    accessories: list[str],
+    due_on: dt.date | None,
+) -> None:
+    def signed(row: dict) -> None:
+        if row["paper_signed_on"] is None:
+            raise Conflict(
+                f"Prêt n° {loan_id} : la convention n'est pas signée par toutes les parties.",
+                field="state",
+            )
+
+    values = {"handed_over_at": now, "accessories_given": accessories, "due_on": due_on}
+    async with write_transaction():
+        await _transition(scope, actor, now, loan_id, "hand_over", values, {}, check=signed)
+
+
+async def take_back(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    *,
+    accessories_returned: list[str],
+    condition: str,
+    damage_notes: str = "",
+) -> dict:
+    """The device comes back: a damaged one goes to repair, a good one back to stock."""
+    from inventory.assets import CONDITIONS
+
+    if condition not in CONDITIONS:
+        raise Invalid({"condition": "état physique inconnu ; valeurs possibles : A, B, C, D"})
+    damaged = condition == "D" or bool(damage_notes.strip())
+    values = {
+        "accessories_returned": accessories_returned,
+        "return_condition": condition,
+        "damage_notes": damage_notes.strip(),
+    }
+    asset_values = {"state": "in_repair" if damaged else "in_stock", "condition": condition}
+    async with write_transaction():
+        row = await _transition(scope, actor, now, loan_id, "take_back", values, asset_values)
+    missing = [a for a in (row["accessories_given"] or []) if a not in accessories_returned]
+    return {"damaged": damaged, "missing_accessories": missing}
+
+
+async def declare_loss(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    *,
+    incident_on: dt.date,
+    circumstances: str,
+) -> None:
+    _check_incident(now, incident_on, circumstances)
+    values = {"incident_on": incident_on, "circumstances": circumstances.strip()}
+    async with write_transaction():
+        await _transition(scope, actor, now, loan_id, "declare_loss", values, {"state": "lost"})
+
+
+async def declare_theft(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    *,
+    incident_on: dt.date,
+    circumstances: str,
+    police_report_ref: str,
+    police_report_on: dt.date | None,
+) -> None:
+    _check_incident(now, incident_on, circumstances)
+    errors = {}
+    if not police_report_ref.strip():
+        errors["police_report_ref"] = (
+            "la référence du récépissé de dépôt de plainte est obligatoire"
+        )
+    if police_report_on is None:
+        errors["police_report_on"] = "la date du dépôt de plainte est obligatoire"
+    elif police_report_on < incident_on or police_report_on > now.date():
+        errors["police_report_on"] = (
+            "la plainte est déposée après le vol et au plus tard aujourd'hui"
+        )
+    if errors:
+        raise Invalid(errors)
+    values = {
+        "incident_on": incident_on,
+        "circumstances": circumstances.strip(),
+        "police_report_ref": police_report_ref.strip(),
+        "police_report_on": police_report_on,
+    }
+    async with write_transaction():
+        await _transition(scope, actor, now, loan_id, "declare_theft", values, {"state": "stolen"})
+
+
+def _check_incident(now: dt.datetime, incident_on: dt.date, circumstances: str) -> None:
+    errors = {}
+    if incident_on > now.date():
+        errors["incident_on"] = "la date ne peut pas être dans le futur"
+    if not circumstances.strip():
+        errors["circumstances"] = "décrivez les circonstances"
+    if errors:
+        raise Invalid(errors)
+
+
+async def cede(
+    scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, *, cession_allowed: bool
+) -> None:
+    """At the end of schooling the device is given to the student: it leaves the fleet."""
+    if not cession_allowed:
+        raise Conflict(
+            "La politique de la région ne permet pas de céder les appareils.", field="state"
+        )
+    async with write_transaction():
+        await _transition(scope, actor, now, loan_id, "cede", {}, {"state": "ceded"})
+
+
+async def cancel(
+    scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, reason: str = ""
+) -> None:
+    async with write_transaction():
+        await _transition(scope, actor, now, loan_id, "cancel", {"circumstances": reason.strip()})
+
+
+async def transfer(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    *,
+    to_establishment_id: int,
+    to_region_id: int,
+) -> int:
+    """The student moves to another school of the region and keeps the device: this loan closes
+    as transferred and its continuation opens at the new school, linked to it, so the whole
+    history follows. Returns the new loan's id."""
+    async with write_transaction():
+        row = await loan_row(scope, loan_id, lock=True)
+        if row["region_id"] != to_region_id:
+            raise Invalid(
+                {"to_establishment_uai": "le nouvel établissement doit être dans la même région"}
+            )
+        if row["establishment"] == to_establishment_id:
+            raise Invalid({"to_establishment_uai": "l'élève est déjà dans cet établissement"})
+        await _transition(
+            scope, actor, now, loan_id, "transfer", {}, {"establishment": to_establishment_id}
+        )
+        new_id = (
+            await Loan.insert(
+                Loan(
+                    asset=row["asset"],
+                    student=row["student"],
+                    establishment=to_establishment_id,
+                    previous=loan_id,
+                    state="active",
+                    category=row["category"],
+                    slot=row["slot"],
+                    due_on=row["due_on"],
+                    accessories_given=row["accessories_given"],
+                    paper_signed_on=row["paper_signed_on"],
+                    created_at=now,
+                    handed_over_at=row["handed_over_at"],
+                )
+            ).returning(Loan.id)
+        )[0]["id"]
+        await record_loan_event(
+            new_id,
+            actor,
+            now,
+            "transfer_in",
+            {
+                "establishment_id": [row["establishment"], to_establishment_id],
+                "previous_loan": [None, loan_id],
+            },
+            to_establishment_id,
+        )
+        await Student.update({Student.establishment: to_establishment_id}).where(
+            Student.id == row["student"]
+        )
+    return new_id
+
+
+async def open_loan_of_asset(asset_id: int) -> dict | None:
+    return (
+        await Loan.select(Loan.id, Loan.state)
+        .where((Loan.asset == asset_id) & Loan.closed_at.is_null())
+        .first()
+    )

@@ -1,0 +1,33 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from loans.tables import (
+    Campaign,
+    Guardian,
+    Loan,
+    LoanEvent,
+    LoanPhoto,
+    PolicyEvent,
+    RegionPolicy,
+    ReminderLog,
+    Student,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="loans",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[
+        Student,
+        Guardian,
+        RegionPolicy,
+        PolicyEvent,
+        Campaign,
+        Loan,
+        LoanEvent,
+        LoanPhoto,
+        ReminderLog,
+    ],
+    migration_dependencies=["inventory.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,118 @@
+"""Reading loans: one loan in scope, its view, its history along transfers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from inventory.db import PARAMETER, Prepared, for_update
+from inventory.errors import NotFound
+from inventory.scope import Scope
+from loans.loan_views import LoanEventView, LoanStudent, LoanView
+from loans.tables import Loan, LoanEvent
+
+COLUMNS = (
+    *Loan.all_columns(),
+    Loan.asset.tag.as_alias("asset_tag"),
+    Loan.asset.state.as_alias("asset_state"),
+    Loan.asset.establishment.as_alias("asset_establishment"),
+    Loan.student.last_name.as_alias("student_last_name"),
+    Loan.student.first_name.as_alias("student_first_name"),
+    Loan.student.class_name.as_alias("student_class_name"),
+    Loan.establishment.uai.as_alias("establishment_uai"),
+    Loan.establishment.region.as_alias("region_id"),
+)
+
+
+def _by_id(lock: bool):
+    query = Loan.select(*COLUMNS).where(Loan.id == PARAMETER)
+    return for_update(query, Loan) if lock else query
+
+
+_BY_ID = Prepared(Loan, lambda: _by_id(lock=False))
+_BY_ID_LOCKED = Prepared(Loan, lambda: _by_id(lock=True))
+
+
+async def loan_row(scope: Scope, loan_id: int, lock: bool = False) -> dict:
+    """The loan with its asset, student and school columns; NotFound outside the scope."""
+    rows = await (_BY_ID_LOCKED if lock else _BY_ID).rows(loan_id)
+    if not rows or not scope.sees_establishment(rows[0]["establishment"], rows[0]["region_id"]):
+        raise NotFound(f"Prêt n° {loan_id} introuvable.")
+    return decoded(rows[0])
+
+
+def decoded(row: dict) -> dict:
+    """Raw reads return JSON columns as text."""
+    for key in ("accessories_given", "accessories_returned"):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def is_signed(row: dict) -> bool:
+    """Every required party has signed. Until electronic signatures land, a signature made on
+    paper and recorded by staff is the only way."""
+    return row["paper_signed_on"] is not None
+
+
+def view(row: dict, today: dt.date) -> LoanView:
+    given, returned = row["accessories_given"] or [], row["accessories_returned"] or []
+    closed = row["closed_at"] is not None
+    return LoanView(
+        id=row["id"],
+        state=row["state"],
+        asset_tag=row["asset_tag"],
+        category=row["category"],
+        student=LoanStudent(
+            id=row["student"],
+            last_name=row["student_last_name"],
+            first_name=row["student_first_name"],
+            class_name=row["student_class_name"],
+        ),
+        establishment_uai=row["establishment_uai"],
+        campaign_id=row["campaign"],
+        previous_id=row["previous"],
+        due_on=row["due_on"],
+        overdue=row["state"] == "active" and row["due_on"] is not None and row["due_on"] < today,
+        signed=is_signed(row),
+        paper_signed_on=row["paper_signed_on"],
+        accessories_given=given,
+        accessories_returned=returned,
+        missing_accessories=[a for a in given if a not in returned] if closed else [],
+        return_condition=row["return_condition"],
+        damage_notes=row["damage_notes"],
+        incident_on=row["incident_on"],
+        circumstances=row["circumstances"],
+        police_report_ref=row["police_report_ref"],
+        police_report_on=row["police_report_on"],
+        created_at=row["created_at"],
+        handed_over_at=row["handed_over_at"],
+        closed_at=row["closed_at"],
+    )
+
+
+async def get_loan(scope: Scope, loan_id: int, today: dt.date) -> LoanView:
+    return view(await loan_row(scope, loan_id), today)
+
+
+async def loan_history(scope: Scope, loan_id: int) -> list[LoanEventView]:
+    """Newest first, following the chain of transfers back to the first school."""
+    row = await loan_row(scope, loan_id)
+    chain = [row["id"]]
+    previous = row["previous"]
+    while previous is not None:
+        chain.append(previous)
+        previous = (await Loan.select(Loan.previous).where(Loan.id == previous).first())["previous"]
+    rows = await (
+        LoanEvent.select(
+            LoanEvent.loan.as_alias("loan_id"),
+            LoanEvent.at,
+            LoanEvent.actor_name,
+            LoanEvent.action,
+            LoanEvent.changes,
+        )
+        .where(LoanEvent.loan.is_in(chain))
+        .order_by(LoanEvent.id, ascending=False)
+        .output(load_json=True)
+    )
+    return [LoanEventView(**r) for r in rows]

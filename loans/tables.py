@@ -1,0 +1,139 @@
+"""Borrowers, region policies, loans and their history.
+
+The invariants the code relies on are the database's to keep:
+- one open loan per asset (partial unique index on `loan(asset) WHERE closed_at IS NULL`);
+- the policy's maximum of open loans per student and device category: each open loan takes a
+  numbered slot (1..max) and `loan(student, category, slot) WHERE closed_at IS NULL` is unique,
+  so two concurrent hand-overs can never both take the last slot;
+- one ENT account per student within a region (`student(region, ent_id)` unique when set).
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from inventory.tables import Asset, Establishment, Region
+
+
+class Student(Table, tablename="student"):
+    """A lycéen. Personal data of a minor: the minimum, never listed outside scope."""
+
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    ent_id = Varchar(length=100, null=True, default=None)  # the ENT's stable key
+    ine = Varchar(length=11, null=True, default=None)  # identifiant national élève
+    last_name = Varchar(length=100)
+    first_name = Varchar(length=100)
+    birth_date = Date()
+    class_name = Varchar(length=20, default="")  # e.g. "2NDE3"
+    left_on = Date(null=True, default=None)  # None while enrolled
+    created_at = Timestamptz()
+
+
+class Guardian(Table, tablename="guardian"):
+    """A legal representative (or another adult contact) of a student."""
+
+    student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
+    last_name = Varchar(length=100)
+    first_name = Varchar(length=100)
+    email = Varchar(length=254, default="")
+    phone = Varchar(length=40, default="")
+    ent_id = Varchar(length=100, null=True, default=None)
+    legal_authority = Boolean(default=True)
+
+
+class RegionPolicy(Table, tablename="region_policy"):
+    region = ForeignKey(references=Region, on_delete=OnDelete.cascade, unique=True)
+    end_rule = Varchar(length=20, default="school_year")  # or "cycle"
+    school_year_end = Date(null=True, default=None)  # loan end for "school_year"
+    max_open_per_category = Integer(default=1)
+    cession_allowed = Boolean(default=False)
+    guardian_cosign_for_minors = Boolean(default=True)
+    accessories_by_model = JSON(default={})  # {"<model id>": ["chargeur", …]}
+    updated_at = Timestamptz()
+
+
+class PolicyEvent(Table, tablename="policy_event"):
+    region = ForeignKey(references=Region, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    changes = JSON(default={})
+
+
+class Campaign(Table, tablename="campaign"):
+    """A distribution (rentrée) or collection (June) campaign of one establishment."""
+
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=12)  # "distribution" or "collection"
+    name = Varchar(length=150)
+    class_names = JSON(default=[])  # empty: every class
+    starts_on = Date()
+    ends_on = Date(null=True, default=None)
+    created_at = Timestamptz()
+    created_by = Varchar(length=200)
+
+
+class Loan(Table, tablename="loan"):
+    asset = ForeignKey(references=Asset, on_delete=OnDelete.restrict, index=True)
+    student = ForeignKey(references=Student, on_delete=OnDelete.restrict, index=True)
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    campaign = ForeignKey(references=Campaign, on_delete=OnDelete.set_null, null=True)
+    # A transfer closes the loan at the old school and opens its continuation at the new one.
+    previous = ForeignKey(references="self", on_delete=OnDelete.restrict, null=True)
+    # draft, awaiting_signature, active, returned, transferred, ceded, lost, stolen, cancelled
+    state = Varchar(length=20, index=True)
+    category = Varchar(length=20)  # the device model's category, for the per-student maximum
+    slot = Integer(default=1)  # 1..policy maximum while open (see the module docstring)
+    due_on = Date(null=True, default=None)
+    accessories_given = JSON(default=[])
+    accessories_returned = JSON(default=[])
+    return_condition = Varchar(length=1, null=True, default=None)
+    damage_notes = Text(default="")
+    incident_on = Date(null=True, default=None)  # loss or theft
+    circumstances = Text(default="")
+    police_report_ref = Varchar(length=60, default="")  # récépissé de dépôt de plainte
+    police_report_on = Date(null=True, default=None)
+    paper_signed_on = Date(null=True, default=None)
+    created_at = Timestamptz()
+    handed_over_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)  # set by every terminal transition
+
+
+class LoanEvent(Table, tablename="loan_event"):
+    """One transition or change of a loan, append-only, with an actor snapshot."""
+
+    loan = ForeignKey(references=Loan, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    action = Varchar(length=40)
+    changes = JSON(default={})
+    establishment_id = Integer(null=True, default=None)
+
+
+class LoanPhoto(Table, tablename="loan_photo"):
+    """A photo of damage taken at return; the file lives in the storage directory."""
+
+    loan = ForeignKey(references=Loan, on_delete=OnDelete.cascade, index=True)
+    file_name = Varchar(length=120)
+    content_type = Varchar(length=40)
+    taken_at = Timestamptz()
+
+
+class ReminderLog(Table, tablename="reminder_log"):
+    """One rolled-up reminder sent to a student (and guardians), to never send it twice a day."""
+
+    student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
+    sent_at = Timestamptz()
+    loan_ids = JSON(default=[])
+    recipients = Integer(default=1)
