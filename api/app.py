@@ -27,9 +27,11 @@ from api.auth import AuthController, MeController
 from api.database import bind, engine_for
 from api.errors import EXCEPTION_HANDLERS
 from api.health import health, livez
+from api.labels import LabelController, asset_label, label_sheet
 from api.pages.formatting import register_filters
 from api.reference import DeviceModelController, EstablishmentController, RegionController
 from api.request_checks import check_request
+from api.scan import ScanController
 from api.security import PrincipalMiddleware
 from api.sessions import RotatingSessionConfig
 from api.settings import Settings
@@ -93,6 +95,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EstablishmentController,
             DeviceModelController,
             AssetController,
+            ScanController,
+            LabelController,
+            label_sheet,
+            asset_label,
             *pages.ROUTES,
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}
@@ -112,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             # The JSON API is protected by SameSite=Lax cookies and by refusing non-JSON bodies;
             # scripts use bearer tokens. HTML forms carry the CSRF token.
-            exclude=["^/api/"],
+            exclude=["^/api/", "^/livez", "^/health", "^/schema", "^/static/"],
         ),
         template_config=TemplateConfig(
             directory=HERE / "templates",

@@ -243,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file")
     imports.add_argument("--dry-run", action="store_true", help="vérifier sans rien écrire")
     imports.set_defaults(run=cmd_import_assets)
+
+    from api.cli_labels import add_labels_command
+
+    add_labels_command(commands)
     return parser
 
 

@@ -44,6 +44,7 @@ def roles(*allowed: str):
     return guard
 
 
-EDIT_FLEET = roles("admin", "region_manager", "it_staff")
+FLEET_EDITORS = frozenset({"admin", "region_manager", "it_staff"})
+EDIT_FLEET = roles(*sorted(FLEET_EDITORS))
 EDIT_REFERENCE = roles("admin", "region_manager")
 ADMIN_ONLY = roles("admin")

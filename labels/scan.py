@@ -3,14 +3,19 @@
 Accepted: the label URL, the short label code, the asset tag or the manufacturer's serial;
 with surrounding spaces, a trailing CR/LF, in any case; and as a scanner set to a US QWERTY
 layout types it on a French AZERTY keyboard (digits come out as &é"'(-è_çà, a/q and z/w are
-swapped, ":" becomes "M", "/" becomes "!", "." becomes ":", "-" becomes ")").
+swapped, ":" becomes "M", "/" becomes "!", "." becomes ":", "-" becomes ")", "M" becomes "?").
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
+from inventory.assets import get_asset
+from inventory.errors import Conflict, Invalid, NotFound
+from inventory.scope import Scope
 from inventory.tables import Asset, Establishment
+from inventory.views import AssetView
 from labels.codes import normalise_code
 from labels.tables import LabelCode
 
@@ -23,7 +28,10 @@ _AZERTY_TO_QWERTY = str.maketrans(
         "!": "/", ")": "-", "°": "_", "ù": "'",
     }
 )  # fmt: skip
-_AZERTY_MARKS = set("&é\"'(è_çà!)°ù")
+# Longest values the asset table can hold: a longer reading cannot be a tag or a serial.
+_MAX_TAG = 40
+_MAX_SERIAL = 80
+_SHOWN = 60  # characters of an unrecognised input echoed back in a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,22 +54,44 @@ class UnboundCode:
     retired: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """A scan resolved within a scope: a device (and how it was recognised), or a blank label."""
+
+    asset: AssetView | None = None
+    matched: str | None = None  # "code", "tag" or "serial"
+    unbound_code: str | None = None
+
+
+def cleaned(raw: str) -> str:
+    """The typed text without what no code holds: surrounding spaces, the scanner's CR/LF,
+    control and invisible characters (NUL, a GS1 separator, a zero-width space)."""
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return text.strip()
+
+
 def readings(raw: str) -> list[str]:
-    """The ways to read what was typed, most likely first."""
-    text = raw.strip().strip("\r\n\t ")
+    """The ways to read what was typed, most likely first: as typed, then as a QWERTY scanner
+    on an AZERTY keyboard would have mangled it. The second is tried even without a telltale
+    character (&é"…): a code or serial made of letters only is mangled into letters only, and
+    with Caps Lock on an AZERTY keyboard gives digits unchanged."""
+    text = cleaned(raw)
     if not text:
         return []
     candidates = [text]
-    if any(ch in _AZERTY_MARKS for ch in text):
-        candidates.append(text.translate(_AZERTY_TO_QWERTY))
+    translated = text.translate(_AZERTY_TO_QWERTY)
+    if translated != text:
+        candidates.append(translated)
     return candidates
 
 
-def _label_code_in(text: str) -> str | None:
+def label_code_in(text: str) -> str | None:
     """The code of a label URL (…/a/CODE, any host, any case), or of a bare code."""
     lowered = text.lower()
     if "/a/" in lowered:
-        return normalise_code(text[lowered.rindex("/a/") + 3 :].split("?")[0].strip("/"))
+        tail = text[lowered.rindex("/a/") + 3 :]
+        return normalise_code(tail.split("?")[0].split("#")[0].strip("/"))
     if "://" in text or "/" in text:
         return None
     return normalise_code(text)
@@ -80,28 +110,81 @@ def _found(row: dict, matched: str) -> Found:
     )
 
 
-async def locate(raw: str) -> list[Found] | UnboundCode | None:
+def _visible(scope: Scope | None, found: Found) -> bool:
+    return scope is None or scope.sees_establishment(found.establishment_id, found.region_id)
+
+
+async def _by_code(code: str, scope: Scope | None) -> list[Found] | UnboundCode | None:
+    row = (
+        await LabelCode.select(LabelCode.asset, LabelCode.region, LabelCode.retired_at)
+        .where(LabelCode.code == code)
+        .first()
+    )
+    if row is None:
+        return None
+    if row["asset"] is None:
+        if scope is not None and not scope.sees_region(row["region"]):
+            return None
+        return UnboundCode(code, row["region"], row["retired_at"] is not None)
+    asset = await Asset.select(*_ASSET_COLUMNS).where(Asset.id == row["asset"]).first()
+    found = _found(asset, "code")
+    return [found] if _visible(scope, found) else None
+
+
+async def locate(raw: str, scope: Scope | None = None) -> list[Found] | UnboundCode | None:
     """Every device the input may designate (several only for a serial shared by two
-    manufacturers), an unbound label code, or None. Unscoped: callers apply their Scope."""
+    manufacturers), an unbound label code, or None.
+
+    Without `scope`, unscoped: callers apply their Scope. With it, what lies outside the scope
+    does not exist: the search goes on with the next reading, as if it were absent."""
     for text in readings(raw):
-        if code := _label_code_in(text):
-            row = (
-                await LabelCode.select(LabelCode.asset, LabelCode.region, LabelCode.retired_at)
-                .where(LabelCode.code == code)
-                .first()
-            )
-            if row is not None:
-                if row["asset"] is None:
-                    return UnboundCode(code, row["region"], row["retired_at"] is not None)
-                asset = await Asset.select(*_ASSET_COLUMNS).where(Asset.id == row["asset"]).first()
-                return [_found(asset, "code")]
+        if (code := label_code_in(text)) and (found := await _by_code(code, scope)):
+            return found
         key = text.upper()
-        if (row := await Asset.select(*_ASSET_COLUMNS).where(Asset.tag == key).first()) is not None:
-            return [_found(row, "tag")]
-        rows = await Asset.select(*_ASSET_COLUMNS).where(Asset.serial == key)
-        if rows:
-            return [_found(r, "serial") for r in rows]
+        if len(key) <= _MAX_TAG:
+            row = await Asset.select(*_ASSET_COLUMNS).where(Asset.tag == key).first()
+            if row is not None and _visible(scope, found := _found(row, "tag")):
+                return [found]
+        if len(key) <= _MAX_SERIAL:
+            rows = await Asset.select(*_ASSET_COLUMNS).where(Asset.serial == key)
+            serials = [f for f in (_found(r, "serial") for r in rows) if _visible(scope, f)]
+            if serials:
+                return serials
     return None
+
+
+def shown(raw: str) -> str:
+    """What was typed, short enough to be echoed in a message."""
+    text = " ".join(cleaned(raw).split())
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+async def resolve_scan(scope: Scope, raw: str) -> ScanResult:
+    """The device (or blank label) a scan designates among those the scope sees.
+
+    Raises Invalid (nothing typed), NotFound (nothing in scope matches: a device of another
+    school is answered exactly like an unknown code), Conflict (a serial shared by two devices
+    the caller sees)."""
+    if not readings(raw):
+        raise Invalid({"code": "scannez une étiquette, ou saisissez un numéro d'inventaire"})
+    located = await locate(raw, scope)
+    if located is None:
+        raise NotFound(f"Aucun appareil ne correspond à « {shown(raw)} ».")
+    if isinstance(located, UnboundCode):
+        if located.retired:
+            raise NotFound(
+                f"L'étiquette {located.code} a été retirée : elle ne désigne plus aucun appareil."
+            )
+        return ScanResult(unbound_code=located.code)
+    if len(located) > 1:
+        tags = ", ".join(sorted(found.tag for found in located))
+        raise Conflict(
+            f"Plusieurs appareils portent ce numéro de série : {tags}. "
+            "Scannez leur étiquette ou saisissez leur numéro d'inventaire.",
+            field="code",
+        )
+    found = located[0]
+    return ScanResult(asset=await get_asset(scope, found.tag), matched=found.matched)
 
 
 async def establishment_label(establishment_id: int | None) -> str:

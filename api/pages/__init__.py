@@ -3,9 +3,16 @@
 `ROUTES` is what the app factory registers; `LOGIN_PATH` is where a 401 on a page leads.
 """
 
-from api.pages import assets, establishments, login
+from api.pages import assets, establishments, found, login
+from api.pages import scan as scan_page
 from api.pages.rendering import LOGIN_PATH
 
-ROUTES: list = [*login.ROUTES, *assets.ROUTES, *establishments.ROUTES]
+ROUTES: list = [
+    *login.ROUTES,
+    *assets.ROUTES,
+    *establishments.ROUTES,
+    *found.ROUTES,
+    *scan_page.ROUTES,
+]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

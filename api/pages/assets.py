@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
 from api.accounts import Principal
+from api.labels import print_form
 from api.pages import wording
 from api.pages.rendering import page
 from inventory import assets, catalogue, regions
@@ -90,6 +91,7 @@ class AssetPages(Controller):
             "establishments": await regions.list_establishments(scope),
             "export_url": _url("/api/v1/assets/export.csv", chosen),
             "state_label": wording.state_label,
+            "print_form": print_form(request),
         }
         if result is not None:
             pages = max(1, -(-result.total // PAGE_SIZE))

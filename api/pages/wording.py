@@ -10,7 +10,20 @@ from inventory.assets import CONDITIONS, STATES
 from inventory.catalogue import CATEGORIES
 from inventory.views import AssetEventView
 
-ACTIONS = {"created": "création", "updated": "modification", "imported": "import"}
+ACTIONS = {
+    "created": "création",
+    "updated": "modification",
+    "imported": "import",
+    "label_bound": "étiquette posée",
+    "declared_lost": "déclaré perdu (inventaire)",
+    "prepare_loan": "prêt préparé",
+    "hand_over": "remise à l'élève",
+    "take_back": "retour",
+    "transfer": "transfert",
+    "cede": "cession",
+    "declare_loss": "perte déclarée",
+    "declare_theft": "vol déclaré",
+}
 
 FIELDS = {
     "tag": "numéro d'inventaire",
@@ -24,6 +37,10 @@ FIELDS = {
     "acquired_on": "date d'acquisition",
     "warranty_end": "fin de garantie",
     "notes": "remarques",
+    "label": "étiquette",
+    "loan_id": "prêt n°",
+    "establishment": "établissement",
+    "accessories": "accessoires",
 }
 _DATE_FIELDS = {"acquired_on", "warranty_end"}
 # The order a person reads a change in, whatever order the JSON kept.

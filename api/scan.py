@@ -1,0 +1,155 @@
+"""Scanning: what a scanner typed becomes a device and what the caller may do with it now.
+
+`scan` is shared by the JSON API (`GET /api/v1/scan`) and the scan page (`/scan`): both show
+the same device with the same actions. An action says how to carry it out over HTTP (method,
+address and exact JSON body), so that a client needs no knowledge of the rules: the loans
+will add `hand_over` / `take_back` here without changing the shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import QueryParameter
+
+from api.accounts import Principal
+from api.security import FLEET_EDITORS
+from inventory import assets
+from inventory.errors import Conflict
+from inventory.views import AssetView
+from labels.scan import ScanResult, resolve_scan
+
+# The roles api.security.EDIT_FLEET lets through: they may change a device's state.
+BIND_URL = "/api/v1/labels/bind"
+
+
+class ActionOut(msgspec.Struct, omit_defaults=True):
+    """One thing the caller may do now: send `method` to `href`, with `body` as JSON when
+    given. `label` is the French wording of a button. `needs` names the fields of the body
+    still to ask the person for (the device a blank label is stuck on, a borrower…)."""
+
+    action: str
+    label: str
+    method: str
+    href: str
+    body: dict[str, Any] | None = None
+    needs: list[str] | None = None
+
+
+class ScanOut(msgspec.Struct, omit_defaults=True):
+    """A device (`asset`, recognised by its label `code`, its `tag` or its `serial`), or a
+    blank label (`unbound_code`); and the `actions` open to the caller on it."""
+
+    actions: list[ActionOut]
+    asset: AssetView | None = None
+    matched: str | None = None
+    unbound_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    action: str
+    label: str
+    state: str  # the state it leads to
+    from_states: frozenset[str]
+
+
+STATE_CHANGES = (
+    StateChange("send_to_repair", "Envoyer en réparation", "in_repair", frozenset({"in_stock"})),
+    StateChange(
+        "back_in_stock", "Remettre en stock", "in_stock", frozenset({"in_repair", "lost", "stolen"})
+    ),
+    StateChange("declare_lost", "Déclarer perdu", "lost", frozenset({"in_stock", "in_repair"})),
+)
+_STATE_CHANGES = {change.action: change for change in STATE_CHANGES}
+
+
+def may_edit_fleet(principal: Principal) -> bool:
+    return principal.role in FLEET_EDITORS
+
+
+def asset_page(tag: str) -> str:
+    return f"/appareils/{quote(tag, safe='')}"
+
+
+def asset_actions(principal: Principal, asset: AssetView) -> list[ActionOut]:
+    tag = quote(asset.tag, safe="")
+    actions = [
+        ActionOut("view", "Voir la fiche", "GET", asset_page(asset.tag)),
+        ActionOut("history", "Voir l'historique", "GET", f"/api/v1/assets/{tag}/history"),
+    ]
+    if may_edit_fleet(principal):
+        # The loans add hand_over (in stock, no open loan) and take_back (lent) here.
+        actions += [
+            ActionOut(c.action, c.label, "PATCH", f"/api/v1/assets/{tag}", {"state": c.state})
+            for c in STATE_CHANGES
+            if asset.state in c.from_states
+        ]
+    return actions
+
+
+def label_actions(principal: Principal, code: str) -> list[ActionOut]:
+    if not may_edit_fleet(principal):
+        return []
+    label = "Associer l'étiquette à un appareil"
+    # The device is the next thing scanned: its tag or serial goes in `asset`.
+    return [ActionOut("bind", label, "POST", BIND_URL, {"code": code}, needs=["asset"])]
+
+
+def scan_out(principal: Principal, result: ScanResult) -> ScanOut:
+    if result.asset is None:
+        code = result.unbound_code or ""
+        return ScanOut(actions=label_actions(principal, code), unbound_code=code)
+    return ScanOut(
+        actions=asset_actions(principal, result.asset),
+        asset=result.asset,
+        matched=result.matched,
+    )
+
+
+async def scan(principal: Principal, raw: str) -> ScanOut:
+    """The device (or blank label) `raw` designates in the caller's scope, with its actions.
+    Raises the domain's Invalid / NotFound / Conflict."""
+    return scan_out(principal, await resolve_scan(principal.scope, raw))
+
+
+async def change_state(principal: Principal, now: dt.datetime, tag: str, action: str) -> AssetView:
+    """Carry out one of the state changes `asset_actions` offers, exactly as its PATCH would.
+    For forms sent without JavaScript; the caller's route is guarded by EDIT_FLEET."""
+    asset = await assets.get_asset(principal.scope, tag)
+    offered = {a.action: a for a in asset_actions(principal, asset) if a.method == "PATCH"}
+    if action not in offered:
+        change = _STATE_CHANGES.get(action)
+        what = f"« {change.label} »" if change else "Cette action"
+        raise Conflict(
+            f"{what} n'est pas possible sur l'appareil {asset.tag} dans son état actuel.",
+            field="action",
+        )
+    body = offered[action].body or {}
+    return await assets.update_asset(principal.scope, principal.actor, now, asset.tag, body)
+
+
+class ScanController(Controller):
+    path = "/api/v1/scan"
+    tags = ["scan"]
+
+    @get(
+        "/",
+        summary="Identifier un appareil scanné",
+        description=(
+            "`code` : ce que le lecteur a tapé (adresse de l'étiquette, code court, numéro "
+            "d'inventaire ou de série, même déformé par un clavier AZERTY). Répond l'appareil "
+            "et les actions possibles maintenant, ou `unbound_code` pour une étiquette vierge."
+        ),
+    )
+    async def scan_code(
+        self,
+        request: Request[Principal, None, None],
+        code: Annotated[str | None, QueryParameter(description="Ce que le lecteur a tapé")] = None,
+    ) -> ScanOut:
+        return await scan(request.user, code or "")
