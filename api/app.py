@@ -35,6 +35,7 @@ from api.scan import ScanController
 from api.security import PrincipalMiddleware
 from api.sessions import RotatingSessionConfig
 from api.settings import Settings
+from api.stocktakes import StocktakeController
 
 HERE = Path(__file__).parent
 LOGIN_PATHS = {"/api/v1/auth/login", pages.LOGIN_PATH}
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LabelController,
             label_sheet,
             asset_label,
+            StocktakeController,
             *pages.ROUTES,
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}

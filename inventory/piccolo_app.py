@@ -2,12 +2,30 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from inventory.tables import Asset, AssetEvent, DeviceModel, Establishment, Region
+from inventory.tables import (
+    Asset,
+    AssetEvent,
+    DeviceModel,
+    Establishment,
+    Region,
+    Stocktake,
+    StocktakeExpected,
+    StocktakeScan,
+)
 
 APP_CONFIG = AppConfig(
     app_name="inventory",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Region, Establishment, DeviceModel, Asset, AssetEvent],
+    table_classes=[
+        Region,
+        Establishment,
+        DeviceModel,
+        Asset,
+        AssetEvent,
+        Stocktake,
+        StocktakeExpected,
+        StocktakeScan,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -70,3 +70,49 @@ class AssetEvent(Table, tablename="asset_event"):
     action = Varchar(length=40)
     changes = JSON(default={})
     establishment_id = Integer(null=True, default=None)  # where it happened, for scoping
+
+
+class Stocktake(Table, tablename="stocktake"):
+    """An inventory session (inventaire) of an establishment, or of one room or cart of it.
+
+    At most one is open per establishment and location: a partial unique index (raw migration)
+    over (establishment, location) where closed_at is null. Actors are snapshots, as in history.
+    """
+
+    establishment = ForeignKey(
+        references=Establishment, on_delete=OnDelete.restrict, null=False, index=True
+    )
+    location = Varchar(length=80, default="")  # "": the whole establishment
+    opened_at = Timestamptz()
+    opened_by_id = Integer(null=True, default=None)
+    opened_by_name = Varchar(length=200)
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by_id = Integer(null=True, default=None)
+    closed_by_name = Varchar(length=200, default="")
+    # The highest asset_event id when the stocktake opened: an asset with a later event has
+    # changed since, and is no longer declared lost on the strength of this stocktake.
+    events_watermark = Integer(default=0)
+
+
+class StocktakeExpected(Table, tablename="stocktake_expected"):
+    """The devices expected, frozen at opening: one row per asset, never updated."""
+
+    stocktake = ForeignKey(references=Stocktake, on_delete=OnDelete.cascade, null=False, index=True)
+    asset = ForeignKey(references=Asset, on_delete=OnDelete.restrict, null=False, index=True)
+    state = Varchar(length=20)  # the asset's state at opening
+
+
+class StocktakeScan(Table, tablename="stocktake_scan"):
+    """One scan, append-only: what was read, what it designated, the outcome, who and when.
+
+    A partial unique index over (stocktake, asset) where the outcome is found or unexpected
+    makes a device count once even when two scans of it race; later scans are duplicates.
+    """
+
+    stocktake = ForeignKey(references=Stocktake, on_delete=OnDelete.cascade, null=False, index=True)
+    raw = Varchar(length=200)
+    asset = ForeignKey(references=Asset, on_delete=OnDelete.restrict, null=True, index=True)
+    outcome = Varchar(length=12)  # found, duplicate, unexpected, unknown
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)

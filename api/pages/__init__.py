@@ -5,6 +5,7 @@
 
 from api.pages import assets, establishments, found, login
 from api.pages import scan as scan_page
+from api.pages import stocktakes as stocktake_pages
 from api.pages.rendering import LOGIN_PATH
 
 ROUTES: list = [
@@ -13,6 +14,7 @@ ROUTES: list = [
     *establishments.ROUTES,
     *found.ROUTES,
     *scan_page.ROUTES,
+    *stocktake_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -38,6 +38,7 @@ FIELDS = {
     "warranty_end": "fin de garantie",
     "notes": "remarques",
     "label": "étiquette",
+    "reason": "motif",
     "loan_id": "prêt n°",
     "establishment": "établissement",
     "accessories": "accessoires",
