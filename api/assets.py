@@ -13,10 +13,12 @@ from litestar.response import Stream
 from api.accounts import Principal
 from api.bodies import DbId, QueryId, set_fields
 from api.clock import utcnow
-from api.errors import problem_exception
+from api.errors import file_problem
 from api.security import EDIT_FLEET
 from inventory import asset_export, asset_import, assets
+from inventory.errors import Conflict
 from inventory.views import AssetEventView, AssetView, Page
+from loans.listing import open_loan_for_tag
 
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
@@ -136,20 +138,7 @@ class AssetController(Controller):
             principal.scope, principal.actor, utcnow(), await request.body(), dry_run=dry_run
         )
         if report.errors and not dry_run:
-            errors = [
-                {
-                    "field": e.column,
-                    "line": e.line,
-                    "detail": e.message,
-                    "pointer": f"#/lines/{e.line}",
-                }
-                for e in report.errors
-            ]
-            raise problem_exception(
-                422,
-                f"{len(report.errors)} erreur(s) dans le fichier : rien n'a été importé.",
-                errors,
-            )
+            raise file_problem(report.errors)
         return ImportReportOut(
             dry_run=dry_run, rows=report.rows, created=report.created, errors=report.errors
         )
@@ -168,9 +157,15 @@ class AssetController(Controller):
         data: JSONBody[AssetPatch],
     ) -> AssetView:
         principal = request.user
-        return await assets.update_asset(
-            principal.scope, principal.actor, utcnow(), tag, set_fields(data)
-        )
+        changes = set_fields(data)
+        if "state" in changes and (loan := await open_loan_for_tag(principal.scope, tag)):
+            # While lent, the device's fate is recorded on its loan (return, loss, theft).
+            raise Conflict(
+                f"L'appareil est engagé dans le prêt n° {loan.id} : enregistrez le retour, "
+                "la perte ou le vol depuis ce prêt.",
+                field="state",
+            )
+        return await assets.update_asset(principal.scope, principal.actor, utcnow(), tag, changes)
 
     @get("/{tag:str}/history")
     async def asset_history(

@@ -245,14 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     imports.set_defaults(run=cmd_import_assets)
 
     from api.cli_labels import add_labels_command
+    from api.cli_reminders import add_reminders_command
 
     add_labels_command(commands)
+    add_reminders_command(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env(os.environ)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ValueError as error:  # a malformed environment variable, named in the message
+        console.print(f"[red]{error}[/red]")
+        return 2
     from inventory.errors import DomainError
 
     try:

@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
+from inventory.csv_format import LineError
 from inventory.db import is_unique_violation, is_value_out_of_range
 from inventory.errors import Conflict, DomainError, Invalid, NotFound
 
@@ -59,6 +60,16 @@ def problem_exception(
         extra={"errors": errors} if errors else None,
         headers=headers,
     )
+
+
+def file_problem(errors: list[LineError]) -> ProblemDetailsException:
+    """A rejected import file: 422, each error naming its line and column."""
+    listed = [
+        {"field": e.column, "line": e.line, "detail": e.message, "pointer": f"#/lines/{e.line}"}
+        for e in errors
+    ]
+    detail = f"{len(errors)} erreur(s) dans le fichier : rien n'a été importé."
+    return problem_exception(422, detail, listed)
 
 
 def is_page(request: Request) -> bool:

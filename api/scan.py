@@ -23,9 +23,13 @@ from inventory import assets
 from inventory.errors import Conflict
 from inventory.views import AssetView
 from labels.scan import ScanResult, resolve_scan
+from loans.listing import open_loan_for_tag
+from loans.loan_views import LoanView
 
 # The roles api.security.EDIT_FLEET lets through: they may change a device's state.
 BIND_URL = "/api/v1/labels/bind"
+# The roles api.loan_desk.LOAN_DESK lets through: they lend and take back.
+LOAN_DESK = frozenset({"admin", "it_staff"})
 
 
 class ActionOut(msgspec.Struct, omit_defaults=True):
@@ -77,14 +81,33 @@ def asset_page(tag: str) -> str:
     return f"/appareils/{quote(tag, safe='')}"
 
 
-def asset_actions(principal: Principal, asset: AssetView) -> list[ActionOut]:
+def loan_actions(principal: Principal, asset: AssetView, loan: LoanView | None) -> list[ActionOut]:
+    """The desk's pages for this device: lend it (in stock at a school, no open loan), finish
+    a hand-over begun earlier, or take it back. Pages, not API calls: choosing the student,
+    the accessories and the condition needs a person."""
+    if principal.role not in LOAN_DESK:
+        return []
+    if loan is None:
+        if asset.state == "in_stock" and asset.establishment is not None:
+            href = "/prets/nouveau?appareil=" + quote(asset.tag, safe="")
+            return [ActionOut("hand_over", "Prêter à un élève", "GET", href)]
+        return []
+    if loan.state == "active":
+        return [ActionOut("take_back", "Enregistrer le retour", "GET", f"/prets/{loan.id}/retour")]
+    return [ActionOut("hand_over", "Poursuivre la remise", "GET", f"/prets/{loan.id}/remise")]
+
+
+def asset_actions(
+    principal: Principal, asset: AssetView, loan: LoanView | None = None
+) -> list[ActionOut]:
     tag = quote(asset.tag, safe="")
     actions = [
         ActionOut("view", "Voir la fiche", "GET", asset_page(asset.tag)),
         ActionOut("history", "Voir l'historique", "GET", f"/api/v1/assets/{tag}/history"),
+        *loan_actions(principal, asset, loan),
     ]
-    if may_edit_fleet(principal):
-        # The loans add hand_over (in stock, no open loan) and take_back (lent) here.
+    # A device with an open loan changes state through its loan (return, loss, theft).
+    if may_edit_fleet(principal) and loan is None:
         actions += [
             ActionOut(c.action, c.label, "PATCH", f"/api/v1/assets/{tag}", {"state": c.state})
             for c in STATE_CHANGES
@@ -101,12 +124,12 @@ def label_actions(principal: Principal, code: str) -> list[ActionOut]:
     return [ActionOut("bind", label, "POST", BIND_URL, {"code": code}, needs=["asset"])]
 
 
-def scan_out(principal: Principal, result: ScanResult) -> ScanOut:
+def scan_out(principal: Principal, result: ScanResult, loan: LoanView | None = None) -> ScanOut:
     if result.asset is None:
         code = result.unbound_code or ""
         return ScanOut(actions=label_actions(principal, code), unbound_code=code)
     return ScanOut(
-        actions=asset_actions(principal, result.asset),
+        actions=asset_actions(principal, result.asset, loan),
         asset=result.asset,
         matched=result.matched,
     )
@@ -115,14 +138,19 @@ def scan_out(principal: Principal, result: ScanResult) -> ScanOut:
 async def scan(principal: Principal, raw: str) -> ScanOut:
     """The device (or blank label) `raw` designates in the caller's scope, with its actions.
     Raises the domain's Invalid / NotFound / Conflict."""
-    return scan_out(principal, await resolve_scan(principal.scope, raw))
+    result = await resolve_scan(principal.scope, raw)
+    loan = None
+    if result.asset is not None:
+        loan = await open_loan_for_tag(principal.scope, result.asset.tag)
+    return scan_out(principal, result, loan)
 
 
 async def change_state(principal: Principal, now: dt.datetime, tag: str, action: str) -> AssetView:
     """Carry out one of the state changes `asset_actions` offers, exactly as its PATCH would.
     For forms sent without JavaScript; the caller's route is guarded by EDIT_FLEET."""
     asset = await assets.get_asset(principal.scope, tag)
-    offered = {a.action: a for a in asset_actions(principal, asset) if a.method == "PATCH"}
+    loan = await open_loan_for_tag(principal.scope, asset.tag)
+    offered = {a.action: a for a in asset_actions(principal, asset, loan) if a.method == "PATCH"}
     if action not in offered:
         change = _STATE_CHANGES.get(action)
         what = f"« {change.label} »" if change else "Cette action"

@@ -4,10 +4,63 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ordipret.sqlite"
+
+
+TLS_MODES = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str = ""
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)  # never printed with the settings
+    sender: str = ""  # the From header
+    tls: str = "starttls"
+    timeout: float = 30.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
+
+    def problems(self) -> list[str]:
+        """What prevents sending, in French, naming the environment variables."""
+        problems = []
+        if not self.host:
+            problems.append("ORDIPRET_SMTP_HOST n'est pas défini (serveur d'envoi)")
+        if not parseaddr(self.sender)[1]:
+            problems.append("ORDIPRET_SMTP_FROM n'est pas défini (adresse d'expédition)")
+        if bool(self.user) != bool(self.password):
+            problems.append("ORDIPRET_SMTP_USER et ORDIPRET_SMTP_PASSWORD vont ensemble")
+        return problems
+
+
+def smtp_settings_from_env(
+    environ: os._Environ[str] | dict[str, str] | None = None,
+) -> SmtpSettings:
+    env = os.environ if environ is None else environ
+    tls = env.get("ORDIPRET_SMTP_TLS", "starttls").strip().lower()
+    if tls not in TLS_MODES:
+        raise ValueError(f"ORDIPRET_SMTP_TLS : {', '.join(TLS_MODES)} attendu, pas {tls!r}")
+    try:
+        port = int(env.get("ORDIPRET_SMTP_PORT", "465" if tls == "ssl" else "587"))
+        timeout = float(env.get("ORDIPRET_SMTP_TIMEOUT", "30"))
+    except ValueError:
+        raise ValueError("ORDIPRET_SMTP_PORT et ORDIPRET_SMTP_TIMEOUT sont des nombres") from None
+    return SmtpSettings(
+        host=env.get("ORDIPRET_SMTP_HOST", "").strip(),
+        port=port,
+        user=env.get("ORDIPRET_SMTP_USER", ""),
+        password=env.get("ORDIPRET_SMTP_PASSWORD", ""),
+        sender=env.get("ORDIPRET_SMTP_FROM", "").strip(),
+        tls=tls,
+        timeout=timeout,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +73,7 @@ class Settings:
     secure_cookies: bool = False
     login_rate_limit_per_minute: int = 10
     db_pool_size: int = 4
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -35,6 +89,7 @@ class Settings:
             secure_cookies=public_url.startswith("https://"),
             login_rate_limit_per_minute=int(env.get("ORDIPRET_LOGIN_RATE_LIMIT", "10")),
             db_pool_size=int(env.get("ORDIPRET_DB_POOL_SIZE", "4")),
+            smtp=smtp_settings_from_env(env),
         )
 
     def with_secret(self) -> Settings:

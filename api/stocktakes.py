@@ -21,6 +21,7 @@ from inventory import stocktake_report, stocktakes
 from inventory.errors import Invalid
 from inventory.stocktake_views import DeclareResult, ScanResult, StocktakeStatus, StocktakeView
 from labels.scan import locate
+from loans.records import lent_asset_ids
 
 RUN_STOCKTAKES = roles("admin", "region_manager", "it_staff")
 
@@ -66,7 +67,12 @@ class StocktakeController(Controller):
     ) -> StocktakeView:
         principal = request.user
         return await stocktakes.open_stocktake(
-            principal.scope, principal.actor, utcnow(), data.establishment_uai, data.location or ""
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            data.establishment_uai,
+            data.location or "",
+            away=await lent_asset_ids(data.establishment_uai),
         )
 
     @get("/", summary="Inventaires, les plus récents d'abord")

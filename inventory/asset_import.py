@@ -7,9 +7,7 @@ set-based queries in chunks: 10,000 rows cost a few dozen queries, not 10,000.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +15,17 @@ import msgspec
 
 from inventory.assets import check_asset_fields
 from inventory.catalogue import manufacturer_key
-from inventory.csv_format import COLUMNS, DELIMITER, REQUIRED, parse_date, unprotect_cell
+from inventory.csv_format import (
+    COLUMNS,
+    REQUIRED,
+    LineError,
+    Unreadable,
+    decode,
+    line_errors,
+    parse_date,
+    read_records,
+    unprotect_cell,
+)
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid
 from inventory.history import creation_changes, new_event, record_events
@@ -26,19 +34,12 @@ from inventory.tables import Asset, DeviceModel, Establishment, Region
 from inventory.uai import normalise_uai
 
 MAX_ROWS = 50_000
-MAX_ERRORS = 1_000  # past this the file is plainly wrong; a longer list helps nobody
 MAX_NOTES = 2_000  # same limit as the API's AssetIn.notes
 CHUNK = 500  # rows per INSERT / IN (...) query: well under SQLite's 32,766 bound variables
 ACTION = "imported"
 ANALYZE_AFTER = 1_000  # rows; see _refresh_statistics
 
 Progress = Callable[[int, int], None]
-
-
-class LineError(msgspec.Struct, frozen=True):
-    line: int
-    column: str
-    message: str
 
 
 class ImportReport(msgspec.Struct):
@@ -66,42 +67,6 @@ class _Lookups:
 
 
 # Reading the file -------------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:  # French Excel's "CSV (séparateur : point-virgule)"
-        return data.decode("cp1252", errors="replace")
-
-
-def _delimiter(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    if DELIMITER not in header and "," in header:
-        return ","
-    return DELIMITER
-
-
-class _Unreadable(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank records with the file line each starts on (a quoted note may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    last = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # a field over csv.field_size_limit(), a stray quote...
-            raise _Unreadable(max(reader.line_num, 1), str(error)) from error
-        start, last = last + 1, reader.line_num
-        if any(cell.strip() for cell in record):
-            yield start, record
 
 
 def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError]]:
@@ -278,18 +243,7 @@ async def _check_database(rows: Sequence[_Row]) -> None:
 
 
 def _line_errors(rows: list[_Row]) -> list[LineError]:
-    order = {name: i for i, name in enumerate(COLUMNS)}
-    errors = [
-        LineError(row.line, column, message)
-        for row in rows
-        for column, message in sorted(row.errors.items(), key=lambda item: order.get(item[0], -1))
-    ]
-    if len(errors) > MAX_ERRORS:
-        hidden = len(errors) - MAX_ERRORS
-        first_hidden = errors[MAX_ERRORS].line
-        message = f"{hidden} autres erreurs, à partir de cette ligne, ne sont pas affichées"
-        errors = [*errors[:MAX_ERRORS], LineError(first_hidden, "", message)]
-    return errors
+    return line_errors(rows, COLUMNS)
 
 
 # Writing ----------------------------------------------------------------------------------
@@ -349,8 +303,8 @@ async def _refresh_statistics() -> None:
 
 def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
     """(number of data rows, the rows, file-level errors)."""
-    text = _decode(data)
-    records = _records(text)
+    text = decode(data)
+    records = read_records(text)
     try:
         header_line, header = next(records, (1, []))
         if not header:
@@ -367,7 +321,7 @@ def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
                 row = _Row(line=line, values={name: "" for name in COLUMNS})
                 _values(row, record, positions)
                 rows.append(row)
-    except _Unreadable as error:
+    except Unreadable as error:
         return 0, [], [LineError(error.line, "", f"fichier CSV illisible : {error}")]
     if count > MAX_ROWS:
         cap = f"{MAX_ROWS:,}".replace(",", " ")

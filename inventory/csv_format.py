@@ -5,7 +5,12 @@ French spreadsheets expect `;` as separator, a UTF-8 BOM and dates as JJ/MM/AAAA
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Sequence
+
+import msgspec
 
 COLUMNS = (
     "tag",
@@ -53,3 +58,66 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     raise ValueError("date invalide : JJ/MM/AAAA attendu")
+
+
+# Reading any import file ------------------------------------------------------------------
+
+MAX_ERRORS = 1_000  # past this the file is plainly wrong; a longer list helps nobody
+
+
+class LineError(msgspec.Struct, frozen=True):
+    line: int
+    column: str
+    message: str
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # French Excel's "CSV (séparateur : point-virgule)"
+        return data.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if DELIMITER not in header and "," in header:
+        return ","
+    return DELIMITER
+
+
+class Unreadable(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+def read_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records with the file line each starts on (a quoted note may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    last = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a field over csv.field_size_limit(), a stray quote...
+            raise Unreadable(max(reader.line_num, 1), str(error)) from error
+        start, last = last + 1, reader.line_num
+        if any(cell.strip() for cell in record):
+            yield start, record
+
+
+def line_errors(rows: Iterable, columns: Sequence[str]) -> list[LineError]:
+    """Each row's `errors` ({column: message}) in file order, columns in header order, at most
+    MAX_ERRORS of them and a last line saying how many more there are."""
+    order = {name: i for i, name in enumerate(columns)}
+    errors = [
+        LineError(row.line, column, message)
+        for row in rows
+        for column, message in sorted(row.errors.items(), key=lambda item: order.get(item[0], -1))
+    ]
+    if len(errors) > MAX_ERRORS:
+        hidden = len(errors) - MAX_ERRORS
+        message = f"{hidden} autres erreurs, à partir de cette ligne, ne sont pas affichées"
+        errors = [*errors[:MAX_ERRORS], LineError(errors[MAX_ERRORS].line, "", message)]
+    return errors

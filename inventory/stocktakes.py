@@ -17,7 +17,7 @@ and two scans of one device see each other. Unique indexes stand behind (see mig
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from piccolo.query.functions.aggregate import Max
@@ -107,8 +107,14 @@ def _already_open(row: dict) -> Conflict:
 
 
 async def open_stocktake(
-    scope: Scope, actor: Actor, now: dt.datetime, establishment_uai: str, location: str = ""
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    establishment_uai: str,
+    location: str = "",
+    away: Collection[int] = (),
 ) -> StocktakeView:
+    """`away`: ids of devices known to be elsewhere (lent to a student), not expected here."""
     location = clean_location(location)
     try:
         establishment = await establishment_row(scope, establishment_uai)
@@ -136,13 +142,16 @@ async def open_stocktake(
             )[0]["id"]
             # One statement, inside the transaction: the list is what the database held then.
             excluded = ", ".join("{}" for _ in NOT_EXPECTED)
+            away_ids = sorted(set(away))
+            not_away = f" AND id NOT IN ({', '.join('{}' for _ in away_ids)})" if away_ids else ""
             await StocktakeExpected.raw(
                 "INSERT INTO stocktake_expected (stocktake, asset, state) "
                 "SELECT {}, id, state FROM asset "
-                f"WHERE establishment = {{}} AND state NOT IN ({excluded})",
+                f"WHERE establishment = {{}} AND state NOT IN ({excluded}){not_away}",
                 stocktake_id,
                 establishment["id"],
                 *NOT_EXPECTED,
+                *away_ids,
             )
     except Exception as error:
         if is_unique_violation(error):  # a concurrent opening won the race (PostgreSQL)

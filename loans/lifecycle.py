@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from inventory.db import is_unique_violation, write_transaction
-from inventory.errors import Conflict, Invalid
+from inventory.errors import Conflict, Invalid, NotFound
 from inventory.history import record_event
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset
+from loans.minors import paris_day
 from loans.records import loan_row
 from loans.states import OPEN_STATES, TRANSITIONS, refusal
-from loans.tables import Loan, LoanEvent, Student
+from loans.tables import Campaign, Loan, LoanEvent, Student
 
 
 async def record_loan_event(
@@ -120,7 +121,12 @@ async def prepare_loan(
     draft until `issue_agreement`). Returns the loan id."""
     from inventory.assets import asset_id as scoped_asset_id
 
-    asset_id = await scoped_asset_id(scope, asset_tag)
+    try:
+        asset_id = await scoped_asset_id(scope, asset_tag)
+    except NotFound:  # a field of the request names it: 422 on that field, like the student
+        raise Invalid(
+            {"asset_tag": f"appareil {asset_tag} inconnu ou hors de votre périmètre"}
+        ) from None
     try:
         async with write_transaction():
             asset = (
@@ -139,6 +145,8 @@ async def prepare_loan(
                 raise Invalid(
                     {"asset_tag": "l'appareil est rattaché à un autre établissement que l'élève"}
                 )
+            if campaign_id is not None:
+                await _check_campaign(campaign_id, student["establishment"])
             slot = await _free_slot(student_id, asset["category"], max_open_per_category)
             loan_id = (
                 await Loan.insert(
@@ -194,6 +202,16 @@ async def _student_in_scope(scope: Scope, student_id: int) -> dict:
     return student
 
 
+async def _check_campaign(campaign_id: int, establishment_id: int) -> None:
+    """An unknown id would otherwise fail on the foreign key (a 500), and another school's
+    campaign would count this loan in its figures."""
+    campaign = (
+        await Campaign.select(Campaign.establishment).where(Campaign.id == campaign_id).first()
+    )
+    if campaign is None or campaign["establishment"] != establishment_id:
+        raise Invalid({"campaign_id": f"campagne n° {campaign_id} inconnue pour cet élève"})
+
+
 async def _free_slot(student_id: int, category: str, maximum: int) -> int:
     """The lowest slot (1..maximum) not held by an open loan of the student in this category.
     The unique index makes a concurrent taker of the same slot fail, never exceed the max."""
@@ -222,7 +240,7 @@ async def record_paper_signature(
     scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, signed_on: dt.date
 ) -> None:
     """Staff record that every required party signed the agreement on paper."""
-    if signed_on > now.date():
+    if signed_on > paris_day(now):  # the day in France: 00:30 in Paris is 22:30 UTC
         raise Invalid({"signed_on": "la date de signature ne peut pas être dans le futur"})
 
     def not_yet_signed(row: dict) -> None:
@@ -328,7 +346,7 @@ async def declare_theft(
         )
     if police_report_on is None:
         errors["police_report_on"] = "la date du dépôt de plainte est obligatoire"
-    elif police_report_on < incident_on or police_report_on > now.date():
+    elif police_report_on < incident_on or police_report_on > paris_day(now):
         errors["police_report_on"] = (
             "la plainte est déposée après le vol et au plus tard aujourd'hui"
         )
@@ -346,7 +364,7 @@ async def declare_theft(
 
 def _check_incident(now: dt.datetime, incident_on: dt.date, circumstances: str) -> None:
     errors = {}
-    if incident_on > now.date():
+    if incident_on > paris_day(now):
         errors["incident_on"] = "la date ne peut pas être dans le futur"
     if not circumstances.strip():
         errors["circumstances"] = "décrivez les circonstances"

@@ -4,17 +4,21 @@
 """
 
 from api.pages import assets, establishments, found, login
+from api.pages import campaigns as campaign_pages
+from api.pages import loans as loan_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
 from api.pages.rendering import LOGIN_PATH
 
 ROUTES: list = [
     *login.ROUTES,
+    *scan_page.ROUTES,
     *assets.ROUTES,
+    *loan_pages.ROUTES,
+    *campaign_pages.ROUTES,
+    *stocktake_pages.ROUTES,
     *establishments.ROUTES,
     *found.ROUTES,
-    *scan_page.ROUTES,
-    *stocktake_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -10,12 +10,17 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
 from api.accounts import Principal
+from api.clock import utcnow
 from api.labels import print_form
+from api.loan_desk import may_lend
 from api.pages import wording
 from api.pages.rendering import page
 from inventory import assets, catalogue, regions
 from inventory.errors import Invalid, NotFound
 from inventory.views import AssetView
+from loans.listing import open_loan_for_tag
+from loans.minors import paris_day
+from loans.states import STATES as LOAN_STATES
 
 LIST = "/appareils"
 PAGE_SIZE = 50
@@ -131,6 +136,9 @@ class AssetPages(Controller):
             condition=wording.condition_label(asset.condition),
             category=wording.category_label(asset.model.category),
             history=wording.history_lines(events, model_names),
+            loan=await open_loan_for_tag(scope, asset.tag, paris_day(utcnow())),
+            loan_states=LOAN_STATES,
+            may_lend=may_lend(request.user),
         )
 
 

@@ -22,6 +22,7 @@ from api.stocktakes import RUN_STOCKTAKES
 from inventory import regions, stocktakes
 from inventory.errors import Conflict, Invalid, NotFound
 from labels.scan import locate
+from loans.records import lent_asset_ids
 
 LIST = "/inventaires"
 RUNNING_ROLES = ("admin", "region_manager", "it_staff")
@@ -109,7 +110,12 @@ class StocktakePages(Controller):
         principal = request.user
         try:
             opened = await stocktakes.open_stocktake(
-                principal.scope, principal.actor, utcnow(), data.establishment_uai, data.location
+                principal.scope,
+                principal.actor,
+                utcnow(),
+                data.establishment_uai,
+                data.location,
+                away=await lent_asset_ids(data.establishment_uai),
             )
         except Invalid as error:
             return await _list_page(request, status=422, form=data, errors=error.errors)

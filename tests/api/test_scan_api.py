@@ -85,6 +85,12 @@ async def test_it_staff_scan_their_device_and_get_it_with_its_actions(fleet, as_
             "href": "/api/v1/assets/A-0001/history",
         },
         {
+            "action": "hand_over",
+            "label": "Prêter à un élève",
+            "method": "GET",
+            "href": "/prets/nouveau?appareil=A-0001",
+        },
+        {
             "action": "send_to_repair",
             "label": "Envoyer en réparation",
             "method": "PATCH",
@@ -120,7 +126,7 @@ async def test_every_form_of_input_finds_the_device(fleet, as_, typed, matched):
 @pytest.mark.parametrize(
     ("tag", "offered"),
     [
-        ("A-0001", ["send_to_repair", "declare_lost"]),
+        ("A-0001", ["hand_over", "send_to_repair", "declare_lost"]),
         ("A-0002", ["back_in_stock", "declare_lost"]),
         ("A-0003", ["back_in_stock"]),
         ("A-0004", []),
@@ -154,6 +160,29 @@ async def test_an_action_carried_out_as_described_changes_the_device(fleet, as_)
     after = (await scan(client, CODE_A)).json()
     assert after["asset"]["state"] == "in_repair"
     assert list(actions_of(after)) == ["view", "history", "back_in_stock", "declare_lost"]
+
+
+async def test_a_lent_device_offers_its_return_and_no_state_change(fleet, as_):
+    from tests.loans.lifecycle_factories import make_student
+
+    client = as_("it_a")
+    student = await make_student(fleet)
+    loan = await client.post("/api/v1/loans", json={"asset_tag": "A-0001", "student_id": student})
+    loan_id = loan.json()["id"]
+    assert [a["action"] for a in (await scan(client, "A-0001")).json()["actions"]] == [
+        "view",
+        "history",
+        "hand_over",
+    ]
+    await client.post(f"/api/v1/loans/{loan_id}/paper-signature", json={"signed_on": "2026-09-01"})
+    await client.post(f"/api/v1/loans/{loan_id}/hand-over")
+    actions = actions_of((await scan(client, "A-0001")).json())
+    assert list(actions) == ["view", "history", "take_back"]
+    assert actions["take_back"]["href"] == f"/prets/{loan_id}/retour"
+
+
+async def test_the_region_manager_is_not_offered_to_lend(fleet, as_):
+    assert "hand_over" not in actions_of((await scan(as_("manager_24"), "A-0001")).json())
 
 
 async def test_history_and_view_lead_to_what_they_announce(fleet, as_):

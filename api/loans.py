@@ -1,0 +1,348 @@
+"""Loans: prepare, sign on paper, hand over, take back, declare a loss or a theft, transfer,
+cede, cancel; lists and history; damage photos.
+
+Writes: admin and IT staff (on their schools only: another school's loan is not found).
+Reads: every role whose scope sees the loan (a head of school, a region manager).
+
+What the region's policy decides (due date, accessories, the per-student maximum, cession)
+is filled in by `api.loan_desk`, shared with the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import quote
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.response import File
+
+from api import loan_desk as desk
+from api.accounts import Principal
+from api.bodies import DbId, PathId, QueryId
+from api.clock import utcnow
+from api.loan_desk import LOAN_DESK
+from loans import lifecycle, listing, photos
+from loans.loan_views import LoanEventView, LoanPage, LoanView
+from loans.minors import paris_day
+from loans.records import get_loan, loan_history
+
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+Accessory = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+Accessories = Annotated[list[Accessory], msgspec.Meta(max_length=20)]
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+# Bodies ------------------------------------------------------------------------------------
+
+
+class LoanIn(msgspec.Struct, forbid_unknown_fields=True):
+    asset_tag: Tag
+    student_id: DbId
+    campaign_id: DbId | None = None  # absent: the running distribution covering the student
+    draft: bool = False  # True: wait for `issue-agreement` before collecting signatures
+
+
+class SignatureIn(msgspec.Struct, forbid_unknown_fields=True):
+    signed_on: dt.date
+
+
+class HandOverIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Absent: what the region's policy lists for the model, else the model's accessories.
+    accessories: Accessories | None = None
+
+
+class ReturnIn(msgspec.Struct, forbid_unknown_fields=True):
+    accessories_returned: Accessories
+    condition: Annotated[str, msgspec.Meta(max_length=10)]  # A, B, C or D (checked by the domain)
+    damage_notes: Text = ""
+
+
+class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
+    to_establishment_uai: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+
+
+class LossIn(msgspec.Struct, forbid_unknown_fields=True):
+    incident_on: dt.date
+    circumstances: Text = ""  # required: the domain names it when empty
+
+
+class TheftIn(msgspec.Struct, forbid_unknown_fields=True):
+    incident_on: dt.date
+    circumstances: Text = ""
+    # Optional here so that a missing récépissé is a 422 naming these fields, in French.
+    police_report_ref: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    police_report_on: dt.date | None = None
+
+
+class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class ReturnOut(msgspec.Struct):
+    loan: LoanView
+    damaged: bool
+    missing_accessories: list[str]
+    device_state: str  # in_repair or in_stock
+
+
+class TransferOut(msgspec.Struct):
+    loan: LoanView  # the loan closed as transferred
+    new_loan_id: int  # its continuation at the new school
+    new_establishment_uai: str
+
+
+# The controller -------------------------------------------------------------------------------
+
+
+class PhotoOut(msgspec.Struct):
+    id: int
+    content_type: str
+    taken_at: dt.datetime
+    href: str
+
+
+def _photo_out(loan_id: int, photo: photos.PhotoView) -> PhotoOut:
+    return PhotoOut(
+        id=photo.id,
+        content_type=photo.content_type,
+        taken_at=photo.taken_at,
+        href=desk.photo_href(loan_id, photo.id),
+    )
+
+
+def _today() -> dt.date:
+    return paris_day(utcnow())
+
+
+class LoanController(Controller):
+    path = "/api/v1/loans"
+    tags = ["prêts"]
+
+    @post("/", guards=[LOAN_DESK], summary="Préparer un prêt (réserver un appareil pour un élève)")
+    async def create_loan(
+        self, request: Request[Principal, None, None], data: JSONBody[LoanIn]
+    ) -> Response[LoanView]:
+        now = utcnow()
+        loan_id = await desk.prepare(
+            request.user,
+            now,
+            asset_tag=data.asset_tag,
+            student_id=data.student_id,
+            campaign_id=data.campaign_id,
+            draft=data.draft,
+        )
+        loan = await get_loan(request.user.scope, loan_id, paris_day(now))
+        return Response(loan, status_code=201, headers={"Location": f"{self.path}/{loan_id}"})
+
+    @get("/", summary="Prêts, les plus récents d'abord")
+    async def list_loans(
+        self,
+        request: Request[Principal, None, None],
+        loan_state: Annotated[
+            str | None, QueryParameter(name="state", description="État, ou open", max_length=30)
+        ] = None,
+        overdue: Annotated[bool, QueryParameter(description="En retard seulement")] = False,
+        establishment: Annotated[
+            str | None, QueryParameter(description="UAI de l'établissement", max_length=20)
+        ] = None,
+        student: QueryId = None,
+        campaign: QueryId = None,
+        class_name: Annotated[
+            str | None, QueryParameter(name="class", description="Classe", max_length=20)
+        ] = None,
+        asset: Annotated[
+            str | None, QueryParameter(description="Numéro d'inventaire", max_length=40)
+        ] = None,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+    ) -> LoanPage:
+        filters = listing.LoanFilters(
+            state=loan_state or None,
+            overdue=overdue,
+            establishment_uai=establishment or None,
+            student_id=student,
+            campaign_id=campaign,
+            class_name=class_name or None,
+            asset_tag=asset or None,
+        )
+        return await listing.list_loans(request.user.scope, filters, _today(), limit, offset)
+
+    @get("/{loan_id:int}")
+    async def get_loan(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:
+        return await get_loan(request.user.scope, loan_id, _today())
+
+    @get("/{loan_id:int}/history", summary="Historique, y compris avant un transfert")
+    async def history(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> list[LoanEventView]:
+        return await loan_history(request.user.scope, loan_id)
+
+    async def _done(self, request: Request[Principal, None, None], loan_id: int) -> LoanView:
+        return await get_loan(request.user.scope, loan_id, _today())
+
+    @post("/{loan_id:int}/issue-agreement", guards=[LOAN_DESK], status_code=200)
+    async def issue_agreement(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> LoanView:
+        principal = request.user
+        await lifecycle.issue_agreement(principal.scope, principal.actor, utcnow(), loan_id)
+        return await self._done(request, loan_id)
+
+    @post(
+        "/{loan_id:int}/paper-signature",
+        guards=[LOAN_DESK],
+        status_code=200,
+        summary="Enregistrer la convention signée sur papier par toutes les parties",
+    )
+    async def paper_signature(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        data: JSONBody[SignatureIn],
+    ) -> LoanView:
+        principal = request.user
+        await lifecycle.record_paper_signature(
+            principal.scope, principal.actor, utcnow(), loan_id, data.signed_on
+        )
+        return await self._done(request, loan_id)
+
+    @post("/{loan_id:int}/hand-over", guards=[LOAN_DESK], status_code=200)
+    async def hand_over(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        data: JSONBody[HandOverIn | None] = None,
+    ) -> LoanView:
+        accessories = data.accessories if data is not None else None
+        await desk.hand_over(request.user, utcnow(), loan_id, accessories)
+        return await self._done(request, loan_id)
+
+    @post("/{loan_id:int}/return", guards=[LOAN_DESK], status_code=200)
+    async def take_back(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        data: JSONBody[ReturnIn],
+    ) -> ReturnOut:
+        result = await desk.take_back(
+            request.user,
+            utcnow(),
+            loan_id,
+            accessories_returned=data.accessories_returned,
+            condition=data.condition,
+            damage_notes=data.damage_notes,
+        )
+        return ReturnOut(loan=await self._done(request, loan_id), **result)
+
+    @post("/{loan_id:int}/transfer", guards=[LOAN_DESK], status_code=200)
+    async def transfer(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        data: JSONBody[TransferIn],
+    ) -> TransferOut:
+        new_id, uai = await desk.transfer(
+            request.user, utcnow(), loan_id, data.to_establishment_uai
+        )
+        return TransferOut(
+            loan=await self._done(request, loan_id), new_loan_id=new_id, new_establishment_uai=uai
+        )
+
+    @post("/{loan_id:int}/cede", guards=[LOAN_DESK], status_code=200)
+    async def cede(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:
+        await desk.cede(request.user, utcnow(), loan_id)
+        return await self._done(request, loan_id)
+
+    @post("/{loan_id:int}/loss", guards=[LOAN_DESK], status_code=200)
+    async def declare_loss(
+        self, request: Request[Principal, None, None], loan_id: PathId, data: JSONBody[LossIn]
+    ) -> LoanView:
+        principal = request.user
+        await lifecycle.declare_loss(
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            loan_id,
+            incident_on=data.incident_on,
+            circumstances=data.circumstances,
+        )
+        return await self._done(request, loan_id)
+
+    @post("/{loan_id:int}/theft", guards=[LOAN_DESK], status_code=200)
+    async def declare_theft(
+        self, request: Request[Principal, None, None], loan_id: PathId, data: JSONBody[TheftIn]
+    ) -> LoanView:
+        principal = request.user
+        await lifecycle.declare_theft(
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            loan_id,
+            incident_on=data.incident_on,
+            circumstances=data.circumstances,
+            police_report_ref=data.police_report_ref,
+            police_report_on=data.police_report_on,
+        )
+        return await self._done(request, loan_id)
+
+    @post("/{loan_id:int}/cancel", guards=[LOAN_DESK], status_code=200)
+    async def cancel(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        data: JSONBody[CancelIn | None] = None,
+    ) -> LoanView:
+        principal = request.user
+        reason = data.reason if data is not None else ""
+        await lifecycle.cancel(principal.scope, principal.actor, utcnow(), loan_id, reason)
+        return await self._done(request, loan_id)
+
+    @post(
+        "/{loan_id:int}/photos",
+        guards=[LOAN_DESK],
+        summary="Joindre des photos de dégâts (multipart, JPEG ou PNG, 5 Mo chacune)",
+        description=(
+            "Corps multipart/form-data, un fichier par partie (champ `photos`), 4 au plus par "
+            "envoi. Avec un cookie de session, ajoutez l'en-tête `X-Requested-With`."
+        ),
+        request_max_body_size=desk.PHOTOS_PER_REQUEST * photos.MAX_BYTES + 1024 * 1024,
+        before_request=desk.photo_upload_checks,
+    )
+    async def add_photos(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> list[PhotoOut]:
+        principal = request.user
+        added = await photos.add_photos(
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            loan_id,
+            await desk.uploaded_photos(request),
+            desk.photo_dir(request),
+        )
+        return [_photo_out(loan_id, photo) for photo in added]
+
+    @get("/{loan_id:int}/photos")
+    async def list_photos(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> list[PhotoOut]:
+        found = await photos.list_photos(request.user.scope, loan_id)
+        return [_photo_out(loan_id, photo) for photo in found]
+
+    @get("/{loan_id:int}/photos/{photo_id:int}", media_type="image/jpeg")
+    async def photo(
+        self, request: Request[Principal, None, None], loan_id: PathId, photo_id: PathId
+    ) -> File:
+        path, content_type = await photos.photo_file(
+            request.user.scope, loan_id, photo_id, desk.photo_dir(request)
+        )
+        return File(
+            path,
+            media_type=content_type,
+            content_disposition_type="inline",
+            filename=quote(f"pret-{loan_id}-photo-{photo_id}{path.suffix}"),
+            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+        )

@@ -1,0 +1,280 @@
+"""Campaign pages: the list with a form to create one, and the page of one campaign with its
+progress bars (each with its numbers in words), the to-do table student by student, and the
+forms to edit or close it. Plain forms, no script: each POST answers with a redirect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Annotated
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Redirect
+
+from api.accounts import Principal
+from api.bodies import PathId
+from api.campaigns import RUN_CAMPAIGNS
+from api.clock import utcnow
+from api.pages.rendering import page
+from inventory import regions
+from inventory.errors import Conflict, Invalid
+from loans import campaign_progress, campaigns
+from loans.minors import paris_day
+from loans.states import STATES as LOAN_STATES
+
+LIST = "/campagnes"
+RUNNING_ROLES = ("admin", "region_manager", "it_staff")
+PER_PAGE = 50
+CONFIRMED = "oui"
+_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+class CampaignForm(msgspec.Struct):
+    # Every field optional: an empty one gets a French message next to it, not a 400.
+    establishment_uai: str = ""
+    kind: str = ""
+    name: str = ""
+    class_names: str = ""
+    starts_on: str = ""
+    ends_on: str = ""
+
+
+class ConfirmForm(msgspec.Struct):
+    confirm: str = ""
+
+
+def _can_run(request: Request[Principal, None, None]) -> bool:
+    return request.user.role in RUNNING_ROLES
+
+
+def _today() -> dt.date:
+    return paris_day(utcnow())
+
+
+def _date(raw: str, field: str, errors: dict[str, str]) -> dt.date | None:
+    """AAAA-MM-JJ (a date field) or JJ/MM/AAAA (typed by hand); empty is None."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        if match := _DATE_FR.match(raw):
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[field] = "date invalide : JJ/MM/AAAA attendu"
+        return None
+
+
+def _classes(raw: str) -> list[str]:
+    return [part for part in re.split(r"[,;\n]", raw) if part.strip()]
+
+
+def _form_of(campaign: campaigns.CampaignView) -> CampaignForm:
+    return CampaignForm(
+        establishment_uai=campaign.establishment.uai,
+        kind=campaign.kind,
+        name=campaign.name,
+        class_names=", ".join(campaign.class_names),
+        starts_on=campaign.starts_on.isoformat(),
+        ends_on=campaign.ends_on.isoformat() if campaign.ends_on else "",
+    )
+
+
+async def _list_page(
+    request: Request[Principal, None, None],
+    *,
+    status: int = 200,
+    form: CampaignForm | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    scope = request.user.scope
+    listed = (await campaigns.list_campaigns(scope, _today(), limit=500)).items
+    return page(
+        request,
+        "pages/campaign_list.html",
+        status=status,
+        groups=[
+            (key, title, words, [c for c in listed if c.status == key])
+            for key, title, words in (
+                ("running", "En cours", "en cours"),
+                ("planned", "À venir", "à venir"),
+                ("ended", "Terminées", "terminée"),
+            )
+        ],
+        establishments=await regions.list_establishments(scope) if _can_run(request) else [],
+        can_run=_can_run(request),
+        kinds=campaigns.KINDS,
+        form=form or CampaignForm(kind="distribution", starts_on=_today().isoformat()),
+        errors=errors or {},
+    )
+
+
+def _todo_url(campaign_id: int, status: str, number: int) -> str:
+    query = {"statut": status} if status != "pending" else {}
+    if number > 1:
+        query["page"] = str(number)
+    suffix = f"?{urlencode(query)}" if query else ""
+    return f"{LIST}/{campaign_id}{suffix}#a-faire"
+
+
+async def _detail_page(
+    request: Request[Principal, None, None],
+    campaign_id: int,
+    *,
+    status: int = 200,
+    todo_status: str = "pending",
+    number: int = 1,
+    form: CampaignForm | None = None,
+    errors: dict[str, str] | None = None,
+    **context,
+) -> Response:
+    scope = request.user.scope
+    progress = await campaign_progress.campaign_progress(scope, campaign_id, _today())
+    kind = progress.campaign.kind
+    if todo_status not in ("pending", "all", *campaign_progress.STEPS[kind]):
+        todo_status = "pending"
+    number = max(1, number)
+    todo = await campaign_progress.campaign_todo(
+        scope,
+        campaign_id,
+        status=todo_status,
+        limit=PER_PAGE,
+        offset=(number - 1) * PER_PAGE,
+    )
+    pages = max(1, math.ceil(todo.total / PER_PAGE))
+    return page(
+        request,
+        "pages/campaign_detail.html",
+        status=status,
+        progress=progress,
+        campaign=progress.campaign,
+        kinds=campaigns.KINDS,
+        statuses=campaigns.STATUSES,
+        steps=campaign_progress.STEPS[kind],
+        loan_states=LOAN_STATES,
+        todo=todo,
+        todo_status=todo_status,
+        page_number=number,
+        page_count=pages,
+        first_shown=todo.offset + 1,
+        last_shown=todo.offset + len(todo.items),
+        previous_url=_todo_url(campaign_id, todo_status, number - 1) if number > 1 else None,
+        next_url=_todo_url(campaign_id, todo_status, number + 1) if number < pages else None,
+        first_url=_todo_url(campaign_id, todo_status, 1),
+        can_run=_can_run(request),
+        today=_today(),
+        form=form or _form_of(progress.campaign),
+        errors=errors or {},
+        **context,
+    )
+
+
+class CampaignPages(Controller):
+    path = LIST
+    include_in_schema = False
+
+    @get("/")
+    async def campaign_list(self, request: Request[Principal, None, None]) -> Response:
+        return await _list_page(request)
+
+    @post("/", guards=[RUN_CAMPAIGNS])
+    async def create_campaign(
+        self, request: Request[Principal, None, None], data: URLEncodedBody[CampaignForm]
+    ) -> Response:
+        errors: dict[str, str] = {}
+        if not data.establishment_uai.strip():
+            errors["establishment_uai"] = "Choisissez l'établissement."
+        if not data.kind:
+            errors["kind"] = "Choisissez le type de campagne."
+        starts_on = _date(data.starts_on, "starts_on", errors)
+        ends_on = _date(data.ends_on, "ends_on", errors)
+        if errors:
+            return await _list_page(request, status=422, form=data, errors=errors)
+        principal = request.user
+        try:
+            created = await campaigns.create_campaign(
+                principal.scope,
+                principal.actor,
+                utcnow(),
+                establishment_uai=data.establishment_uai,
+                kind=data.kind,
+                name=data.name,
+                class_names=_classes(data.class_names),
+                starts_on=starts_on,
+                ends_on=ends_on,
+            )
+        except Invalid as error:
+            return await _list_page(request, status=422, form=data, errors=error.errors)
+        except Conflict as error:
+            errors = {error.field or "name": error.message}
+            return await _list_page(request, status=409, form=data, errors=errors)
+        return Redirect(f"{LIST}/{created.id}", status_code=303)
+
+    @get("/{campaign_id:int}")
+    async def campaign_detail(
+        self,
+        request: Request[Principal, None, None],
+        campaign_id: PathId,
+        statut: Annotated[str, QueryParameter(max_length=20)] = "pending",
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+        done: FromQuery[str | None] = None,
+    ) -> Response:
+        return await _detail_page(
+            request, campaign_id, todo_status=statut, number=page_number, done=done
+        )
+
+    @post("/{campaign_id:int}/modifier", guards=[RUN_CAMPAIGNS])
+    async def edit_campaign(
+        self,
+        request: Request[Principal, None, None],
+        campaign_id: PathId,
+        data: URLEncodedBody[CampaignForm],
+    ) -> Response:
+        errors: dict[str, str] = {}
+        changes = {
+            "name": data.name,
+            "class_names": _classes(data.class_names),
+            "starts_on": _date(data.starts_on, "starts_on", errors),
+            "ends_on": _date(data.ends_on, "ends_on", errors),
+        }
+        principal = request.user
+        try:
+            if errors:
+                raise Invalid(errors)
+            await campaigns.update_campaign(
+                principal.scope, principal.actor, utcnow(), campaign_id, changes
+            )
+        except Invalid as error:
+            return await _detail_page(
+                request, campaign_id, status=422, form=data, errors=error.errors
+            )
+        except Conflict as error:
+            errors = {error.field or "name": error.message}
+            return await _detail_page(request, campaign_id, status=409, form=data, errors=errors)
+        return Redirect(f"{LIST}/{campaign_id}?done=modifiee", status_code=303)
+
+    @post("/{campaign_id:int}/cloture", guards=[RUN_CAMPAIGNS])
+    async def close_campaign(
+        self,
+        request: Request[Principal, None, None],
+        campaign_id: PathId,
+        data: URLEncodedBody[ConfirmForm],
+    ) -> Response:
+        if data.confirm != CONFIRMED:
+            error = "Cochez la case pour confirmer la clôture."
+            return await _detail_page(request, campaign_id, status=422, close_error=error)
+        principal = request.user
+        try:
+            await campaigns.close_campaign(principal.scope, principal.actor, utcnow(), campaign_id)
+        except Conflict as error:
+            return await _detail_page(request, campaign_id, status=409, alert=error.message)
+        return Redirect(f"{LIST}/{campaign_id}?done=close", status_code=303)
+
+
+ROUTES = [CampaignPages]

@@ -1,0 +1,430 @@
+"""Loan pages: the list, one loan with its history, and the desk's forms — hand over a scanned
+device in one form (prepare, paper signature, hand-over), take it back (with a printable
+receipt), declare a loss or a theft, cancel, transfer, cede.
+
+Plain forms that work without JavaScript. Every form goes through the same desk functions as
+the JSON API (`api.loan_desk`), so the policy's due dates and accessories apply the same way.
+The forms that end a loan live in `api.pages.loan_endings`, their shared helpers in
+`api.pages.loan_forms`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+
+from api import loan_desk as desk
+from api.accounts import Principal
+from api.bodies import PathId
+from api.clock import utcnow
+from api.pages import loan_endings, wording
+from api.pages.loan_forms import (
+    DONE,
+    LIST,
+    STATE_CHOICES,
+    field_errors,
+    history_lines,
+    parse_day,
+    problem_status,
+    school_name,
+    state_label,
+    text_of,
+    texts_of,
+)
+from api.pages.rendering import page
+from inventory import assets, regions
+from inventory.errors import DomainError, Invalid, NotFound
+from inventory.views import AssetView
+from loans import lifecycle, listing, photos
+from loans.loan_views import LoanView
+from loans.minors import paris_day
+from loans.policy import due_date
+from loans.records import get_loan, loan_history
+from loans.states import OPEN_STATES
+from loans.students import get_student
+from loans.views import StudentSummary
+
+PAGE_SIZE = 50
+
+
+# The hand-over desk -------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    kind: str  # prepare, sign, hand_over
+    label: str
+    status: str = "todo"  # done, refused, todo
+    message: str = ""
+
+
+@dataclass
+class HandOverForm:
+    student_id: str = ""
+    accessories: list[str] | None = None  # None: the defaults, all ticked
+    signed_on: str = ""
+    search: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def _can_lend(
+    asset: AssetView, principal: Principal, today: dt.date
+) -> tuple[str, LoanView | None]:
+    """Why this device cannot be lent now ("" if it can), and its open loan if any."""
+    current = await listing.open_loan_for_tag(principal.scope, asset.tag, today)
+    if current is not None:
+        return "", current
+    if asset.establishment is None:
+        return (
+            "Cet appareil est au stock régional : affectez-le d'abord à un établissement.",
+            None,
+        )
+    if asset.state != "in_stock":
+        return f"Cet appareil n'est pas en stock ({wording.state_label(asset.state)}).", None
+    return "", None
+
+
+async def _candidates(principal: Principal, asset: AssetView, search: str, student_id: str):
+    if search:
+        return await listing.find_borrowers(principal.scope, asset.establishment.uai, search)
+    if student_id.isdigit() and 0 < int(student_id) < 2**31:  # chosen on a student's page
+        try:
+            student = await get_student(principal.scope, int(student_id))
+        except NotFound:
+            return []
+        if student.establishment.uai == asset.establishment.uai and student.left_on is None:
+            names = [n for n in StudentSummary.__struct_fields__ if n != "establishment_uai"]
+            fields = {name: getattr(student, name) for name in names}
+            return [StudentSummary(establishment_uai=student.establishment.uai, **fields)]
+    return []
+
+
+async def _new_loan_page(
+    request: Request[Principal, None, None],
+    tag: str | None,
+    form: HandOverForm,
+    *,
+    status: int = 200,
+    problem: str = "",
+) -> Template | Redirect:
+    principal, now = request.user, utcnow()
+    today = paris_day(now)
+    context: dict = {"form": form, "tag": tag or "", "problem": problem, "today": today}
+    if not tag:
+        return page(request, "pages/loan_hand_over.html", status=status, asset=None, **context)
+    try:
+        asset = await assets.get_asset(principal.scope, tag)
+    except NotFound as missing:
+        context["tag_error"] = missing.message
+        return page(request, "pages/loan_hand_over.html", status=404, asset=None, **context)
+    refusal, current = await _can_lend(asset, principal, today)
+    if current is not None and current.state in OPEN_STATES and current.state != "active":
+        return Redirect(f"{LIST}/{current.id}/remise", status_code=303)
+    policy = await desk.policy_of_asset(asset, now)
+    candidates = (
+        []
+        if refusal or current
+        else await _candidates(principal, asset, form.search, form.student_id)
+    )
+    if len(candidates) == 1 and not form.student_id:
+        form.student_id = str(candidates[0].id)
+    defaults = desk.default_accessories(policy, asset.model)
+    return page(
+        request,
+        "pages/loan_hand_over.html",
+        status=status,
+        asset=asset,
+        loan=None,
+        current=current,
+        refusal=refusal,
+        candidates=[(s, due_date(policy, s.class_name, today)) for s in candidates],
+        accessories=defaults,
+        ticked=defaults if form.accessories is None else form.accessories,
+        state_label=wording.state_label,
+        **context,
+    )
+
+
+def _signature_day(form: HandOverForm, now: dt.datetime) -> dt.date | None:
+    """Checked before anything is recorded: a mistyped date should not leave a loan half
+    done. (The use-case checks it again; this only spares the desk a detour.)"""
+    signed_on = parse_day(form.signed_on, "signed_on", form.errors)
+    if signed_on is not None and signed_on > paris_day(now):
+        form.errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
+        return None
+    return signed_on
+
+
+async def _hand_over_steps(
+    principal: Principal, now: dt.datetime, loan_id: int, signed_on: dt.date | None, accessories
+) -> list[Step]:
+    """Signature then hand-over, each its own use-case: a refusal leaves the earlier steps
+    recorded (valid states), and the page says where it stopped."""
+    steps = []
+    if signed_on is not None:
+        steps.append(Step("sign", "Signature papier de la convention enregistrée"))
+    steps.append(Step("hand_over", "Appareil remis à l'élève"))
+    for step in steps:
+        try:
+            if step.kind == "sign":
+                await lifecycle.record_paper_signature(
+                    principal.scope, principal.actor, now, loan_id, signed_on
+                )
+            else:
+                await desk.hand_over(principal, now, loan_id, accessories)
+            step.status = "done"
+        except DomainError as refused:
+            step.status, step.message = "refused", refused.message
+            break
+    return steps
+
+
+async def _steps_page(request, loan: LoanView, steps: list[Step]) -> Template:
+    return page(
+        request,
+        "pages/loan_steps.html",
+        status=409,
+        loan=loan,
+        steps=steps,
+        state_label=state_label,
+        school=await school_name(request.user.scope, loan.establishment_uai),
+    )
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+class LoanPages(Controller):
+    path = LIST
+    include_in_schema = False
+
+    @get("/")
+    async def loan_list(
+        self,
+        request: Request[Principal, None, None],
+        loan_state: Annotated[str | None, QueryParameter(name="state")] = None,
+        overdue: FromQuery[str | None] = None,
+        class_name: Annotated[str | None, QueryParameter(name="classe")] = None,
+        establishment: FromQuery[str | None] = None,
+        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+    ) -> Template:
+        scope = request.user.scope
+        chosen = {
+            "state": (loan_state or "").strip(),
+            "overdue": "1" if overdue else "",
+            "classe": (class_name or "").strip()[:20],
+            "establishment": (establishment or "").strip().upper()[:20],
+        }
+        raw_page = (page_number or "1").strip()
+        number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1_000_000 else 0
+        errors: dict[str, str] = {}
+        if chosen["state"] and chosen["state"] not in STATE_CHOICES:
+            errors["state"] = "État inconnu : choisissez un état dans la liste."
+        if not number:
+            errors["page"] = "Numéro de page invalide : un nombre entier à partir de 1 est attendu."
+        result = None
+        today = paris_day(utcnow())
+        if not errors:
+            filters = listing.LoanFilters(
+                state=chosen["state"] or None,
+                overdue=bool(chosen["overdue"]),
+                class_name=chosen["classe"] or None,
+                establishment_uai=chosen["establishment"] or None,
+            )
+            try:
+                result = await listing.list_loans(
+                    scope, filters, today, PAGE_SIZE, (number - 1) * PAGE_SIZE
+                )
+            except Invalid as error:
+                errors.update(field_errors(error))
+        context: dict = {}
+        if result is not None:
+            pages = max(1, -(-result.total // PAGE_SIZE))
+            kept = {k: v for k, v in chosen.items() if v}
+            context = {
+                "page_number": number,
+                "page_count": pages,
+                "previous_url": _url(kept, number - 1) if number > 1 else None,
+                "next_url": _url(kept, number + 1) if number < pages else None,
+            }
+        return page(
+            request,
+            "pages/loan_list.html",
+            status=422 if errors else 200,
+            chosen=chosen,
+            errors=errors,
+            result=result,
+            states=STATE_CHOICES,
+            state_label=state_label,
+            establishments=await regions.list_establishments(scope),
+            may_lend=desk.may_lend(request.user),
+            **context,
+        )
+
+    @get("/nouveau", guards=[desk.LOAN_DESK])
+    async def new_loan(
+        self,
+        request: Request[Principal, None, None],
+        appareil: FromQuery[str | None] = None,
+        eleve: FromQuery[str | None] = None,
+        eleve_id: FromQuery[str | None] = None,
+    ) -> Template | Redirect:
+        form = HandOverForm(search=(eleve or "").strip()[:100], student_id=(eleve_id or "").strip())
+        return await _new_loan_page(request, (appareil or "").strip()[:40], form)
+
+    @post("/nouveau", guards=[desk.LOAN_DESK])
+    async def create_loan(self, request: Request[Principal, None, None]) -> Template | Redirect:
+        principal, now = request.user, utcnow()
+        data = await request.form()
+        tag = text_of(data, "appareil", 40)
+        form = HandOverForm(
+            student_id=text_of(data, "student_id", 12),
+            accessories=texts_of(data, "accessories"),
+            signed_on=text_of(data, "signed_on", 20),
+            search=text_of(data, "eleve", 100),
+        )
+        signed_on = _signature_day(form, now)
+        if not form.student_id.isdigit() or not 0 < int(form.student_id) < 2**31:
+            form.errors["student_id"] = "Choisissez l'élève à qui l'appareil est remis."
+        if form.errors:
+            return await _new_loan_page(request, tag, form, status=422)
+        try:
+            loan_id = await desk.prepare(
+                principal, now, asset_tag=tag, student_id=int(form.student_id)
+            )
+        except DomainError as refused:
+            form.errors.update(field_errors(refused))
+            return await _new_loan_page(
+                request, tag, form, status=problem_status(refused), problem=refused.message
+            )
+        steps = [Step("prepare", "Prêt préparé (appareil réservé pour l'élève)", "done")]
+        steps += await _hand_over_steps(principal, now, loan_id, signed_on, form.accessories)
+        if any(step.status == "refused" for step in steps):
+            return await _steps_page(
+                request, await get_loan(principal.scope, loan_id, paris_day(now)), steps
+            )
+        return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
+
+    @get("/{loan_id:int}")
+    async def loan_detail(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        fait: FromQuery[str | None] = None,
+    ) -> Template:
+        principal, now = request.user, utcnow()
+        loan = await get_loan(principal.scope, loan_id, paris_day(now))
+        schools = {e.id: e.name for e in await regions.list_establishments(principal.scope)}
+        events = await loan_history(principal.scope, loan_id)
+        may_lend = desk.may_lend(principal)
+        return page(
+            request,
+            "pages/loan_detail.html",
+            loan=loan,
+            history=history_lines(events, schools),
+            photos=await photos.list_photos(principal.scope, loan_id),
+            photo_href=desk.photo_href,
+            done=DONE.get(fait or "", ""),
+            may_lend=may_lend,
+            may_cede=may_lend
+            and loan.state == "active"
+            and await desk.cession_allowed(principal.scope, loan_id, now),
+            state_label=state_label,
+            condition_label=wording.condition_label,
+            school=await school_name(principal.scope, loan.establishment_uai),
+        )
+
+    @get("/{loan_id:int}/recu")
+    async def receipt(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> Template | Redirect:
+        """The return receipt, printable (the PDF comes later, from the same data)."""
+        scope = request.user.scope
+        found = await listing.return_receipt(scope, loan_id, paris_day(utcnow()))
+        if found is None:
+            return Redirect(f"{LIST}/{loan_id}", status_code=303)
+        try:
+            model = (await assets.get_asset(scope, found.loan.asset_tag)).model
+            model_name = f"{model.manufacturer} {model.name}"
+        except NotFound:  # the device has moved out of the caller's scope since
+            model_name = ""
+        return page(
+            request,
+            "pages/loan_receipt.html",
+            receipt=found,
+            loan=found.loan,
+            model_name=model_name,
+            photos_refused=request.query_params.get("photos") == "refusees",
+            condition_label=wording.condition_label,
+            device_state=wording.state_label(found.device_state),
+            school=await school_name(scope, found.loan.establishment_uai),
+        )
+
+    # Continuing a hand-over (a loan prepared earlier, or interrupted) -----------------------
+
+    @get("/{loan_id:int}/remise", guards=[desk.LOAN_DESK])
+    async def continue_hand_over(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> Template | Redirect:
+        return await _continue_page(request, loan_id, HandOverForm())
+
+    @post("/{loan_id:int}/remise", guards=[desk.LOAN_DESK])
+    async def finish_hand_over(
+        self, request: Request[Principal, None, None], loan_id: PathId
+    ) -> Template | Redirect:
+        principal, now = request.user, utcnow()
+        data = await request.form()
+        loan = await get_loan(principal.scope, loan_id, paris_day(now))
+        form = HandOverForm(
+            accessories=texts_of(data, "accessories"), signed_on=text_of(data, "signed_on", 20)
+        )
+        signed_on = None
+        if not loan.signed:
+            signed_on = _signature_day(form, now)
+        if form.errors:
+            return await _continue_page(request, loan_id, form, status=422)
+        steps = await _hand_over_steps(principal, now, loan_id, signed_on, form.accessories)
+        if any(step.status == "refused" for step in steps):
+            return await _steps_page(
+                request, await get_loan(principal.scope, loan_id, paris_day(now)), steps
+            )
+        return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
+
+
+async def _continue_page(request, loan_id: int, form: HandOverForm, status: int = 200):
+    principal, now = request.user, utcnow()
+    loan = await get_loan(principal.scope, loan_id, paris_day(now))
+    if loan.state not in OPEN_STATES or loan.state == "active":
+        return Redirect(f"{LIST}/{loan_id}", status_code=303)
+    plan = await desk.hand_over_plan(principal.scope, loan_id, now)
+    return page(
+        request,
+        "pages/loan_hand_over.html",
+        status=status,
+        asset=plan.asset,
+        loan=loan,
+        due_on=plan.due_on,
+        accessories=plan.accessories,
+        ticked=plan.accessories if form.accessories is None else form.accessories,
+        form=form,
+        tag=plan.asset.tag,
+        today=paris_day(now),
+        problem="",
+        state_label=wording.state_label,
+    )
+
+
+def _url(kept: dict[str, str], number: int) -> str:
+    query = dict(kept)
+    if number > 1:
+        query["page"] = str(number)
+    return LIST + ("?" + urlencode(query) if query else "")
+
+
+ROUTES = [LoanPages, *loan_endings.ROUTES]

@@ -1,0 +1,66 @@
+"""A region's loan policy: read by the region's staff, changed by its manager (or an admin).
+
+Every change is recorded with who made it; `GET …/policy/history` lists them, newest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, put
+from litestar.params import FromPath, JSONBody
+
+from api.accounts import Principal
+from api.clock import utcnow
+from api.security import roles
+from loans import policy
+from loans.views import PolicyEventView, PolicyView
+
+EDIT_POLICY = roles("admin", "region_manager")
+
+AccessoryName = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole policy (PUT replaces it). `school_year_end` null: 4 July of each year."""
+
+    end_rule: Annotated[str, msgspec.Meta(max_length=20)]
+    max_open_per_category: int
+    cession_allowed: bool
+    guardian_cosign_for_minors: bool
+    school_year_end: dt.date | None = None
+    accessories_by_model: Annotated[
+        dict[str, Annotated[list[AccessoryName], msgspec.Meta(max_length=100)]],
+        msgspec.Meta(max_length=1000),
+    ] = {}
+
+
+class PolicyController(Controller):
+    path = "/api/v1/regions/{code:str}/policy"
+    tags = ["régions"]
+
+    @get("/", summary="Règles de prêt de la région")
+    async def get_policy(
+        self, request: Request[Principal, None, None], code: FromPath[str]
+    ) -> PolicyView:
+        return await policy.get_policy(request.user.scope, code, utcnow())
+
+    @put("/", guards=[EDIT_POLICY], summary="Changer les règles de prêt de la région")
+    async def update_policy(
+        self,
+        request: Request[Principal, None, None],
+        code: FromPath[str],
+        data: JSONBody[PolicyIn],
+    ) -> PolicyView:
+        principal = request.user
+        return await policy.update_policy(
+            principal.scope, principal.actor, utcnow(), code, msgspec.structs.asdict(data)
+        )
+
+    @get("/history", summary="Changements des règles, les plus récents d'abord")
+    async def policy_history(
+        self, request: Request[Principal, None, None], code: FromPath[str]
+    ) -> list[PolicyEventView]:
+        return await policy.policy_history(request.user.scope, code)

@@ -1,0 +1,263 @@
+"""The progress of a campaign and what is left to do, student by student.
+
+Who a campaign is about:
+- distribution: the students enrolled in the establishment (not left), in the campaign's
+  classes. A student's step is the furthest one reached by their open loans or by the loans
+  of this campaign: prepared, signed, handed over; "missing" when there is none yet. A device
+  kept from an earlier year counts as handed over: the student is equipped.
+- collection: the devices handed over by the establishment (loan active now, or closed since
+  the campaign started by a return, a loss, a theft or a cession) whose student is in the
+  campaign's classes, including students who have left school: their device must come back.
+
+Computed from two queries at most, whatever the size of the school (a lycée has 1,500
+students): one for the students, one for their loans, grouped here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import msgspec
+from piccolo.columns.combination import Or
+
+from inventory.errors import Invalid
+from inventory.scope import Scope
+from loans.campaigns import CampaignView, campaign_row, view_of
+from loans.minors import PARIS
+from loans.tables import Loan, Student
+
+# Steps of each kind, in the order a page shows them: the done ones first.
+STEPS = {
+    "distribution": {
+        "handed_over": "appareil remis",
+        "signed": "convention signée, à remettre",
+        "prepared": "prêt préparé, convention à signer",
+        "missing": "sans prêt",
+    },
+    "collection": {
+        "returned": "rendus",
+        "ceded": "cédés",
+        "missing": "perdus ou volés",
+        "to_return": "à rendre",
+    },
+}
+DONE = {"distribution": {"handed_over"}, "collection": {"returned", "ceded", "missing"}}
+_COLLECTED = ("returned", "lost", "stolen", "ceded")  # how a collected loan may have ended
+
+
+class ProgressStep(msgspec.Struct, frozen=True):
+    key: str
+    label: str
+    count: int
+    done: bool
+
+
+class CampaignProgress(msgspec.Struct, frozen=True):
+    campaign: CampaignView
+    unit: str  # "students" (distribution) or "devices" (collection): what `total` counts
+    total: int
+    done: int
+    students: int
+    counts: dict[str, int]
+    steps: list[ProgressStep]
+
+
+class TodoLoan(msgspec.Struct, frozen=True):
+    id: int
+    asset_tag: str
+    state: str
+    due_on: dt.date | None
+
+
+class TodoItem(msgspec.Struct, frozen=True):
+    student_id: int
+    last_name: str
+    first_name: str
+    class_name: str
+    left_on: dt.date | None
+    status: str  # a key of STEPS[kind]
+    todo: str  # what is left to do, in French ("" when done)
+    loans: list[TodoLoan]
+
+
+class TodoPage(msgspec.Struct, frozen=True):
+    items: list[TodoItem]
+    total: int
+    limit: int
+    offset: int
+
+
+def _instant(day: dt.date) -> dt.datetime:
+    """Midnight in Paris at the start of `day`, in UTC."""
+    return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.UTC)
+
+
+async def _distribution_lines(row: dict) -> list[TodoItem]:
+    where = (Student.establishment == row["establishment_id"]) & Student.left_on.is_null()
+    if row["class_names"]:
+        where &= Student.class_name.is_in(row["class_names"])
+    students = await Student.select(
+        Student.id, Student.last_name, Student.first_name, Student.class_name, Student.left_on
+    ).where(where)
+    loans = await Loan.select(
+        Loan.id,
+        Loan.student,
+        Loan.state,
+        Loan.due_on,
+        Loan.paper_signed_on,
+        Loan.handed_over_at,
+        Loan.asset.tag.as_alias("asset_tag"),
+    ).where(
+        (Loan.student.establishment == row["establishment_id"])
+        & Or(
+            Loan.closed_at.is_null(),
+            (Loan.campaign == row["id"]) & (Loan.state != "cancelled"),
+        )
+    )
+    by_student = defaultdict(list)
+    for loan in loans:
+        by_student[loan["student"]].append(loan)
+    return [_distribution_item(s, by_student.get(s["id"], [])) for s in students]
+
+
+def _distribution_item(student: dict, loans: list[dict]) -> TodoItem:
+    if any(loan["state"] == "active" or loan["handed_over_at"] for loan in loans):
+        status, todo = "handed_over", ""
+    elif any(loan["paper_signed_on"] is not None for loan in loans):
+        status, todo = "signed", "Remettre l'appareil"
+    elif any(loan["state"] == "draft" for loan in loans):
+        status, todo = "prepared", "Émettre la convention et la faire signer"
+    elif loans:
+        status, todo = "prepared", "Faire signer la convention"
+    else:
+        status, todo = "missing", "Préparer un prêt"
+    return _item(student, status, todo, loans)
+
+
+def _item(student: dict, status: str, todo: str, loans: list[dict]) -> TodoItem:
+    return TodoItem(
+        student_id=student["id"],
+        last_name=student["last_name"],
+        first_name=student["first_name"],
+        class_name=student["class_name"],
+        left_on=student["left_on"],
+        status=status,
+        todo=todo,
+        loans=[
+            TodoLoan(
+                id=loan["id"],
+                asset_tag=loan["asset_tag"],
+                state=loan["state"],
+                due_on=loan["due_on"],
+            )
+            for loan in sorted(loans, key=lambda loan: loan["id"])
+        ],
+    )
+
+
+async def _collection_loans(row: dict) -> list[dict]:
+    collected = Loan.state.is_in(list(_COLLECTED)) & (Loan.closed_at >= _instant(row["starts_on"]))
+    if row["ends_on"] is not None:
+        collected &= Loan.closed_at < _instant(row["ends_on"] + dt.timedelta(days=1))
+    where = (Loan.establishment == row["establishment_id"]) & Or(Loan.state == "active", collected)
+    if row["class_names"]:
+        where &= Loan.student.class_name.is_in(row["class_names"])
+    return await Loan.select(
+        Loan.id,
+        Loan.student,
+        Loan.state,
+        Loan.due_on,
+        Loan.asset.tag.as_alias("asset_tag"),
+        Loan.student.last_name.as_alias("last_name"),
+        Loan.student.first_name.as_alias("first_name"),
+        Loan.student.class_name.as_alias("class_name"),
+        Loan.student.left_on.as_alias("left_on"),
+    ).where(where)
+
+
+_COLLECTION_STATUS = {"active": "to_return", "returned": "returned", "ceded": "ceded"}
+
+
+def _collection_items(loans: list[dict]) -> list[TodoItem]:
+    by_student = defaultdict(list)
+    for loan in loans:
+        by_student[loan["student"]].append(loan)
+    items = []
+    for student_id, own in by_student.items():
+        student = {"id": student_id, **{k: own[0][k] for k in ("last_name", "first_name")}}
+        student |= {"class_name": own[0]["class_name"], "left_on": own[0]["left_on"]}
+        pending = [loan["asset_tag"] for loan in own if loan["state"] == "active"]
+        if pending:
+            todo = "Récupérer " + ", ".join(sorted(pending))
+            if student["left_on"] is not None:
+                todo += " (élève parti de l'établissement)"
+            items.append(_item(student, "to_return", todo, own))
+        else:
+            statuses = {_COLLECTION_STATUS.get(loan["state"], "missing") for loan in own}
+            status = next(s for s in ("missing", "returned", "ceded") if s in statuses)
+            items.append(_item(student, status, "", own))
+    return items
+
+
+def _ordered(items: list[TodoItem]) -> list[TodoItem]:
+    return sorted(items, key=lambda i: (i.class_name, i.last_name, i.first_name, i.student_id))
+
+
+async def _lines(row: dict) -> tuple[list[TodoItem], list[dict]]:
+    """Every student line of the campaign, and for a collection the loans counted."""
+    if row["kind"] == "distribution":
+        return _ordered(await _distribution_lines(row)), []
+    loans = await _collection_loans(row)
+    return _ordered(_collection_items(loans)), loans
+
+
+async def campaign_progress(scope: Scope, campaign_id: int, today: dt.date) -> CampaignProgress:
+    row = await campaign_row(scope, campaign_id)
+    items, loans = await _lines(row)
+    kind = row["kind"]
+    counts = dict.fromkeys(STEPS[kind], 0)
+    if kind == "distribution":
+        for item in items:
+            counts[item.status] += 1
+    else:
+        for loan in loans:
+            counts[_COLLECTION_STATUS.get(loan["state"], "missing")] += 1
+    steps = [
+        ProgressStep(key=key, label=label, count=counts[key], done=key in DONE[kind])
+        for key, label in STEPS[kind].items()
+    ]
+    return CampaignProgress(
+        campaign=view_of(row, today),
+        unit="students" if kind == "distribution" else "devices",
+        total=sum(counts.values()),
+        done=sum(counts[key] for key in DONE[kind]),
+        students=len(items),
+        counts=counts,
+        steps=steps,
+    )
+
+
+async def campaign_todo(
+    scope: Scope,
+    campaign_id: int,
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> TodoPage:
+    """Student lines, by class and name: by default only those with something left to do;
+    `status` "all", or one step's key, to choose."""
+    row = await campaign_row(scope, campaign_id)
+    kind = row["kind"]
+    if status not in (None, "pending", "all", *STEPS[kind]):
+        keys = ", ".join(("pending", "all", *STEPS[kind]))
+        raise Invalid({"status": f"valeurs possibles : {keys}"})
+    items, _ = await _lines(row)
+    if status in (None, "pending"):
+        items = [item for item in items if item.status not in DONE[kind]]
+    elif status != "all":
+        items = [item for item in items if item.status == status]
+    return TodoPage(
+        items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
+    )

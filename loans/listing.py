@@ -1,0 +1,226 @@
+"""Finding loans: lists with filters, the open loan of a device, the borrowers a school's
+desk may hand a device to, and what a return receipt shows. Always scoped.
+
+A loan belongs to the establishment that lent it: IT staff see their schools' loans, a region
+manager every loan of the region, and anything else is simply absent (never a leak).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import msgspec
+from piccolo.columns.combination import Or
+
+from inventory.assets import normalise_tag
+from inventory.errors import Invalid
+from inventory.scope import Scope
+from inventory.tables import AssetEvent
+from inventory.uai import normalise_uai
+from loans.loan_views import LoanPage, LoanView
+from loans.records import COLUMNS, decoded, loan_row, view
+from loans.states import OPEN_STATES, STATES
+from loans.students import StudentFilters, list_students, normalise_class
+from loans.students import scope_where as student_scope_where
+from loans.tables import Loan, LoanEvent, LoanPhoto, Student
+from loans.views import StudentSummary
+
+MAX_PAGE = 500
+MAX_OFFSET = 2**31 - 1
+OPEN = "open"  # a pseudo-state for filters: any of OPEN_STATES
+MAX_BORROWERS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFilters:
+    state: str | None = None  # one of STATES, or "open"
+    overdue: bool = False  # active and past its due date
+    establishment_uai: str | None = None
+    student_id: int | None = None
+    campaign_id: int | None = None
+    class_name: str | None = None  # the student's class, e.g. "2nde 3"
+    asset_tag: str | None = None
+
+
+def scope_where(scope: Scope):
+    """The loans the scope may see, as a Piccolo where clause (None: all)."""
+    if scope.everything:
+        return None
+    clauses = []
+    if scope.region_ids:
+        clauses.append(Loan.establishment.region.is_in(list(scope.region_ids)))
+    if scope.establishment_ids:
+        clauses.append(Loan.establishment.is_in(list(scope.establishment_ids)))
+    if not clauses:
+        return Loan.id == -1
+    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
+
+
+def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
+    errors = {}
+    if filters.state and filters.state not in STATES and filters.state != OPEN:
+        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join([OPEN, *STATES])
+    if filters.overdue and filters.state and filters.state not in ("active", OPEN):
+        errors["overdue"] = "un prêt en retard est en cours : ne filtrez pas sur un autre état"
+    if not 1 <= limit <= MAX_PAGE:
+        errors["limit"] = f"entre 1 et {MAX_PAGE}"
+    if not 0 <= offset <= MAX_OFFSET:
+        errors["offset"] = f"entre 0 et {MAX_OFFSET}"
+    if errors:
+        raise Invalid(errors)
+
+
+def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
+    if (where := scope_where(scope)) is not None:
+        query = query.where(where)
+    if filters.state == OPEN:
+        query = query.where(Loan.state.is_in(list(OPEN_STATES)))
+    elif filters.state:
+        query = query.where(Loan.state == filters.state)
+    if filters.overdue:
+        query = query.where((Loan.state == "active") & (Loan.due_on < today))
+    if filters.establishment_uai:
+        query = query.where(Loan.establishment.uai == normalise_uai(filters.establishment_uai))
+    if filters.student_id:
+        query = query.where(Loan.student == filters.student_id)
+    if filters.campaign_id:
+        query = query.where(Loan.campaign == filters.campaign_id)
+    if filters.class_name and filters.class_name.strip():
+        query = query.where(Loan.student.class_name == normalise_class(filters.class_name))
+    if filters.asset_tag and filters.asset_tag.strip():
+        query = query.where(Loan.asset.tag == normalise_tag(filters.asset_tag))
+    return query
+
+
+async def list_loans(
+    scope: Scope, filters: LoanFilters, today: dt.date, limit: int = 50, offset: int = 0
+) -> LoanPage:
+    """Newest first; overdue loans by due date, the longest overdue first. `today` is the day
+    in Europe/Paris that decides what is overdue."""
+    check_filters(filters, limit, offset)
+    query = _filtered(Loan.select(*COLUMNS), scope, filters, today)
+    if filters.overdue:
+        query = query.order_by(Loan.due_on)
+    rows = await (
+        query.order_by(Loan.id, ascending=False).limit(limit).offset(offset).output(load_json=True)
+    )
+    total = await _filtered(Loan.count(), scope, filters, today)
+    items = [view(decoded(row), today) for row in rows]
+    return LoanPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def _open_loan(scope: Scope, where, today: dt.date | None) -> LoanView | None:
+    rows = await (
+        Loan.select(*COLUMNS).where(where & Loan.closed_at.is_null()).output(load_json=True)
+    )
+    if not rows or not scope.sees_establishment(rows[0]["establishment"], rows[0]["region_id"]):
+        return None
+    # Without `today` nothing is called overdue: the caller did not ask.
+    return view(decoded(rows[0]), today or dt.date.min)
+
+
+async def open_loan_for_asset(
+    scope: Scope, asset_id: int, today: dt.date | None = None
+) -> LoanView | None:
+    """The device's open loan (there is at most one) if the caller may see it."""
+    return await _open_loan(scope, Loan.asset == asset_id, today)
+
+
+async def open_loan_for_tag(
+    scope: Scope, tag: str, today: dt.date | None = None
+) -> LoanView | None:
+    return await _open_loan(scope, Loan.asset.tag == normalise_tag(tag), today)
+
+
+# Borrowers for the hand-over desk -----------------------------------------------------------
+
+
+async def find_borrowers(
+    scope: Scope, establishment_uai: str, text: str, limit: int = MAX_BORROWERS
+) -> list[StudentSummary]:
+    """Enrolled students of one school matching what the desk typed or scanned: their ENT
+    identifier exactly (a scanned card: that student alone), else their class (« 2nde 3 »)
+    and the beginnings of their names."""
+    text = " ".join(text.split())[:100]
+    if not text:
+        return []
+    uai = normalise_uai(establishment_uai)
+    by_ent = (
+        Student.select(*_SUMMARY)
+        .where((Student.ent_id == text) & (Student.establishment.uai == uai))
+        .where(Student.left_on.is_null())
+    )
+    if (where := student_scope_where(scope)) is not None:
+        by_ent = by_ent.where(where)
+    if rows := await by_ent:
+        return [StudentSummary(**row) for row in rows]
+    found: dict[int, StudentSummary] = {}
+    for filters in (
+        StudentFilters(establishment_uai=uai, class_name=text, left=False),
+        StudentFilters(establishment_uai=uai, q=text, left=False),
+    ):
+        for student in (await list_students(scope, filters, limit=limit)).items:
+            found.setdefault(student.id, student)
+    return list(found.values())[:limit]
+
+
+_SUMMARY = (
+    Student.id,
+    Student.establishment.uai.as_alias("establishment_uai"),
+    Student.ent_id,
+    Student.last_name,
+    Student.first_name,
+    Student.birth_date,
+    Student.class_name,
+    Student.left_on,
+)
+
+
+# The return receipt -------------------------------------------------------------------------
+
+
+class ReturnReceipt(msgspec.Struct, frozen=True):
+    """What was recorded when the device came back (the PDF receipt is drawn from this)."""
+
+    loan: LoanView
+    returned_at: dt.datetime
+    received_by: str
+    device_state: str  # the asset's state the return put it in: in_stock or in_repair
+    photo_count: int
+
+
+async def return_receipt(scope: Scope, loan_id: int, today: dt.date) -> ReturnReceipt | None:
+    """None while the loan has not ended with a return."""
+    row = await loan_row(scope, loan_id)
+    if row["state"] != "returned":
+        return None
+    event = (
+        await LoanEvent.select(LoanEvent.at, LoanEvent.actor_name)
+        .where((LoanEvent.loan == loan_id) & (LoanEvent.action == "take_back"))
+        .first()
+    )
+    return ReturnReceipt(
+        loan=view(row, today),
+        returned_at=event["at"] if event else row["closed_at"],
+        received_by=event["actor_name"] if event else "",
+        device_state=await _state_after_return(row["asset"], loan_id),
+        photo_count=await LoanPhoto.count().where(LoanPhoto.loan == loan_id),
+    )
+
+
+async def _state_after_return(asset_id: int, loan_id: int) -> str:
+    """Read from the asset's own history, so the receipt tells what was decided then, even if
+    the device has moved on since (repaired, lent again)."""
+    events = await (
+        AssetEvent.select(AssetEvent.changes)
+        .where((AssetEvent.asset == asset_id) & (AssetEvent.action == "take_back"))
+        .order_by(AssetEvent.id, ascending=False)
+        .output(load_json=True)
+    )
+    for event in events:
+        changes = event["changes"]
+        if changes.get("loan_id", [None, None])[1] == loan_id:
+            state = changes.get("state")
+            return state[1] if state else "in_stock"  # unchanged: it was and stays in stock
+    return "in_stock"
