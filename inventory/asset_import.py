@@ -23,6 +23,7 @@ from inventory.csv_format import (
     decode,
     line_errors,
     parse_date,
+    read_header,
     read_records,
     unprotect_cell,
 )
@@ -70,26 +71,7 @@ class _Lookups:
 
 
 def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError]]:
-    """Column name -> position, and the header's problems."""
-    positions: dict[str, int] = {}
-    errors = []
-    for position, cell in enumerate(cells):
-        name = cell.strip().casefold()
-        if not name:
-            continue  # a trailing separator; values under it must stay empty (see _values)
-        if name not in COLUMNS:
-            known = ", ".join(COLUMNS)
-            errors.append(
-                LineError(line, cell.strip(), f"colonne inconnue ; colonnes possibles : {known}")
-            )
-        elif name in positions:
-            errors.append(LineError(line, name, "colonne en double"))
-        else:
-            positions[name] = position
-    for name in REQUIRED:
-        if name not in positions:
-            errors.append(LineError(line, name, "colonne obligatoire absente"))
-    return positions, errors
+    return read_header(line, cells, COLUMNS, REQUIRED, ", ".join(COLUMNS))
 
 
 def _values(row: _Row, record: list[str], positions: dict[str, int]) -> None:

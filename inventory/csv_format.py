@@ -121,3 +121,33 @@ def line_errors(rows: Iterable, columns: Sequence[str]) -> list[LineError]:
         message = f"{hidden} autres erreurs, à partir de cette ligne, ne sont pas affichées"
         errors = [*errors[:MAX_ERRORS], LineError(errors[MAX_ERRORS].line, "", message)]
     return errors
+
+
+def read_header(
+    line: int,
+    cells: list[str],
+    columns: Sequence[str],
+    required: Sequence[str],
+    known: str,
+    aliases: dict[str, str] | None = None,
+) -> tuple[dict[str, int], list[LineError]]:
+    """Column name -> position, and the header's problems. Names are matched without case or
+    surrounding spaces; `known` lists the accepted columns in the French message."""
+    positions: dict[str, int] = {}
+    errors = []
+    for position, cell in enumerate(cells):
+        name = cell.strip().casefold()
+        name = (aliases or {}).get(name, name)
+        if not name:
+            continue  # a trailing separator; values under it must stay empty
+        if name not in columns:
+            message = f"colonne inconnue ; colonnes possibles : {known}"
+            errors.append(LineError(line, cell.strip(), message))
+        elif name in positions:
+            errors.append(LineError(line, name, "colonne en double"))
+        else:
+            positions[name] = position
+    for name in required:
+        if name not in positions:
+            errors.append(LineError(line, name, "colonne obligatoire absente"))
+    return positions, errors

@@ -29,6 +29,7 @@ from inventory.csv_format import (
     decode,
     line_errors,
     parse_date,
+    read_header,
     read_records,
     unprotect_cell,
 )
@@ -111,26 +112,8 @@ def _chunks(items: Sequence) -> Iterator[Sequence]:
 
 
 def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError]]:
-    positions: dict[str, int] = {}
-    errors = []
-    for position, cell in enumerate(cells):
-        name = cell.strip().casefold()
-        name = ALIASES.get(name, name)
-        if not name:
-            continue
-        if name not in COLUMNS:
-            known = ", ".join(STUDENT_COLUMNS) + ", guardian1_last_name… guardian4_ent_id"
-            errors.append(
-                LineError(line, cell.strip(), f"colonne inconnue ; colonnes possibles : {known}")
-            )
-        elif name in positions:
-            errors.append(LineError(line, name, "colonne en double"))
-        else:
-            positions[name] = position
-    for name in REQUIRED:
-        if name not in positions:
-            errors.append(LineError(line, name, "colonne obligatoire absente"))
-    return positions, errors
+    known = ", ".join(STUDENT_COLUMNS) + ", guardian1_last_name… guardian4_ent_id"
+    return read_header(line, cells, COLUMNS, REQUIRED, known, ALIASES)
 
 
 def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
