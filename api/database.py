@@ -166,16 +166,26 @@ def engine_for(database_url: str, pool_size: int = 4) -> Engine:
 
 def bind(engine: Engine) -> None:
     """Point every table, and Piccolo's own migration machinery, at `engine`."""
-    import importlib
+    from piccolo.apps.migrations.tables import Migration
 
     from api import piccolo_conf
 
     piccolo_conf.DB = engine
     os.environ["PICCOLO_CONF"] = "api.piccolo_conf"
+    # Piccolo's own migration log caches the first engine it met: rebind it too, or a second
+    # database in the same process (benchmarks, tools) would record migrations in the first.
+    for table in [Migration, *app_tables()]:
+        table._meta.db = engine
+
+
+def app_tables() -> list:
+    """Every table of every app, parents before children."""
+    import importlib
+
+    tables = []
     for module_name in APP_CONFIG_MODULES:
-        app_config = importlib.import_module(module_name).APP_CONFIG
-        for table in app_config.table_classes:
-            table._meta.db = engine
+        tables += importlib.import_module(module_name).APP_CONFIG.table_classes
+    return tables
 
 
 async def migrate() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
-from api.database import APP_CONFIG_MODULES, bind, engine_for, migrate
+from api.database import app_tables, bind, engine_for, migrate
 
 
 def test_database_url(tmp_dir: Path) -> str:
@@ -41,14 +41,7 @@ def prepare(url: str) -> None:
 
 def table_names() -> list[str]:
     """Every table, children first, so that DELETE never trips a foreign key."""
-    import importlib
-
-    names = []
-    for module_name in APP_CONFIG_MODULES:
-        names += [
-            t._meta.tablename for t in importlib.import_module(module_name).APP_CONFIG.table_classes
-        ]
-    return list(reversed(names))
+    return [table._meta.tablename for table in reversed(app_tables())]
 
 
 async def truncate_all(engine) -> None:
