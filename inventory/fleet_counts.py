@@ -9,6 +9,14 @@ from inventory.regions import establishment_row
 from inventory.scope import Scope
 from inventory.tables import Asset
 
+# A ceded device was given to its student: it left the fleet, its history stays.
+LEFT_FLEET = frozenset({"ceded"})
+
+
+def fleet_total(counts: dict[str, int]) -> int:
+    """Devices the establishment still holds for the region, whatever their state."""
+    return sum(n for state, n in counts.items() if state not in LEFT_FLEET)
+
 
 async def count_by_state(scope: Scope, establishment_uai: str) -> dict[str, int]:
     """Every state of `STATES`, in that order, with its number of assets (0 included).

@@ -11,6 +11,7 @@ from api.pages import wording
 from api.pages.rendering import page
 from inventory import fleet_counts, regions
 from inventory.errors import NotFound
+from inventory.fleet_counts import fleet_total
 
 
 class EstablishmentPages(Controller):
@@ -42,7 +43,7 @@ class EstablishmentPages(Controller):
             establishment=establishment,
             region_name=region_name,
             counts=[(state, wording.state_label(state), n) for state, n in counts.items()],
-            total=sum(counts.values()),
+            total=fleet_total(counts),
         )
 
 

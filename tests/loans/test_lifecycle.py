@@ -210,3 +210,15 @@ async def test_every_transition_writes_an_event_on_the_asset_too(world):
         .order_by(AssetEvent.id)
     ]
     assert actions == ["created", "hand_over", "take_back"]
+
+
+async def test_a_ceded_device_no_longer_counts_in_the_fleet_but_keeps_its_history(world):
+    from inventory.fleet_counts import count_by_state, fleet_total
+
+    loan_id = await active_loan(world, "L-16", UAI_A, await make_student(world))
+    await make_asset("L-16B", UAI_A, world.model_id)
+    before = fleet_total(await count_by_state(PLATFORM, UAI_A))
+    await lifecycle.cede(PLATFORM, ACTOR, NOW, loan_id, cession_allowed=True)
+    assert fleet_total(await count_by_state(PLATFORM, UAI_A)) == before - 1
+    actions = [event.action for event in await loan_history(PLATFORM, loan_id)]
+    assert actions[0] == "cede"
