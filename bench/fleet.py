@@ -108,11 +108,9 @@ def fleet_files(size: int) -> list[bytes]:
     return files
 
 
-async def _load(url: str, files: list[bytes], now: dt.datetime) -> None:
+async def migrated_engine(url: str):
+    """The database at `url`, migrated quietly, bound to every table, its pool open."""
     from api.database import bind, engine_for, migrate
-    from api.demo import load_demo
-    from inventory.asset_import import import_assets
-    from inventory.scope import Actor, Scope
 
     engine = engine_for(url, pool_size=2)
     bind(engine)
@@ -124,6 +122,15 @@ async def _load(url: str, files: list[bytes], now: dt.datetime) -> None:
         print(chatter.getvalue())
         raise
     await engine.start_connection_pool()
+    return engine
+
+
+async def _load(url: str, files: list[bytes], now: dt.datetime) -> None:
+    from api.demo import load_demo
+    from inventory.asset_import import import_assets
+    from inventory.scope import Actor, Scope
+
+    engine = await migrated_engine(url)
     try:
         await load_demo(now, asset_count=len(_rows(files[0])))
         actor = Actor(id=None, name="banc d'essai")

@@ -16,9 +16,7 @@ over keep-alive connections, so that the client never shares an event loop with 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import io
 import json
 import resource
 import subprocess
@@ -28,7 +26,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench.fleet import engine_name, fresh_database
+from bench.fleet import engine_name, fresh_database, migrated_engine
 from bench.loadgen import _parse_head, _read_chunked, percentile
 from bench.registry import BenchmarkFailed, Figures, Options, Rows, benchmark
 from bench.server import production_server
@@ -83,7 +81,6 @@ async def _prepare_school(url: str, now: dt.datetime) -> School:
     1,500 students (direct inserts), the region's policy, a running distribution campaign,
     and an API token of the school's IT staff."""
     from api.accounts import create_token
-    from api.database import bind, engine_for, migrate
     from api.demo import ACCOUNTS, LYCEES, load_demo, uai
     from api.tables import Account
     from inventory.asset_import import import_assets
@@ -94,16 +91,7 @@ async def _prepare_school(url: str, now: dt.datetime) -> School:
     from loans.policy import policy_for_region
     from loans.tables import Student
 
-    engine = engine_for(url, pool_size=2)
-    bind(engine)
-    chatter = io.StringIO()  # Piccolo narrates every migration on stdout
-    try:
-        with contextlib.redirect_stdout(chatter):
-            await migrate()
-    except Exception:
-        print(chatter.getvalue())
-        raise
-    await engine.start_connection_pool()
+    engine = await migrated_engine(url)
     try:
         platform, actor = Scope.platform(), Actor(id=None, name="banc d'essai")
         await load_demo(now, asset_count=8)
