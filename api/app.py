@@ -21,25 +21,14 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
-from api import pages
-from api.assets import AssetController
-from api.auth import AuthController, MeController
-from api.campaigns import ROUTES as campaign_routes
-from api.database import bind, engine_for
+from api import controllers, pages
 from api.errors import EXCEPTION_HANDLERS
-from api.health import health, livez
-from api.labels import LabelController, asset_label, label_sheet
-from api.loans import LoanController
+from api.infra.database import bind, engine_for
+from api.infra.security import PrincipalMiddleware
+from api.infra.sessions import RotatingSessionConfig
 from api.pages.formatting import register_filters
-from api.policy import PolicyController
-from api.reference import DeviceModelController, EstablishmentController, RegionController
 from api.request_checks import check_request
-from api.scan import ScanController
-from api.security import PrincipalMiddleware
-from api.sessions import RotatingSessionConfig
 from api.settings import Settings
-from api.stocktakes import StocktakeController
-from api.students import StudentController
 
 HERE = Path(__file__).parent
 LOGIN_PATHS = {"/api/v1/auth/login", pages.LOGIN_PATH}
@@ -92,23 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[
-            health,
-            livez,
-            AuthController,
-            MeController,
-            RegionController,
-            EstablishmentController,
-            DeviceModelController,
-            AssetController,
-            ScanController,
-            LabelController,
-            label_sheet,
-            asset_label,
-            StocktakeController,
-            LoanController,
-            StudentController,
-            PolicyController,
-            *campaign_routes,
+            *controllers.ROUTES,
             *pages.ROUTES,
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}

@@ -16,9 +16,9 @@ from pathlib import Path
 from litestar import Request
 from litestar.datastructures import UploadFile
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
+from api.infra.security import roles
 from api.request_checks import check_request
-from api.security import roles
 from inventory import assets, regions
 from inventory.errors import Invalid, NotFound
 from inventory.scope import Scope

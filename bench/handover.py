@@ -80,9 +80,9 @@ async def _prepare_school(url: str, now: dt.datetime) -> School:
     """The demo region, then 1,500 devices of its first lycée through the real CSV import,
     1,500 students (direct inserts), the region's policy, a running distribution campaign,
     and an API token of the school's IT staff."""
-    from api.accounts import create_token
+    from api.accounts.staff import create_token
+    from api.accounts.tables import Account
     from api.demo import ACCOUNTS, LYCEES, load_demo, uai
-    from api.tables import Account
     from inventory.asset_import import import_assets
     from inventory.scope import Actor, Scope
     from inventory.tables import Establishment

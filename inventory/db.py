@@ -92,7 +92,7 @@ class Prepared:
 
     async def rows(self, *args) -> list[dict]:
         """Prepared queries are keyed reads of a few rows: an engine that can answer those
-        without a thread hop (see api.database.PooledSQLiteEngine.point_read) does."""
+        without a thread hop (see api.infra.database.PooledSQLiteEngine.point_read) does."""
         engine = self._table._meta.db
         sql = self._sql(engine.engine_type)
         point_read = getattr(engine, "point_read", None)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
-from api.database import app_tables, bind, engine_for, migrate
+from api.infra.database import app_tables, bind, engine_for, migrate
 
 
 def test_database_url(tmp_dir: Path) -> str:

@@ -11,8 +11,8 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
-from api import accounts
-from api.tables import Account, AccountEstablishment
+from api.accounts import staff as accounts
+from api.accounts.tables import Account, AccountEstablishment
 from inventory import assets, catalogue, regions
 from inventory.scope import Actor, Scope
 from inventory.uai import CHECK_LETTERS

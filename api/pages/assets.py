@@ -9,9 +9,9 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.clock import utcnow
-from api.labels import print_form
+from api.controllers.labels import print_form
 from api.loan_desk import may_lend
 from api.pages import wording
 from api.pages.rendering import page

@@ -16,10 +16,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId
-from api.campaigns import RUN_CAMPAIGNS
 from api.clock import utcnow
+from api.controllers.campaigns import RUN_CAMPAIGNS
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Conflict, Invalid

@@ -6,7 +6,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.pages import wording
 from api.pages.rendering import page
 from inventory import fleet_counts, regions

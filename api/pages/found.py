@@ -15,9 +15,9 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api.accounts import load_principal
+from api.accounts.staff import load_principal
+from api.infra.security import SESSION_ACCOUNT_KEY
 from api.pages.rendering import HEADERS
-from api.security import SESSION_ACCOUNT_KEY
 from labels.assignment import FoundDevice, found_device
 
 # Not for search engines, not kept by a browser or a proxy, and the address (which holds the

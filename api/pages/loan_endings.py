@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api import loan_desk as desk
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.pages.loan_forms import (

@@ -7,7 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
-from api.auth import sign_in
+from api.controllers.auth import sign_in
 from api.pages.rendering import LOGIN_PATH, page, safe_next
 
 WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."

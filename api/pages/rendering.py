@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from litestar import Request
 from litestar.response import Template
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.pages.wording import role_label
 
 LOGIN_PATH = "/connexion"

@@ -17,12 +17,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from api import scan
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.clock import utcnow
+from api.controllers import scan
+from api.infra.security import EDIT_FLEET
 from api.pages import wording
 from api.pages.rendering import page
-from api.security import EDIT_FLEET
 from inventory import assets
 from inventory.errors import Conflict, DomainError, Invalid, NotFound
 from labels import assignment

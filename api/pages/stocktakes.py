@@ -13,12 +13,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId, QueryId
 from api.clock import PARIS, utcnow
+from api.controllers.stocktakes import RUN_STOCKTAKES
 from api.pages import wording
 from api.pages.rendering import page
-from api.stocktakes import RUN_STOCKTAKES
 from inventory import regions, stocktakes
 from inventory.errors import Conflict, Invalid, NotFound
 from labels.scan import locate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.accounts import ROLES
+from api.accounts.staff import ROLES
 from api.pages.formatting import date_fr
 from inventory.assets import CONDITIONS, STATES
 from inventory.catalogue import CATEGORIES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from api.accounts.tables import Account
 from api.app import create_app
-from api.tables import Account
 from tests import database
 from tests.api.problems import assert_problem
 from tests.conftest import client_for, running, with_changes

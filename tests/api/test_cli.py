@@ -111,7 +111,7 @@ def test_demo_data_imports_through_the_command_line_after_a_dry_run(migrated):
 
 SEED_DEMO_WITHOUT_SERVING = """
 import datetime as dt
-from api.cli import run_with_database
+from api.cli.console import run_with_database
 from api.demo import load_demo
 from api.settings import Settings
 run_with_database(Settings.from_env(), lambda: load_demo(dt.datetime.now(dt.UTC), asset_count=10))

@@ -429,7 +429,7 @@ def ordipret(directory: Path, *args: str) -> subprocess.CompletedProcess:
 
 SEED = """
 import datetime as dt
-from api.cli import run_with_database
+from api.cli.console import run_with_database
 from api.settings import Settings
 from tests.factories import ACTOR, PLATFORM, UAI_A
 from inventory import assets, catalogue, regions

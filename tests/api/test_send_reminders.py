@@ -16,7 +16,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
-from api.mailer import SmtpMailer
+from api.infra.mailer import SmtpMailer
 from api.settings import SmtpSettings, smtp_settings_from_env
 from bench.server import free_port
 from loans import lifecycle

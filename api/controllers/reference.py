@@ -8,9 +8,9 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId, set_fields
-from api.security import ADMIN_ONLY, EDIT_REFERENCE
+from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
 from inventory import catalogue, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
 
@@ -147,3 +147,6 @@ class DeviceModelController(Controller):
         data: JSONBody[DeviceModelPatch],
     ) -> DeviceModelView:
         return await catalogue.update_device_model(request.user.scope, model_id, set_fields(data))
+
+
+ROUTES = [RegionController, EstablishmentController, DeviceModelController]

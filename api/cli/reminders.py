@@ -16,7 +16,7 @@ from api.settings import Settings
 from loans.reminders import DEFAULT_MIN_DAYS, ReminderReport
 
 
-def add_reminders_command(subparsers) -> None:
+def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "send-reminders",
         help="envoyer les rappels des prêts en retard (un courriel par élève)",
@@ -74,9 +74,9 @@ def _print_report(console, report: ReminderReport) -> None:
 def cmd_send_reminders(args: argparse.Namespace, settings: Settings) -> int:
     import aiosmtplib
 
-    from api.cli import console, progress_bar, run_with_database
+    from api.cli.console import console, progress_bar, run_with_database
     from api.clock import utcnow
-    from api.mailer import SmtpMailer
+    from api.infra.mailer import SmtpMailer
     from inventory.scope import Scope
     from loans.reminders import send_reminders
 

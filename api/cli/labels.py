@@ -15,7 +15,7 @@ from inventory.assets import STATES
 from labels.stocks import STOCKS
 
 
-def add_labels_command(subparsers) -> None:
+def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "labels",
         help="imprimer des étiquettes QR (PDF)",
@@ -57,7 +57,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def cmd_labels(args: argparse.Namespace, settings: Settings) -> int:
-    from api.cli import console, progress_bar, run_with_database
+    from api.cli.console import console, progress_bar, run_with_database
     from api.clock import utcnow
     from inventory.scope import Scope
     from labels import sheets

@@ -17,3 +17,6 @@ async def health() -> Response[dict]:
     except Exception:  # any database failure means "not ready"
         return Response({"status": "indisponible", "database": "injoignable"}, status_code=503)
     return Response({"status": "ok", "database": "ok"})
+
+
+ROUTES = [livez, health]

@@ -20,7 +20,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from api import loan_desk as desk
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, QueryId
 from api.clock import utcnow
 from api.loan_desk import LOAN_DESK
@@ -346,3 +346,6 @@ class LoanController(Controller):
             filename=quote(f"pret-{loan_id}-photo-{photo_id}{path.suffix}"),
             headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
         )
+
+
+ROUTES = [LoanController]

@@ -10,11 +10,11 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import DbId, QueryId, set_fields
 from api.clock import utcnow
 from api.errors import file_problem
-from api.security import EDIT_FLEET
+from api.infra.security import EDIT_FLEET
 from inventory import asset_export, asset_import, assets
 from inventory.errors import Conflict
 from inventory.views import AssetEventView, AssetView, Page
@@ -172,3 +172,6 @@ class AssetController(Controller):
         self, request: Request[Principal, None, None], tag: FromPath[str]
     ) -> list[AssetEventView]:
         return await assets.asset_history(request.user.scope, tag)
+
+
+ROUTES = [AssetController]

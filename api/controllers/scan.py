@@ -17,8 +17,8 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 
-from api.accounts import Principal
-from api.security import FLEET_EDITORS
+from api.accounts.staff import Principal
+from api.infra.security import FLEET_EDITORS
 from inventory import assets
 from inventory.errors import Conflict
 from inventory.views import AssetView
@@ -26,7 +26,7 @@ from labels.scan import ScanResult, resolve_scan
 from loans.listing import open_loan_for_tag
 from loans.loan_views import LoanView
 
-# The roles api.security.EDIT_FLEET lets through: they may change a device's state.
+# The roles api.infra.security.EDIT_FLEET lets through: they may change a device's state.
 BIND_URL = "/api/v1/labels/bind"
 # The roles api.loan_desk.LOAN_DESK lets through: they lend and take back.
 LOAN_DESK = frozenset({"admin", "it_staff"})
@@ -181,3 +181,6 @@ class ScanController(Controller):
         code: Annotated[str | None, QueryParameter(description="Ce que le lecteur a tapé")] = None,
     ) -> ScanOut:
         return await scan(request.user, code or "")
+
+
+ROUTES = [ScanController]

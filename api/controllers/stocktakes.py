@@ -13,10 +13,10 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import PARIS, utcnow
-from api.security import roles
+from api.infra.security import roles
 from inventory import stocktake_report, stocktakes
 from inventory.errors import Invalid
 from inventory.stocktake_views import DeclareResult, ScanResult, StocktakeStatus, StocktakeView
@@ -171,3 +171,6 @@ class StocktakeController(Controller):
         text = stocktake_report.csv_report(status, PARIS)
         name = stocktake_report.filename(status.stocktake, "csv")
         return _attachment(text.encode("utf-8"), "text/csv; charset=utf-8", name)
+
+
+ROUTES = [StocktakeController]

@@ -14,11 +14,11 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId, set_fields
 from api.clock import utcnow
 from api.errors import file_problem
-from api.security import roles
+from api.infra.security import roles
 from inventory.csv_format import LineError
 from loans import student_import, students
 from loans.views import GuardianView, StudentPage, StudentView
@@ -234,3 +234,6 @@ class StudentController(Controller):
         await students.remove_guardian(
             principal.scope, principal.actor, utcnow(), student_id, guardian_id
         )
+
+
+ROUTES = [StudentController]

@@ -2,7 +2,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from api.tables import Account, AccountEstablishment, ApiToken
+from api.accounts.tables import Account, AccountEstablishment, ApiToken
 
 APP_CONFIG = AppConfig(
     app_name="accounts",

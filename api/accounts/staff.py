@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from api.tables import Account, AccountEstablishment, ApiToken
+from api.accounts.tables import Account, AccountEstablishment, ApiToken
 from inventory.db import Prepared, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope

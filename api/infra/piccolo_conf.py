@@ -1,12 +1,12 @@
-"""Piccolo's configuration module (PICCOLO_CONF=api.piccolo_conf).
+"""Piccolo's configuration module (PICCOLO_CONF=api.infra.piccolo_conf).
 
-`api.database.bind` replaces DB with the engine built from the settings; the default below
+`api.infra.database.bind` replaces DB with the engine built from the settings; the default below
 only serves Piccolo's own CLI (`piccolo migrations new … --auto`) during development.
 """
 
 from piccolo.conf.apps import AppRegistry
 
-from api.database import APP_CONFIG_MODULES, engine_for
+from api.infra.database import APP_CONFIG_MODULES, engine_for
 from api.settings import Settings
 
 DB = engine_for(Settings.from_env().database_url)

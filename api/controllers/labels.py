@@ -17,10 +17,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import QueryId
 from api.clock import utcnow
-from api.security import EDIT_FLEET
+from api.infra.security import EDIT_FLEET
 from inventory import assets
 from inventory.errors import NotFound
 from inventory.views import AssetView

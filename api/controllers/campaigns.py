@@ -15,10 +15,10 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.bodies import PathId, set_fields
 from api.clock import utcnow
-from api.security import roles
+from api.infra.security import roles
 from loans import campaign_progress, campaigns, overdue
 from loans.campaign_progress import CampaignProgress, TodoPage
 from loans.campaigns import CampaignPage, CampaignView

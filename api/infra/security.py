@@ -10,7 +10,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from api.accounts import Principal, load_principal, principal_for_token
+from api.accounts.staff import Principal, load_principal, principal_for_token
 
 SESSION_ACCOUNT_KEY = "account_id"
 

@@ -9,13 +9,13 @@ import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody
 
-from api import accounts
-from api.accounts import Principal
+from api.accounts import staff as accounts
+from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.errors import problem_exception
-from api.security import SESSION_ACCOUNT_KEY
-from api.sessions import rotate_session_id
+from api.infra.security import SESSION_ACCOUNT_KEY
+from api.infra.sessions import rotate_session_id
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -108,3 +108,6 @@ class MeController(Controller):
     @delete("/tokens/{token_id:int}", summary="Révoquer un jeton")
     async def revoke_token(self, request: Request[Principal, None, None], token_id: PathId) -> None:
         await accounts.revoke_token(request.user.account_id, token_id, utcnow())
+
+
+ROUTES = [AuthController, MeController]

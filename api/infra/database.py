@@ -28,7 +28,7 @@ APP_CONFIG_MODULES = (
     "inventory.piccolo_app",
     "labels.piccolo_app",
     "loans.piccolo_app",
-    "api.piccolo_app",
+    "api.accounts.piccolo_app",
 )
 
 
@@ -168,10 +168,10 @@ def bind(engine: Engine) -> None:
     """Point every table, and Piccolo's own migration machinery, at `engine`."""
     from piccolo.apps.migrations.tables import Migration
 
-    from api import piccolo_conf
+    from api.infra import piccolo_conf
 
     piccolo_conf.DB = engine
-    os.environ["PICCOLO_CONF"] = "api.piccolo_conf"
+    os.environ["PICCOLO_CONF"] = "api.infra.piccolo_conf"
     # Piccolo's own migration log caches the first engine it met: rebind it too, or a second
     # database in the same process (benchmarks, tools) would record migrations in the first.
     for table in [Migration, *app_tables()]:

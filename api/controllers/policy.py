@@ -12,9 +12,9 @@ import msgspec
 from litestar import Controller, Request, get, put
 from litestar.params import FromPath, JSONBody
 
-from api.accounts import Principal
+from api.accounts.staff import Principal
 from api.clock import utcnow
-from api.security import roles
+from api.infra.security import roles
 from loans import policy
 from loans.views import PolicyEventView, PolicyView
 
@@ -64,3 +64,6 @@ class PolicyController(Controller):
         self, request: Request[Principal, None, None], code: FromPath[str]
     ) -> list[PolicyEventView]:
         return await policy.policy_history(request.user.scope, code)
+
+
+ROUTES = [PolicyController]

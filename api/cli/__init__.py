@@ -1,0 +1,1 @@
+"""The `ordipret` command line: one module per command group (see `main`)."""

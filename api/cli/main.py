@@ -1,0 +1,44 @@
+"""`ordipret`: the command line. Each command group is a module of this package with a
+`register(commands)` function; this one only assembles them and runs the chosen command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from api.cli import accounts, imports, labels, reminders, server
+from api.cli.console import console
+from api.settings import Settings
+
+COMMAND_GROUPS = (server, accounts, imports, labels, reminders)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ordipret", description="Prêt de matériel numérique aux lycéens."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for group in COMMAND_GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ValueError as error:  # a malformed environment variable, named in the message
+        console.print(f"[red]{error}[/red]")
+        return 2
+    from inventory.errors import DomainError
+
+    try:
+        return args.run(args, settings)
+    except DomainError as error:
+        console.print(f"[red]{error.message}[/red]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""`ordipret serve`, `migrate` and `demo`: the server and its database."""
+
+from __future__ import annotations
+
+import argparse
+
+from api.cli.console import console, migrate_database, progress_bar, run_with_database
+from api.settings import Settings
+
+
+def cmd_migrate(args, settings: Settings) -> int:
+    migrate_database(settings)
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    settings.with_secret()  # made once here, before the workers start, so that all share it
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from api.clock import utcnow
+    from api.demo import demo_loaded, load_demo
+
+    migrate_database(settings)
+
+    async def seed() -> list | None:
+        if await demo_loaded():
+            return None
+        with progress_bar("Appareils de démonstration") as advance:
+            return await load_demo(utcnow(), asset_count=args.assets, progress=advance)
+
+    logins = run_with_database(settings, seed)
+    if logins:
+        console.print(
+            "\n[bold]Comptes de démonstration[/bold] (mot de passe identique pour tous) :"
+        )
+        for email, password, role in logins:
+            print(f"  {email:<30} {password}   ({role})")
+    else:
+        from api.demo import ACCOUNTS, DEMO_PASSWORD
+
+        console.print("Données de démonstration déjà présentes. Comptes :")
+        for email, _, _ in ACCOUNTS:
+            print(f"  {email:<30} {DEMO_PASSWORD}")
+    console.print(f"\nOuvrez http://{args.host}:{args.port}/ (API : /schema)\n")
+    return cmd_serve(args, settings)
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false")
+
+
+def register(commands) -> None:
+    serve = commands.add_parser("serve", help="lancer le serveur (production)")
+    _serve_options(serve)
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", help="appliquer les migrations").set_defaults(run=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="migrer, charger la démo et lancer le serveur")
+    _serve_options(demo)
+    demo.add_argument(
+        "--assets", type=int, default=3000, help="nombre d'appareils de démonstration"
+    )
+    demo.set_defaults(run=cmd_demo)

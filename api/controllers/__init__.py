@@ -1,0 +1,31 @@
+"""The JSON API under /api/v1: one controller module per resource, each listing its
+handlers in `ROUTES`. The app factory registers `ROUTES` below and the pages' `ROUTES`,
+nothing else: a new resource is a new module added to this list."""
+
+from api.controllers import (
+    assets,
+    auth,
+    campaigns,
+    health,
+    labels,
+    loans,
+    policy,
+    reference,
+    scan,
+    stocktakes,
+    students,
+)
+
+ROUTES: list = [
+    *health.ROUTES,
+    *auth.ROUTES,
+    *reference.ROUTES,
+    *assets.ROUTES,
+    *scan.ROUTES,
+    *labels.ROUTES,
+    *stocktakes.ROUTES,
+    *loans.ROUTES,
+    *students.ROUTES,
+    *policy.ROUTES,
+    *campaigns.ROUTES,
+]
