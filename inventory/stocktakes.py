@@ -58,6 +58,7 @@ class Candidate(Protocol):
     """A device a scan may designate (`labels.scan.Found`, which inventory cannot import)."""
 
     asset_id: int
+    region_id: int
 
 
 def clean_code(raw: str) -> str:
@@ -228,10 +229,13 @@ async def record_scan(
     raw: str,
     located: Sequence[Candidate] | object | None,
 ) -> ScanResult:
-    """Record one scan. `located` is what the label reader made of `raw` (the API asks it
-    first): a list of candidate devices, an unbound label (any other object), or None."""
+    """Record one scan. `located` is what the label reader made of `raw` within the caller's
+    scope: a list of candidate devices, an unbound label (any other object), or None.
+
+    A device of another region is recorded as unknown: the stocktake's lists, CSV and PDF are
+    read by the school's staff, and must never carry another region's identifiers."""
     code = clean_code(raw)
-    candidates = list(located) if isinstance(located, list | tuple) else []
+    listed = list(located) if isinstance(located, list | tuple) else []
     for attempt in (1, 2):
         try:
             async with write_transaction():
@@ -240,6 +244,7 @@ async def record_scan(
                     raise Conflict(
                         f"L'inventaire n° {stocktake_id} est clos : le scan n'est pas enregistré."
                     )
+                candidates = [c for c in listed if c.region_id == take["region_id"]]
                 outcome, asset_id, expected = (
                     await _judge(stocktake_id, candidates)
                     if candidates
@@ -268,7 +273,7 @@ async def record_scan(
     if asset_id is not None:
         row = (await device_rows([asset_id]))[0]
         device = device_line(row, take, now, actor.name, expected)
-    unbound = located is not None and not candidates
+    unbound = located is not None and not listed
     return ScanResult(
         id=scan_id,
         outcome=outcome,

@@ -168,7 +168,7 @@ def code_in(raw: str) -> str | None:
 
 async def _asset_to_bind(scope: Scope, raw: str) -> Found:
     """The one device in scope that the scanned tag or serial designates."""
-    located = await locate(raw) if raw.strip() else None
+    located = await locate(raw, scope) if raw.strip() else None
     if located is not None and not isinstance(located, list):
         raise Invalid(
             {"asset": "c'est une étiquette ordipret : scannez le numéro de série de l'appareil"}
@@ -216,7 +216,8 @@ async def bind_code(
                 ).where(LabelCode.code == wanted),
                 LabelCode,
             ).first()
-            if label is None:
+            if label is None or not acts_in_region(scope, label["region"]):
+                # Another region's label reads as unknown: nothing said of what it holds.
                 raise NotFound(f"Étiquette {wanted} inconnue.")
             if label["asset"] == target.asset_id:
                 return LabelledAsset(wanted, await assets.get_asset(scope, target.tag))

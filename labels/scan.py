@@ -8,12 +8,16 @@ swapped, ":" becomes "M", "/" becomes "!", "." becomes ":", "-" becomes ")", "M"
 
 from __future__ import annotations
 
+import datetime as dt
+import string
 import unicodedata
 from dataclasses import dataclass
 
+from inventory import stocktakes
 from inventory.assets import get_asset
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.scope import Scope
+from inventory.scope import Actor, Scope
+from inventory.stocktake_views import ScanResult as StocktakeScanResult
 from inventory.tables import Asset, Establishment
 from inventory.views import AssetView
 from labels.codes import normalise_code
@@ -28,6 +32,13 @@ _AZERTY_TO_QWERTY = str.maketrans(
         "!": "/", ")": "-", "°": "_", "ù": "'",
     }
 )  # fmt: skip
+# Characters a tag, a serial or a label code may hold: a person typing a tag on an AZERTY
+# keyboard keeps these as they are and may still type digits unshifted (`CVL-ààààà"`).
+_KEPT_AS_TYPED = frozenset(string.ascii_letters + string.digits + "._-")
+# Kept as typed, yet also what an AZERTY keyboard shows for a digit ("-" is 6, "_" is 8):
+# per-character readings try both, for at most this many of them (2^4 readings).
+_EITHER = frozenset("-_")
+_MAX_EITHER = 4
 # Longest values the asset table can hold: a longer reading cannot be a tag or a serial.
 _MAX_TAG = 40
 _MAX_SERIAL = 80
@@ -73,17 +84,33 @@ def cleaned(raw: str) -> str:
 
 def readings(raw: str) -> list[str]:
     """The ways to read what was typed, most likely first: as typed, then as a QWERTY scanner
-    on an AZERTY keyboard would have mangled it. The second is tried even without a telltale
-    character (&é"…): a code or serial made of letters only is mangled into letters only, and
-    with Caps Lock on an AZERTY keyboard gives digits unchanged."""
+    on an AZERTY keyboard would have mangled it, then character by character as a person
+    half-mangles a tag (digits unshifted, the dash kept). The scanner's reading is tried even
+    without a telltale character (&é"…): a code or serial made of letters only is mangled into
+    letters only, and with Caps Lock on an AZERTY keyboard gives digits unchanged."""
     text = cleaned(raw)
     if not text:
         return []
-    candidates = [text]
-    translated = text.translate(_AZERTY_TO_QWERTY)
-    if translated != text:
-        candidates.append(translated)
-    return candidates
+    scanner = text.translate(_AZERTY_TO_QWERTY)
+    candidates = [text, scanner]
+    if len(text) <= _MAX_SERIAL and "://" not in text + scanner:  # URLs come from scanners
+        candidates += _per_character(text)
+    return list(dict.fromkeys(candidates))
+
+
+def _per_character(text: str) -> list[str]:
+    """Readings that keep each character valid in a tag or a code and translate the others;
+    a "-" or "_" is read both ways."""
+    kept = [ch if ch in _KEPT_AS_TYPED else ch.translate(_AZERTY_TO_QWERTY) for ch in text]
+    either = [i for i, ch in enumerate(text) if ch in _EITHER][:_MAX_EITHER]
+    variants = []
+    for mask in range(2 ** len(either)):
+        chars = list(kept)
+        for bit, index in enumerate(either):
+            if mask >> bit & 1:
+                chars[index] = text[index].translate(_AZERTY_TO_QWERTY)
+        variants.append("".join(chars))
+    return variants
 
 
 def label_code_in(text: str) -> str | None:
@@ -196,3 +223,15 @@ async def establishment_label(establishment_id: int | None) -> str:
         .first()
     )
     return row["name"] if row else ""
+
+
+async def scan_into_stocktake(
+    scope: Scope, actor: Actor, now: dt.datetime, stocktake_id: int, raw: str
+) -> StocktakeScanResult:
+    """Record a stocktake scan: what it designates is looked up within the caller's scope, so
+    that a device or label the caller may not see is recorded as unknown, like a code that
+    exists nowhere (its tag, serial, school and region are never shown nor kept)."""
+    code = stocktakes.clean_code(raw)  # refused before it reaches the label reader
+    return await stocktakes.record_scan(
+        scope, actor, now, stocktake_id, code, await locate(code, scope)
+    )

@@ -20,7 +20,7 @@ from api.infra.security import roles
 from inventory import stocktake_report, stocktakes
 from inventory.errors import Invalid
 from inventory.stocktake_views import DeclareResult, ScanResult, StocktakeStatus, StocktakeView
-from labels.scan import locate
+from labels.scan import scan_into_stocktake
 from loans.records import lent_asset_ids
 
 RUN_STOCKTAKES = roles("admin", "region_manager", "it_staff")
@@ -111,9 +111,8 @@ class StocktakeController(Controller):
         data: JSONBody[ScanIn],
     ) -> ScanResult:
         principal = request.user
-        code = stocktakes.clean_code(data.code)  # refused before it reaches the label reader
-        return await stocktakes.record_scan(
-            principal.scope, principal.actor, utcnow(), stocktake_id, code, await locate(code)
+        return await scan_into_stocktake(
+            principal.scope, principal.actor, utcnow(), stocktake_id, data.code
         )
 
     @post("/{stocktake_id:int}/close", guards=[RUN_STOCKTAKES], status_code=200)

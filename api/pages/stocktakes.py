@@ -21,7 +21,7 @@ from api.pages import wording
 from api.pages.rendering import page
 from inventory import regions, stocktakes
 from inventory.errors import Conflict, Invalid, NotFound
-from labels.scan import locate
+from labels.scan import scan_into_stocktake
 from loans.records import lent_asset_ids
 
 LIST = "/inventaires"
@@ -149,9 +149,8 @@ class StocktakePages(Controller):
     ) -> Response:
         principal = request.user
         try:
-            code = stocktakes.clean_code(data.code)
-            result = await stocktakes.record_scan(
-                principal.scope, principal.actor, utcnow(), stocktake_id, code, await locate(code)
+            result = await scan_into_stocktake(
+                principal.scope, principal.actor, utcnow(), stocktake_id, data.code
             )
         except Invalid as error:
             return await _detail_page(

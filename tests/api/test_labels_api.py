@@ -311,10 +311,17 @@ async def test_a_label_bound_elsewhere_is_a_conflict_naming_the_code(as_, world)
     assert_problem(response, 409, "code")
 
 
-async def test_a_label_of_another_region_is_a_conflict_naming_the_code(as_, world):
+async def test_a_label_of_another_region_is_unknown_to_its_staff(as_, world):
     await make_asset("IN-4", UAI_A, world.model_id)
     (code,) = await blank_codes(as_, region="44")
     response = await as_("it_a").post(BIND, json={"code": code, "asset": "IN-4"})
+    assert_problem(response, 404)
+
+
+async def test_a_label_of_another_region_is_a_conflict_naming_the_code_for_an_admin(as_, world):
+    await make_asset("IN-4", UAI_A, world.model_id)
+    (code,) = await blank_codes(as_, region="44")
+    response = await as_("admin").post(BIND, json={"code": code, "asset": "IN-4"})
     assert_problem(response, 409, "code")
 
 

@@ -196,17 +196,17 @@ async def test_scans_answer_the_outcome_and_the_new_counts(as_, shelf):
     assert body["counts"] == {"expected": 3, "found": 1, "missing": 2, "unexpected": 0}
     again = (await scan(as_, stocktake_id, "A-1")).json()
     assert again["outcome"] == "duplicate" and again["counts"]["found"] == 1
-    foreign = (await scan(as_, stocktake_id, "C-1")).json()  # another region's school
-    assert foreign["outcome"] == "unexpected"
-    assert foreign["device"]["home"] == {"uai": UAI_C, "name": "Lycée C"}
-    assert "Lycée C" in foreign["message"]
+    elsewhere = (await scan(as_, stocktake_id, "B-1", persona="it_ab")).json()
+    assert elsewhere["outcome"] == "unexpected"
+    assert elsewhere["device"]["home"] == {"uai": UAI_B, "name": "Lycée B"}
+    assert "Lycée B" in elsewhere["message"]
     unknown = (await scan(as_, stocktake_id, "NOPE")).json()
     assert unknown["outcome"] == "unknown" and unknown["device"] is None
     assert unknown["counts"] == {"expected": 3, "found": 1, "missing": 2, "unexpected": 1}
     status = (await as_("head_a").get(f"{STOCKTAKES}/{stocktake_id}")).json()
     assert [line["tag"] for line in status["found"]] == ["A-1"]
     assert [line["tag"] for line in status["missing"]] == ["A-2", "A-3"]
-    assert [line["tag"] for line in status["unexpected"]] == ["C-1"]
+    assert [line["tag"] for line in status["unexpected"]] == ["B-1"]
     assert [line["code"] for line in status["unknown"]] == ["NOPE"]
 
 
@@ -250,10 +250,11 @@ async def test_missing_devices_are_declared_lost_after_closing(as_, shelf):
 
 
 async def _counted(as_) -> int:
-    """A-1 found (twice), B-1 unexpected, a formula-like unknown code; A-2 and A-3 missing."""
+    """A-1 found (twice), B-1 unexpected (scanned by staff of both schools), a formula-like
+    unknown code; A-2 and A-3 missing."""
     stocktake_id = (await open_a(as_, location="Salle 104"))["id"]
     for code in ("A-1", "A-1", "B-1", "=HYPERLINK(1)"):
-        await scan(as_, stocktake_id, code)
+        await scan(as_, stocktake_id, code, persona="it_ab" if code == "B-1" else "it_a")
     await as_("it_a").post(f"{STOCKTAKES}/{stocktake_id}/close")
     return stocktake_id
 
@@ -277,7 +278,7 @@ async def test_the_csv_report_lists_every_device_with_french_headers(as_, shelf)
     assert unexpected["Établissement d'affectation"] == "Lycée B"
     assert unexpected["UAI d'affectation"] == UAI_B
     assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", unexpected["Scanné le"])
-    assert unexpected["Scanné par"] == "it_a"
+    assert unexpected["Scanné par"] == "it_ab"
     assert rows[0]["État"] == "en stock" and rows[0]["Modèle"] == "Lenovo ThinkPad E14"
     assert rows[4]["Code lu"] == "'=HYPERLINK(1)"  # never run as a formula by a spreadsheet
 

@@ -94,13 +94,13 @@ def test_control_and_invisible_characters_inside_are_dropped():
 
 
 def test_every_azerty_digit_reads_back_as_its_digit():
-    assert readings("&é\"'(-è_çà")[-1] == "1234567890"
+    assert readings("&é\"'(-è_çà")[1] == "1234567890"
 
 
 def test_the_swapped_letters_read_back_in_both_cases():
-    assert readings("azerty")[-1] == "qwerty"
-    assert readings("AZERTY")[-1] == "QWERTY"
-    assert readings("qwqw")[-1] == "azaz"
+    assert readings("azerty")[1] == "qwerty"
+    assert readings("AZERTY")[1] == "QWERTY"
+    assert readings("qwqw")[1] == "azaz"
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_the_swapped_letters_read_back_in_both_cases():
     ],
 )
 def test_each_mangled_sign_reads_back(typed: str, meant: str):
-    assert readings(typed)[-1] == meant
+    assert readings(typed)[1] == meant
 
 
 def test_the_mangled_label_url_reads_back_as_the_url():
@@ -142,6 +142,16 @@ def test_whatever_a_qwerty_scanner_mangles_reads_back(text: str):
 
 def test_a_correct_reading_is_tried_before_its_azerty_translation():
     assert readings("PC-12") == ["PC-12", "PC612"]
+
+
+def test_a_tag_typed_with_unshifted_digits_but_its_dash_kept_reads_back():
+    assert "CVL-000003" in readings('CVL-ààààà"')
+    assert "CVL-78" in readings("CVL-è_")  # the "_" read as the 8 it stands for
+
+
+def test_the_scanners_reading_comes_before_per_character_ones():
+    typed = "AQ)àà&"  # "QA-001" from a QWERTY scanner; kept letters would say AQ-001
+    assert readings(typed).index("QA-001") < readings(typed).index("AQ-001")
 
 
 # resolve_scan: what a scan designates within a scope
@@ -192,6 +202,13 @@ async def test_a_tag_holding_a_dash_is_read_as_typed_before_any_translation(flee
     assert (await scanned(fleet, "pc-12\r\n")).asset.tag == "PC-12"
     assert (await scanned(fleet, "PC)&é")).asset.tag == "PC-12"  # "PC-12", mangled
     assert (await scanned(fleet, "PC612")).asset.tag == "PC612"
+
+
+async def test_a_tag_half_mangled_by_hand_designates_its_device(fleet: World):
+    await make_asset("CVL-000003", UAI_A, fleet.model_id)
+    result = await scanned(fleet, 'CVL-ààààà"')
+    assert result.asset.tag == "CVL-000003"
+    assert result.matched == "tag"
 
 
 async def test_the_result_is_the_same_view_as_reading_the_asset(fleet: World):
