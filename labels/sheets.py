@@ -42,7 +42,7 @@ Progress = Callable[[int, int], None]
 class Selection:
     """What to print. Device filters combine (all must hold); `blank` prints alone."""
 
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] | None = None  # None: not a selection by tags; () selects nothing
     establishment_uai: str | None = None
     model_id: int | None = None
     state: str | None = None
@@ -55,7 +55,7 @@ class Selection:
     def filter_fields(self) -> list[str]:
         """The device filters given, by the names the API and the errors use."""
         given = {
-            "tags": bool(self.tags),
+            "tags": self.tags is not None,
             "establishment": bool(self.establishment_uai),
             "model": self.model_id is not None,
             "state": bool(self.state),
@@ -215,7 +215,7 @@ async def _establishment_id(scope: Scope, uai: str | None) -> int | None:
 async def _selected_devices(scope: Scope, selection: Selection) -> list[dict]:
     assets.check_filters(assets.AssetFilters(state=selection.state), "tag", 1, 0)
     establishment_id = await _establishment_id(scope, selection.establishment_uai)
-    if selection.tags:
+    if selection.tags is not None:
         rows = await _devices_by_tag(scope, selection, establishment_id)
     else:
         count = await _filtered(Asset.count(), scope, selection, establishment_id)
@@ -234,7 +234,9 @@ async def _selected_devices(scope: Scope, selection: Selection) -> list[dict]:
 async def _devices_by_tag(
     scope: Scope, selection: Selection, establishment_id: int | None
 ) -> list[dict]:
-    tags = list(dict.fromkeys(assets.normalise_tag(t) for t in selection.tags if t.strip()))
+    tags = list(dict.fromkeys(assets.normalise_tag(t) for t in selection.tags or () if t.strip()))
+    if not tags:  # "?tags=,,," is a list of nothing, never "every device in scope"
+        raise Invalid({"tags": "la liste ne contient aucun numéro d'inventaire"})
     if len(tags) > MAX_LABELS:
         raise _too_many("tags", len(tags))
     rows, missing = [], []

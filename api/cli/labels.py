@@ -65,7 +65,7 @@ def cmd_labels(args: argparse.Namespace, settings: Settings) -> int:
     calibration = (float(args.calibration[0]), float(args.calibration[1]))
     stock = sheets.check_print_options(args.template, args.offset, calibration)
     selection = sheets.Selection(
-        tags=tuple(args.tags or ()),
+        tags=tuple(args.tags) if args.tags is not None else None,
         establishment_uai=args.establishment,
         model_id=args.model,
         state=args.state,

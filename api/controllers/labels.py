@@ -68,8 +68,11 @@ def _public_url(request: Request) -> str:
     return request.app.state["settings"].public_url
 
 
-def _tags(raw: str | None) -> tuple[str, ...]:
-    return tuple(tag for tag in _TAG_SEPARATORS.split(raw or "") if tag)
+def _tags(raw: str | None) -> tuple[str, ...] | None:
+    """The listed tags; None when the parameter is absent (an empty list stays a list)."""
+    if raw is None:
+        return None
+    return tuple(tag for tag in _TAG_SEPARATORS.split(raw) if tag)
 
 
 class LabelController(Controller):

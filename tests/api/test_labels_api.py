@@ -502,3 +502,11 @@ def test_the_command_line_names_a_wrong_option_in_french_and_writes_nothing(seed
     offset = ordipret(seeded, "labels", "--offset", "99", "-o", str(output))
     assert offset.returncode == 2 and "offset" in offset.stdout
     assert not output.exists()
+
+
+@pytest.mark.parametrize("tags", ["", ",,,", " ; ", "\t"])
+async def test_a_list_of_no_tags_is_refused_never_read_as_every_device(as_, world, tags):
+    await make_asset("T-1", UAI_A, world.model_id)
+    response = await as_("it_a").get(SHEET, params={"tags": tags})
+    assert_problem(response, 422, "tags")
+    assert await LabelCode.count() == 0
