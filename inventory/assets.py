@@ -30,6 +30,9 @@ STATES = {
 CONDITIONS = {"A": "comme neuf", "B": "bon état", "C": "usé", "D": "endommagé"}
 # No "/" in tags: a tag is a path segment of the API and page addresses.
 TAG_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
+# Manufacturers' serials are letters and digits, sometimes grouped by - . / _ or a space. It
+# starts with a letter or a digit: never with a sign a spreadsheet would run as a formula.
+SERIAL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9 ./_-]{0,79}$")
 SORTABLE = {
     "tag",
     "serial",
@@ -263,6 +266,11 @@ def check_asset_fields(fields: dict) -> dict:
         fields["serial"] = normalise_serial(fields["serial"])
         if not fields["serial"] or len(fields["serial"]) > 80:
             errors["serial"] = "numéro de série obligatoire (80 caractères au plus)"
+        elif not SERIAL_PATTERN.match(fields["serial"]):
+            errors["serial"] = (
+                "numéro de série : lettres, chiffres, espace, - . / _ ; "
+                "il commence par une lettre ou un chiffre"
+            )
     if "state" in fields and fields["state"] not in STATES:
         errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(STATES)
     if "condition" in fields and fields["condition"] not in CONDITIONS:

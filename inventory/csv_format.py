@@ -39,6 +39,25 @@ def protect_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+class CsvExport:
+    """The one way ordipret writes CSV for people: French delimiter, CRLF, and every cell
+    protected against formula injection — whatever column it comes from, since any free text
+    (a model name, a scanner's display name, a code read) may start with a formula sign."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, delimiter=DELIMITER, lineterminator="\r\n")
+
+    def lines(self, *rows: Sequence[object]) -> str:
+        """The CSV text of `rows` (None is an empty cell)."""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerows(
+            [protect_cell("" if cell is None else str(cell)) for cell in row] for row in rows
+        )
+        return self._buffer.getvalue()
+
+
 def unprotect_cell(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
 

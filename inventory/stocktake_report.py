@@ -6,7 +6,6 @@ written JJ/MM/AAAA HH:MM in the time zone the caller passes (Europe/Paris in the
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from xml.sax.saxutils import escape
@@ -19,7 +18,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from inventory.assets import STATES
-from inventory.csv_format import BOM, DELIMITER, protect_cell
+from inventory.csv_format import BOM, CsvExport
 from inventory.stocktake_views import ScannedLine, StocktakeStatus, StocktakeView
 
 CSV_COLUMNS = (
@@ -80,11 +79,7 @@ def csv_report(status: StocktakeStatus, tz: dt.tzinfo) -> str:
         )
     for k in reversed(status.unknown):
         rows.append(["code inconnu"] + [""] * 7 + [when(k.scanned_at, tz), k.scanned_by, k.code])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([protect_cell(str(cell)) for cell in row] for row in rows)
-    return BOM + buffer.getvalue()
+    return BOM + CsvExport().lines(CSV_COLUMNS, *rows)
 
 
 _STYLES = getSampleStyleSheet()
