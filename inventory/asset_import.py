@@ -103,7 +103,7 @@ async def _lookups(scope: Scope, rows: list[_Row]) -> _Lookups:
     establishments = {}
     for chunk in _chunks(uais):
         query = Establishment.select(Establishment.id, Establishment.uai, Establishment.region)
-        for e in await query.where(Establishment.uai.is_in(chunk)):
+        for e in await query.where(Establishment.uai.is_in(list(chunk))):
             if scope.sees_establishment(e["id"], e["region"]):
                 establishments[e["uai"]] = (e["id"], e["region"])
     return _Lookups(models=models, regions=regions, establishments=establishments)

@@ -83,6 +83,7 @@ class Prepared:
 
     def _sql(self, engine_type: str) -> str:
         if engine_type not in self._compiled:
+            assert self._build is not None  # from_sql compiled every engine up front
             query = self._build()
             sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
             if any(arg != PARAMETER for arg in args):

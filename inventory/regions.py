@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.columns.combination import Or
 
 from inventory.db import is_unique_violation, write_transaction
@@ -130,6 +132,7 @@ async def get_establishment(scope: Scope, uai: str) -> EstablishmentView:
         .where(Establishment.id == row["id"])
         .first()
     )
+    assert full is not None  # the row just read
     return EstablishmentView(**full)
 
 
@@ -157,7 +160,7 @@ async def create_establishment(
     contact_phone: str = "",
 ) -> EstablishmentView:
     uai = normalise_uai(uai)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         uai=uai, name=name, city=city, contact_email=contact_email, contact_phone=contact_phone
     )
     _check_establishment_fields(fields)

@@ -15,7 +15,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    LongTable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from inventory.assets import STATES
 from inventory.csv_format import BOM, CsvExport
@@ -115,7 +123,7 @@ def _table(headers: list[str], rows: list[list[str]], widths: list[float]) -> Lo
 
 
 def _section(title: str, headers, rows, widths) -> list:
-    story = [Paragraph(escape(f"{title} ({len(rows)})"), _STYLES["Heading2"])]
+    story: list[Flowable] = [Paragraph(escape(f"{title} ({len(rows)})"), _STYLES["Heading2"])]
     story.append(_table(headers, rows, widths) if rows else _p("Aucun.", _BODY))
     return story
 

@@ -269,8 +269,8 @@ async def status_of(take: dict) -> StocktakeStatus:
             StocktakeExpected.asset.tag.as_alias("tag"),
             StocktakeExpected.asset.serial.as_alias("serial"),
             StocktakeExpected.asset.state.as_alias("state"),
-            StocktakeExpected.asset.model.manufacturer.as_alias("manufacturer"),
-            StocktakeExpected.asset.model.name.as_alias("model_name"),
+            StocktakeExpected.asset._.model._.manufacturer.as_alias("manufacturer"),
+            StocktakeExpected.asset._.model._.name.as_alias("model_name"),
         )
         .where(StocktakeExpected.stocktake == stocktake_id)
         .order_by(StocktakeExpected.asset.tag)

@@ -128,7 +128,9 @@ async def open_stocktake(
         async with write_transaction():
             if (existing := await _open_one(establishment["id"], location)) is not None:
                 raise _already_open(existing)
-            watermark = (await AssetEvent.select(Max(AssetEvent.id, alias="last")).first())["last"]
+            last = await AssetEvent.select(Max(AssetEvent.id, alias="last")).first()
+            assert last is not None  # an aggregate always returns one row
+            watermark = last["last"]
             stocktake_id = (
                 await Stocktake.insert(
                     Stocktake(

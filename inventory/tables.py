@@ -11,6 +11,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -19,11 +20,13 @@ from piccolo.table import Table
 
 
 class Region(Table, tablename="region"):
+    id: Serial  # the primary key Piccolo adds to every table, named for the type checker
     code = Varchar(length=3, unique=True, index=True)  # INSEE region code, e.g. "24"
     name = Varchar(length=120)
 
 
 class Establishment(Table, tablename="establishment"):
+    id: Serial
     uai = Varchar(length=8, unique=True, index=True)
     name = Varchar(length=200)
     city = Varchar(length=120)
@@ -33,6 +36,7 @@ class Establishment(Table, tablename="establishment"):
 
 
 class DeviceModel(Table, tablename="device_model"):
+    id: Serial
     manufacturer = Varchar(length=100)
     name = Varchar(length=150)
     category = Varchar(length=20)
@@ -40,6 +44,7 @@ class DeviceModel(Table, tablename="device_model"):
 
 
 class Asset(Table, tablename="asset"):
+    id: Serial
     tag = Varchar(length=40, unique=True, index=True)
     serial = Varchar(length=80)
     # Copied from the model at write time so that the database itself can refuse a second
@@ -63,6 +68,7 @@ class AssetEvent(Table, tablename="asset_event"):
     """One change of an asset, append-only. The actor is a snapshot, not a foreign key,
     so that history survives the deletion of an account."""
 
+    id: Serial
     asset = ForeignKey(references=Asset, on_delete=OnDelete.cascade, index=True)
     at = Timestamptz()
     actor_id = Integer(null=True, default=None)
@@ -79,6 +85,7 @@ class Stocktake(Table, tablename="stocktake"):
     over (establishment, location) where closed_at is null. Actors are snapshots, as in history.
     """
 
+    id: Serial
     establishment = ForeignKey(
         references=Establishment, on_delete=OnDelete.restrict, null=False, index=True
     )
@@ -97,6 +104,7 @@ class Stocktake(Table, tablename="stocktake"):
 class StocktakeExpected(Table, tablename="stocktake_expected"):
     """The devices expected, frozen at opening: one row per asset, never updated."""
 
+    id: Serial
     stocktake = ForeignKey(references=Stocktake, on_delete=OnDelete.cascade, null=False, index=True)
     asset = ForeignKey(references=Asset, on_delete=OnDelete.restrict, null=False, index=True)
     state = Varchar(length=20)  # the asset's state at opening
@@ -109,8 +117,10 @@ class StocktakeScan(Table, tablename="stocktake_scan"):
     makes a device count once even when two scans of it race; later scans are duplicates.
     """
 
+    id: Serial
     stocktake = ForeignKey(references=Stocktake, on_delete=OnDelete.cascade, null=False, index=True)
-    raw = Varchar(length=200)
+    # Shadows Piccolo's Table.raw() classmethod on this table only (never called on it).
+    raw = Varchar(length=200)  # type: ignore[assignment]
     asset = ForeignKey(references=Asset, on_delete=OnDelete.restrict, null=True, index=True)
     outcome = Varchar(length=12)  # found, duplicate, unexpected, unknown
     at = Timestamptz()

@@ -10,7 +10,7 @@ the unique index is simply retried with fresh codes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from inventory import assets
@@ -58,7 +58,7 @@ class FoundDevice:
     address: ReturnAddress
 
 
-def _chunks(items: list, size: int = CHUNK):
+def _chunks(items: Sequence, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -278,18 +278,18 @@ async def found_device(raw_code: str) -> FoundDevice | None:
     code = normalise_code(raw_code)
     if code is None:
         return None
-    asset = LabelCode.asset
+    asset = LabelCode.asset._
     row = (
         await LabelCode.select(
             asset.tag.as_alias("tag"),
             asset.state.as_alias("state"),
             asset.region.as_alias("region_id"),
-            asset.region.name.as_alias("region_name"),
+            asset.region._.name.as_alias("region_name"),
             asset.establishment.as_alias("establishment_id"),
-            asset.establishment.name.as_alias("name"),
-            asset.establishment.city.as_alias("city"),
-            asset.establishment.contact_email.as_alias("email"),
-            asset.establishment.contact_phone.as_alias("phone"),
+            asset.establishment._.name.as_alias("name"),
+            asset.establishment._.city.as_alias("city"),
+            asset.establishment._.contact_email.as_alias("email"),
+            asset.establishment._.contact_phone.as_alias("phone"),
         )
         .where((LabelCode.code == code) & LabelCode.asset.is_not_null())
         .first()

@@ -102,8 +102,8 @@ def _plans(content: LabelContent) -> list[list[Plan]]:
     owner = "Propriété de la Région"
     region = content.region_name.strip()
     caption = ((content.caption.strip(), CAPTION),)
-    serial = ((short_serial(content.serial), SERIAL),) if content.serial.strip() else ()
-    groups = [[caption + serial], [caption]]
+    serial: Plan = ((short_serial(content.serial), SERIAL),) if content.serial.strip() else ()
+    groups: list[list[Plan]] = [[caption + serial], [caption]]
     if region:
         one_line = ((f"{owner} {region}", OWNER),)
         two_lines = ((owner, OWNER), (region, OWNER))
@@ -124,9 +124,9 @@ def _sizes(
     for role, em in lines:
         if role != CAPTION:
             by_role[role] = min(by_role.get(role, largest), width / em)
-    sizes = [by_role[role] for role, _ in lines]
-    scale = min(1.0, height / (LEADING * PT * sum(sizes)))
-    sizes = tuple(size * scale for size in sizes)
+    natural = [by_role[role] for role, _ in lines]
+    scale = min(1.0, height / (LEADING * PT * sum(natural)))
+    sizes = tuple(size * scale for size in natural)
     smallest = {CAPTION: CAPTION_MIN, OWNER: SMALL_MIN, SERIAL: SMALL_MIN}
     if any(size < smallest[role] for size, (role, _) in zip(sizes, lines, strict=True)):
         return None

@@ -19,6 +19,7 @@ from itertools import accumulate, compress, repeat
 from operator import add, itemgetter
 
 import qrcode
+import qrcode.exceptions
 from qrcode import LUT, base, util
 from qrcode.constants import ERROR_CORRECT_Q
 
@@ -102,7 +103,8 @@ def _template(version: int, level: int, mask: int) -> list[list[bool | None]]:
     on level and mask, for the format bits), never on the text."""
     qr = qrcode.QRCode(version=version, error_correction=level, border=0)
     qr.data_cache = []  # nothing to encode
-    qr.map_data = lambda data, mask_pattern: None  # stop right before placing data
+    # Stop right before placing data (a deliberate patch of this one instance's method).
+    qr.map_data = lambda data, mask_pattern: None  # type: ignore[method-assign]
     qr.makeImpl(False, mask)
     return qr.modules
 
@@ -111,7 +113,8 @@ def _placement(template: list[list[bool | None]]) -> list[tuple[int, int]]:
     """The cells data bits go to, in order: the zigzag of `QRCode.map_data` — two-column
     strips from the right, up then down, skipping the vertical timing column and every cell
     the template already holds. It depends on the template only."""
-    size, order = len(template), []
+    size = len(template)
+    order: list[tuple[int, int]] = []
     row, step = size - 1, -1
     for right in range(size - 1, 0, -2):
         if right <= 6:
@@ -211,7 +214,7 @@ def qr_matrix(text: str, level: int = LEVEL, mask: int = MASK) -> QrMatrix:
     segments = []
     for data in util.optimal_data_chunks(text, minimum=20):  # as `QRCode.add_data` does
         bits = _Bits()
-        data.write(bits)
+        data.write(bits)  # type: ignore[arg-type]  # _Bits has all write() uses of BitBuffer
         segments.append((data, bits))
     version = _version(segments, level)
     symbol = _symbol(version, level, mask)
@@ -227,10 +230,10 @@ def qr_matrix(text: str, level: int = LEVEL, mask: int = MASK) -> QrMatrix:
     stream.put(0, min(capacity - stream.length, 4))
     stream.put(0, -stream.length % 8)
     used = stream.length // 8
-    data = stream.value.to_bytes(used, "big") + _PADDING[: symbol.data_bytes - used]
+    payload = stream.value.to_bytes(used, "big") + _PADDING[: symbol.data_bytes - used]
 
-    ec = b"".join(_error_correction(data[s : s + n], n_ec) for s, n, n_ec in symbol.blocks)
-    codewords = bytes(symbol.interleave(data + ec))
+    ec = b"".join(_error_correction(payload[s : s + n], n_ec) for s, n, n_ec in symbol.blocks)
+    codewords = bytes(symbol.interleave(payload + ec))
     placed = (int.from_bytes(codewords, "big") << symbol.remainder) ^ symbol.mask_bits
     source = format(placed, f"0{len(codewords) * 8 + symbol.remainder}b") + "01"
     flat = "".join(symbol.cells(source))

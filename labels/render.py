@@ -141,7 +141,8 @@ def _pdf(pages: list[list[PlacedLabel]], width: float, height: float) -> bytes:
     pdf.setAuthor("ordipret")
     pdf.setTitle("Étiquettes ordipret")
     # The resource names (/F1 …) reportlab gives the fonts; asking registers them.
-    fonts = {name: pdf._doc.getInternalFontName(name) for name in (REGULAR, BOLD)}
+    doc = pdf._doc  # type: ignore[attr-defined]  # the canvas's document: not in the stubs
+    fonts = {name: doc.getInternalFontName(name) for name in (REGULAR, BOLD)}
     for labels in pages:
         for label in labels:
             pdf.addLiteral(_label_operators(label, height, fonts))

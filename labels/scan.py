@@ -154,6 +154,7 @@ async def _by_code(code: str, scope: Scope | None) -> list[Found] | UnboundCode 
             return None
         return UnboundCode(code, row["region"], row["retired_at"] is not None)
     asset = await Asset.select(*_ASSET_COLUMNS).where(Asset.id == row["asset"]).first()
+    assert asset is not None  # a foreign key; assets are never deleted
     found = _found(asset, "code")
     return [found] if _visible(scope, found) else None
 
@@ -170,8 +171,8 @@ async def locate(raw: str, scope: Scope | None = None) -> list[Found] | UnboundC
         key = text.upper()
         if len(key) <= _MAX_TAG:
             row = await Asset.select(*_ASSET_COLUMNS).where(Asset.tag == key).first()
-            if row is not None and _visible(scope, found := _found(row, "tag")):
-                return [found]
+            if row is not None and _visible(scope, by_tag := _found(row, "tag")):
+                return [by_tag]
         if len(key) <= _MAX_SERIAL:
             rows = await Asset.select(*_ASSET_COLUMNS).where(Asset.serial == key)
             serials = [f for f in (_found(r, "serial") for r in rows) if _visible(scope, f)]

@@ -154,6 +154,7 @@ async def _blank_contents(
     check_blank_count(selection.blank or 0)
     region_id = await _blank_region(scope, selection.region_code)
     region = await Region.select(Region.name).where(Region.id == region_id).first()
+    assert region is not None  # _blank_region found it
     codes = await create_blank_codes(scope, region_id, selection.blank or 0, now, progress)
     return [LabelContent(label_url(public_url, code), code, "", region["name"]) for code in codes]
 
@@ -284,18 +285,18 @@ async def single_label(scope: Scope, public_url: str, raw_code: str) -> LabelCon
     """One label to print again: a device's label in scope, or a blank label of a region the
     caller acts in. Anything else (unknown, retired, another school's) is not found."""
     code = normalise_code(raw_code)
-    row = None
-    if code is not None:
-        row = (
-            await LabelCode.select(
-                LabelCode.region,
-                LabelCode.region.name.as_alias("region_name"),
-                LabelCode.retired_at,
-                LabelCode.asset.tag.as_alias("tag"),
-            )
-            .where(LabelCode.code == code)
-            .first()
+    if code is None:
+        raise NotFound("Étiquette introuvable.")
+    row = (
+        await LabelCode.select(
+            LabelCode.region,
+            LabelCode.region.name.as_alias("region_name"),
+            LabelCode.retired_at,
+            LabelCode.asset.tag.as_alias("tag"),
         )
+        .where(LabelCode.code == code)
+        .first()
+    )
     if row is None or row["retired_at"] is not None:
         raise NotFound("Étiquette introuvable.")
     if row["tag"] is None:

@@ -95,6 +95,7 @@ async def _update_asset(
     diff = {}
     if values:
         current = await Asset.select(*values.keys()).where(Asset.id == asset_id).first()
+        assert current is not None  # assets are never deleted
         diff = {k: [_iso(current[k]), _iso(v)] for k, v in values.items() if current[k] != v}
         await Asset.update({**values, "updated_at": now}).where(Asset.id == asset_id)
     diff["loan_id"] = [None, loan_id]
@@ -136,6 +137,7 @@ async def prepare_loan(
                 .where(Asset.id == asset_id)
                 .first()
             )
+            assert asset is not None  # scoped_asset_id found it; assets are never deleted
             student = await _student_in_scope(scope, student_id)
             if asset["state"] != "in_stock":
                 raise Conflict(f"L'appareil {asset_tag} n'est pas en stock.", field="asset_tag")

@@ -7,6 +7,7 @@ writes a `policy_event` (actor snapshot, {field: [before, after]}) in the same t
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Invalid, NotFound
@@ -62,7 +63,7 @@ async def policy_for_region(region_id: int, now: dt.datetime | None = None) -> P
     use-cases that already checked theirs (a hand-over reads its student's region policy)."""
     row = await _row(region_id)
     if row is None:
-        defaults = {} if now is None else {"updated_at": now}
+        defaults: dict[str, Any] = {} if now is None else {"updated_at": now}
         try:
             async with write_transaction():
                 await RegionPolicy.insert(RegionPolicy(region=region_id, **defaults))
@@ -70,6 +71,7 @@ async def policy_for_region(region_id: int, now: dt.datetime | None = None) -> P
             if not is_unique_violation(error):  # else a concurrent first read created it
                 raise
         row = await _row(region_id)
+        assert row is not None  # inserted above, here or concurrently
     return _view(row)
 
 
@@ -167,6 +169,7 @@ async def update_policy(
     await policy_for_region(region.id, now)  # the row to update exists from here on
     async with write_transaction():
         current = await _row(region.id, lock=True)
+        assert current is not None  # created by policy_for_region above
         diff = {
             key: [current[key], value] for key, value in wanted.items() if value != current[key]
         }

@@ -102,7 +102,9 @@ async def loan_history(scope: Scope, loan_id: int) -> list[LoanEventView]:
     previous = row["previous"]
     while previous is not None:
         chain.append(previous)
-        previous = (await Loan.select(Loan.previous).where(Loan.id == previous).first())["previous"]
+        link = await Loan.select(Loan.previous).where(Loan.id == previous).first()
+        assert link is not None  # a foreign key: loans are never deleted
+        previous = link["previous"]
     rows = await (
         LoanEvent.select(
             LoanEvent.loan.as_alias("loan_id"),

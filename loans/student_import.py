@@ -232,7 +232,9 @@ class _Duplicates:
 async def _existing(rows: Sequence[_Row]) -> tuple[dict, dict, dict]:
     """Students these rows may designate: by (region, ENT id), by INE, by identity."""
     ok = [r for r in rows if not r.errors]
-    by_ent, by_ine, by_who = {}, {}, {}
+    by_ent: dict = {}
+    by_ine: dict = {}
+    by_who: dict = {}
     ent_ids = list({r.fields["ent_id"] for r in ok if r.fields["ent_id"]})
     if ent_ids:
         regions = list({r.region_id for r in ok})
@@ -310,7 +312,8 @@ def _line_errors(rows: list[_Row]) -> list[LineError]:
 
 async def _check(scope: Scope, rows: list[_Row], today: dt.date, tick) -> None:
     establishments = await _establishments(scope, rows)
-    duplicates, taken = _Duplicates(), {}
+    duplicates = _Duplicates()
+    taken: dict[int, int] = {}
     for chunk in _chunks(rows):
         for row in chunk:
             _check_fields(row, today)
@@ -329,6 +332,7 @@ async def _check(scope: Scope, rows: list[_Row], today: dt.date, tick) -> None:
 
 def _changes(row: _Row) -> dict:
     """The columns of the matched student that the row changes."""
+    assert row.match is not None  # called for matched rows only
     values = {key: value for key, value in row.fields.items() if value or key == "class_name"}
     values["establishment"] = row.establishment_id
     return {key: value for key, value in values.items() if value != row.match[key]}
@@ -387,8 +391,8 @@ async def _update(rows: Sequence[_Row]) -> None:
     for row in rows:
         if row.match and (changes := _changes(row)):
             groups.setdefault(tuple(sorted(changes.items())), []).append(row.match["id"])
-    for changes, ids in groups.items():
-        await Student.update(dict(changes)).where(Student.id.is_in(ids))
+    for change, ids in groups.items():
+        await Student.update(dict(change)).where(Student.id.is_in(ids))
 
 
 async def _write(rows: list[_Row], now: dt.datetime, tick) -> None:

@@ -318,7 +318,7 @@ async def create_student(scope: Scope, actor: Actor, now: dt.datetime, fields: d
     """`fields`: establishment_uai, last_name, first_name, birth_date, and optionally ent_id,
     ine, class_name and guardians (a list of guardian field dicts)."""
     errors: dict[str, str] = {}
-    values = {key: fields.get(key) for key in STUDENT_FIELDS}
+    values: dict = {key: fields.get(key) for key in STUDENT_FIELDS}
     _checked(check_student_fields, values, errors, "", paris_day(now))
     guardians = [
         _checked(check_guardian_fields, guardian_values(g), errors, f"guardians[{i}].")
@@ -329,6 +329,7 @@ async def create_student(scope: Scope, actor: Actor, now: dt.datetime, fields: d
     place = await _establishment(scope, fields.get("establishment_uai"), errors)
     if errors:
         raise Invalid(errors)
+    assert place is not None  # else _establishment reported an error
     try:
         async with write_transaction():
             inserted = await Student.insert(
@@ -361,7 +362,7 @@ async def update_student(
     try:
         async with write_transaction():
             current = await student_row(scope, student_id, lock=True)
-            values = {key: value for key, value in wanted.items() if value != current[key]}
+            values: dict = {key: value for key, value in wanted.items() if value != current[key]}
             if place is not None and place["id"] != current["establishment_id"]:
                 if place["region"] != current["region_id"]:
                     problem = "un élève qui change de région est inscrit par sa nouvelle région"

@@ -15,6 +15,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -27,6 +28,7 @@ from inventory.tables import Asset, Establishment, Region
 class Student(Table, tablename="student"):
     """A lycéen. Personal data of a minor: the minimum, never listed outside scope."""
 
+    id: Serial  # the primary key Piccolo adds to every table, named for the type checker
     region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
     establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
     ent_id = Varchar(length=100, null=True, default=None)  # the ENT's stable key
@@ -42,6 +44,7 @@ class Student(Table, tablename="student"):
 class Guardian(Table, tablename="guardian"):
     """A legal representative (or another adult contact) of a student."""
 
+    id: Serial
     student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
     last_name = Varchar(length=100)
     first_name = Varchar(length=100)
@@ -52,6 +55,7 @@ class Guardian(Table, tablename="guardian"):
 
 
 class RegionPolicy(Table, tablename="region_policy"):
+    id: Serial
     region = ForeignKey(references=Region, on_delete=OnDelete.cascade, unique=True)
     end_rule = Varchar(length=20, default="school_year")  # or "cycle"
     school_year_end = Date(null=True, default=None)  # loan end for "school_year"
@@ -63,6 +67,7 @@ class RegionPolicy(Table, tablename="region_policy"):
 
 
 class PolicyEvent(Table, tablename="policy_event"):
+    id: Serial
     region = ForeignKey(references=Region, on_delete=OnDelete.cascade, index=True)
     at = Timestamptz()
     actor_id = Integer(null=True, default=None)
@@ -73,6 +78,7 @@ class PolicyEvent(Table, tablename="policy_event"):
 class Campaign(Table, tablename="campaign"):
     """A distribution (rentrée) or collection (June) campaign of one establishment."""
 
+    id: Serial
     establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
     kind = Varchar(length=12)  # "distribution" or "collection"
     name = Varchar(length=150)
@@ -84,12 +90,15 @@ class Campaign(Table, tablename="campaign"):
 
 
 class Loan(Table, tablename="loan"):
+    id: Serial
     asset = ForeignKey(references=Asset, on_delete=OnDelete.restrict, index=True)
     student = ForeignKey(references=Student, on_delete=OnDelete.restrict, index=True)
     establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
     campaign = ForeignKey(references=Campaign, on_delete=OnDelete.set_null, null=True)
     # A transfer closes the loan at the old school and opens its continuation at the new one.
-    previous = ForeignKey(references="self", on_delete=OnDelete.restrict, null=True)
+    previous: ForeignKey["Loan"] = ForeignKey(
+        references="self", on_delete=OnDelete.restrict, null=True
+    )
     # draft, awaiting_signature, active, returned, transferred, ceded, lost, stolen, cancelled
     state = Varchar(length=20, index=True)
     category = Varchar(length=20)  # the device model's category, for the per-student maximum
@@ -112,6 +121,7 @@ class Loan(Table, tablename="loan"):
 class LoanEvent(Table, tablename="loan_event"):
     """One transition or change of a loan, append-only, with an actor snapshot."""
 
+    id: Serial
     loan = ForeignKey(references=Loan, on_delete=OnDelete.cascade, index=True)
     at = Timestamptz()
     actor_id = Integer(null=True, default=None)
@@ -124,6 +134,7 @@ class LoanEvent(Table, tablename="loan_event"):
 class LoanPhoto(Table, tablename="loan_photo"):
     """A photo of damage taken at return; the file lives in the storage directory."""
 
+    id: Serial
     loan = ForeignKey(references=Loan, on_delete=OnDelete.cascade, index=True)
     file_name = Varchar(length=120)
     content_type = Varchar(length=40)
@@ -133,6 +144,7 @@ class LoanPhoto(Table, tablename="loan_photo"):
 class ReminderLog(Table, tablename="reminder_log"):
     """One rolled-up reminder sent to a student (and guardians), to never send it twice a day."""
 
+    id: Serial
     student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
     sent_at = Timestamptz()
     loan_ids = JSON(default=[])
