@@ -11,7 +11,14 @@ from piccolo.columns.combination import Or
 from inventory.catalogue import manufacturer_key
 from inventory.db import PARAMETER, Prepared, for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.history import creation_changes, events_of, jsonable, record_event
+from inventory.history import (
+    AssetChange,
+    change_assets,
+    creation_changes,
+    events_of,
+    jsonable,
+    record_event,
+)
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset, DeviceModel
@@ -379,10 +386,9 @@ async def update_asset(
             if not diff:
                 return _view(current)
             values, establishment_id = await _column_values(scope, current, diff)
-            values["updated_at"] = now
-            await Asset.update(values).where(Asset.id == current["id"])
             json_diff = {key: [jsonable(a), jsonable(b)] for key, (a, b) in diff.items()}
-            await record_event(current["id"], actor, now, "updated", json_diff, establishment_id)
+            change = AssetChange(current["id"], json_diff, establishment_id)
+            await change_assets([change], values, actor, now, "updated")
     except Exception as error:
         if is_unique_violation(error):
             raise _conflict_from(error, normalise_tag(tag), wanted.get("serial", "")) from error

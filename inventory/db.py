@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from piccolo.engine.base import BaseTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -19,18 +20,24 @@ except ImportError:  # pragma: no cover
     DataError = UniqueViolationError = ()  # type: ignore[assignment,misc]
 
 
-def write_transaction() -> BaseTransaction:
-    """A transaction for read-then-write use-cases.
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for read-then-write use-cases (inside another one, it joins it).
 
     SQLite's default DEFERRED transactions take the write lock only at the first write, so
     two concurrent read-then-write transactions deadlock and one fails with "database is
     locked". IMMEDIATE takes the lock at BEGIN and the busy timeout queues writers instead.
     PostgreSQL's default READ COMMITTED plus the unique constraints is what we rely on there.
+    Wrapped in a generator so that type checkers know it never swallows an exception.
     """
     engine = Region._meta.db
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    transaction: BaseTransaction = (
+        engine.transaction(transaction_type=TransactionType.immediate)
+        if isinstance(engine, SQLiteEngine)
+        else engine.transaction()
+    )
+    async with transaction:
+        yield
 
 
 def for_update(query, *tables):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import msgspec
 
 from inventory.scope import Actor
-from inventory.tables import AssetEvent
+from inventory.tables import Asset, AssetEvent
 from inventory.views import AssetEventView
 
 
@@ -56,6 +58,32 @@ async def record_event(
     establishment_id: int | None,
 ) -> None:
     await record_events([new_event(asset_id, actor, now, action, changes, establishment_id)])
+
+
+class AssetChange(msgspec.Struct, frozen=True):
+    """What one asset's history event says of a change: `{field: [before, after]}`, filed
+    under the establishment the asset ends up in."""
+
+    asset_id: int
+    changes: dict
+    establishment_id: int | None
+
+
+async def change_assets(
+    changes: Sequence[AssetChange], values: dict, actor: Actor, now: dt.datetime, action: str
+) -> None:
+    """The one writer of an existing asset's columns, and so of `Asset.state` (the loan
+    lifecycle, a stocktake's declared losses and an edit of the record all come here): the same
+    `values` on every listed asset, then each asset's event. Call it inside the transaction
+    that decides the change; with no `values`, only the events are written."""
+    if not changes:
+        return
+    if values:
+        ids = [change.asset_id for change in changes]
+        await Asset.update({**values, "updated_at": now}).where(Asset.id.is_in(ids))
+    await record_events(
+        new_event(c.asset_id, actor, now, action, c.changes, c.establishment_id) for c in changes
+    )
 
 
 async def events_of(asset_id: int) -> list[AssetEventView]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from piccolo.columns.combination import Or
 
 from inventory.db import is_unique_violation, write_transaction
@@ -123,6 +124,19 @@ async def establishment_row(scope: Scope, uai: str) -> dict:
     if row is None or not scope.sees_establishment(row["id"], row["region"]):
         raise NotFound(f"Établissement {uai} introuvable.")
     return row
+
+
+class EstablishmentKey(msgspec.Struct, frozen=True):
+    """Which establishment a UAI names, for the use-cases of other packages."""
+
+    id: int
+    region_id: int
+
+
+async def establishment_key(scope: Scope, uai: str) -> EstablishmentKey:
+    """The establishment's id and region id, or NotFound outside the scope."""
+    row = await establishment_row(scope, uai)
+    return EstablishmentKey(id=row["id"], region_id=row["region"])
 
 
 async def get_establishment(scope: Scope, uai: str) -> EstablishmentView:

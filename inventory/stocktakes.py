@@ -17,7 +17,7 @@ and two scans of one device see each other. Unique indexes stand behind (see mig
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Protocol
 
 from piccolo.query.functions.aggregate import Max
@@ -25,7 +25,7 @@ from piccolo.query.functions.aggregate import Max
 from inventory.assets import normalise_tag
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.history import new_event, record_events
+from inventory.history import AssetChange, change_assets
 from inventory.regions import establishment_row
 from inventory.scope import Actor, Scope
 from inventory.stocktake_views import (
@@ -113,9 +113,10 @@ async def open_stocktake(
     now: dt.datetime,
     establishment_uai: str,
     location: str = "",
-    away: Collection[int] = (),
+    away: Callable[[int], Awaitable[Collection[int]]] | None = None,
 ) -> StocktakeView:
-    """`away`: ids of devices known to be elsewhere (lent to a student), not expected here."""
+    """`away(establishment_id)`: ids of devices known to be elsewhere (lent to a student), not
+    expected here; asked inside the opening's transaction."""
     location = clean_location(location)
     try:
         establishment = await establishment_row(scope, establishment_uai)
@@ -145,7 +146,7 @@ async def open_stocktake(
             )[0]["id"]
             # One statement, inside the transaction: the list is what the database held then.
             excluded = ", ".join("{}" for _ in NOT_EXPECTED)
-            away_ids = sorted(set(away))
+            away_ids = sorted(set(await away(establishment["id"]))) if away else []
             not_away = f" AND id NOT IN ({', '.join('{}' for _ in away_ids)})" if away_ids else ""
             await StocktakeExpected.raw(
                 "INSERT INTO stocktake_expected (stocktake, asset, state) "
@@ -416,20 +417,15 @@ async def declare_missing_lost(
         opened = aware(take["opened_at"]).astimezone(tz)
         reason = f"inventaire n° {stocktake_id} du {opened:%d/%m/%Y}"
         if declared:
-            await Asset.update({Asset.state: "lost", Asset.updated_at: now}).where(
-                Asset.id.is_in([row["asset_id"] for row in declared])
-            )
-            await record_events(
-                new_event(
+            changes = [
+                AssetChange(
                     row["asset_id"],
-                    actor,
-                    now,
-                    "declared_lost",
                     {"state": [row["state"], "lost"], "reason": [None, reason]},
                     take["establishment_id"],
                 )
                 for row in declared
-            )
+            ]
+            await change_assets(changes, {"state": "lost"}, actor, now, "declared_lost")
     return DeclareResult(
         declared=[row["tag"] for row in declared],
         skipped=skipped,

@@ -17,7 +17,7 @@ from piccolo.columns.combination import Or
 
 from inventory import assets
 from inventory.errors import Invalid, NotFound
-from inventory.regions import establishment_row, region_id_for_code
+from inventory.regions import establishment_key, region_id_for_code
 from inventory.scope import Scope
 from inventory.tables import Asset, Region
 from inventory.uai import normalise_uai
@@ -207,7 +207,7 @@ async def _establishment_id(scope: Scope, uai: str | None) -> int | None:
     if not uai:
         return None
     try:
-        return (await establishment_row(scope, uai))["id"]
+        return (await establishment_key(scope, uai)).id
     except NotFound:
         problem = f"établissement {normalise_uai(uai)} inconnu ou hors de votre périmètre"
         raise Invalid({"establishment": problem}) from None

@@ -16,7 +16,7 @@ from piccolo.columns.combination import Or
 
 from inventory.db import for_update, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.regions import establishment_row
+from inventory.regions import establishment_key
 from inventory.scope import Actor, Scope
 from inventory.tables import Establishment
 from inventory.uai import normalise_uai
@@ -275,7 +275,7 @@ async def create_campaign(
     )
     _check_dates(fields["starts_on"], fields["ends_on"])
     try:
-        establishment = await establishment_row(scope, establishment_uai)
+        establishment = await establishment_key(scope, establishment_uai)
     except NotFound:
         uai = normalise_uai(establishment_uai)
         raise Invalid(
@@ -284,14 +284,14 @@ async def create_campaign(
     async with write_transaction():
         # Campaigns of one establishment are written one at a time (the overlap check).
         await for_update(
-            Establishment.select(Establishment.id).where(Establishment.id == establishment["id"]),
+            Establishment.select(Establishment.id).where(Establishment.id == establishment.id),
             Establishment,
         )
-        await _check_no_overlap(establishment["id"], fields)
+        await _check_no_overlap(establishment.id, fields)
         campaign_id = (
             await Campaign.insert(
                 Campaign(
-                    establishment=establishment["id"],
+                    establishment=establishment.id,
                     created_at=now,
                     created_by=actor.name,
                     **fields,

@@ -12,7 +12,7 @@ import datetime as dt
 
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.history import record_event
+from inventory.history import AssetChange, change_assets
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset
 from loans.minors import paris_day
@@ -97,11 +97,9 @@ async def _update_asset(
         current = await Asset.select(*values.keys()).where(Asset.id == asset_id).first()
         assert current is not None  # assets are never deleted
         diff = {k: [_iso(current[k]), _iso(v)] for k, v in values.items() if current[k] != v}
-        await Asset.update({**values, "updated_at": now}).where(Asset.id == asset_id)
     diff["loan_id"] = [None, loan_id]
-    await record_event(
-        asset_id, actor, now, action, diff, values.get("establishment", loan["asset_establishment"])
-    )
+    establishment_id = values.get("establishment", loan["asset_establishment"])
+    await change_assets([AssetChange(asset_id, diff, establishment_id)], values, actor, now, action)
 
 
 # Preparation -------------------------------------------------------------------------------
@@ -449,11 +447,3 @@ async def transfer(
             Student.id == row["student"]
         )
     return new_id
-
-
-async def open_loan_of_asset(asset_id: int) -> dict | None:
-    return (
-        await Loan.select(Loan.id, Loan.state)
-        .where((Loan.asset == asset_id) & Loan.closed_at.is_null())
-        .first()
-    )

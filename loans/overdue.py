@@ -13,7 +13,7 @@ import msgspec
 from piccolo.query.functions.aggregate import Count, Max, Min
 
 from inventory.errors import NotFound
-from inventory.regions import establishment_row, get_region
+from inventory.regions import establishment_key, get_region
 from inventory.scope import Scope
 from inventory.tables import Establishment
 from loans.loan_views import LoanStudent
@@ -88,8 +88,8 @@ async def overdue_loans(
     if (scoped := scope_where(scope)) is not None:
         where &= scoped
     if establishment_uai:
-        establishment = await establishment_row(scope, establishment_uai)
-        where &= Loan.establishment == establishment["id"]
+        establishment = await establishment_key(scope, establishment_uai)
+        where &= Loan.establishment == establishment.id
     rows = await (
         Loan.select(
             Loan.id,

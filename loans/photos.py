@@ -25,6 +25,7 @@ from loans.tables import LoanPhoto
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_LOAN = 12
+PHOTOS_PER_REQUEST = 4  # in one upload
 SIGNATURES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png"}
 _NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")

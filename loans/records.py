@@ -118,11 +118,3 @@ async def loan_history(scope: Scope, loan_id: int) -> list[LoanEventView]:
         .output(load_json=True)
     )
     return [LoanEventView(**r) for r in rows]
-
-
-async def lent_asset_ids(establishment_uai: str) -> list[int]:
-    """Devices of the school now with a student (an active loan): not on the school's shelves."""
-    rows = await Loan.select(Loan.asset).where(
-        (Loan.state == "active") & (Loan.establishment.uai == establishment_uai.strip().upper())
-    )
-    return [row["asset"] for row in rows]

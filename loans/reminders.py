@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from inventory.errors import Invalid
-from inventory.regions import establishment_row
+from inventory.regions import establishment_key
 from inventory.scope import Scope
 from loans.mail import REMINDER_SUBJECT, Device, SchoolContact, reminder_html, reminder_text
 from loans.minors import is_minor, paris_day
@@ -153,8 +153,8 @@ async def _overdue(scope: Scope, today: dt.date, establishment_uai: str | None) 
     if (scoped := scope_where(scope)) is not None:
         where &= scoped
     if establishment_uai:
-        establishment = await establishment_row(scope, establishment_uai)
-        where &= Loan.establishment == establishment["id"]
+        establishment = await establishment_key(scope, establishment_uai)
+        where &= Loan.establishment == establishment.id
     return await (
         Loan.select(
             Loan.id,

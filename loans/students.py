@@ -17,7 +17,7 @@ from piccolo.columns.combination import And, Or
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.regions import establishment_row
+from inventory.regions import EstablishmentKey, establishment_key
 from inventory.scope import Actor, Scope
 from inventory.uai import normalise_uai
 from inventory.views import EstablishmentRef
@@ -293,14 +293,14 @@ async def list_students(
 # Writing ----------------------------------------------------------------------------------
 
 
-async def _establishment(scope: Scope, uai: str | None, errors: dict) -> dict | None:
+async def _establishment(scope: Scope, uai: str | None, errors: dict) -> EstablishmentKey | None:
     """The establishment (id, region) a student may be placed in by this caller."""
     uai = normalise_uai(uai or "")
     if not uai:
         errors["establishment_uai"] = "ce champ est obligatoire"
         return None
     try:
-        return await establishment_row(scope, uai)
+        return await establishment_key(scope, uai)
     except NotFound:
         errors["establishment_uai"] = f"établissement {uai} inconnu ou hors de votre périmètre"
         return None
@@ -333,7 +333,7 @@ async def create_student(scope: Scope, actor: Actor, now: dt.datetime, fields: d
     try:
         async with write_transaction():
             inserted = await Student.insert(
-                Student(region=place["region"], establishment=place["id"], created_at=now, **values)
+                Student(region=place.region_id, establishment=place.id, created_at=now, **values)
             ).returning(Student.id)
             student_id = inserted[0]["id"]
             if guardians:
@@ -363,11 +363,11 @@ async def update_student(
         async with write_transaction():
             current = await student_row(scope, student_id, lock=True)
             values: dict = {key: value for key, value in wanted.items() if value != current[key]}
-            if place is not None and place["id"] != current["establishment_id"]:
-                if place["region"] != current["region_id"]:
+            if place is not None and place.id != current["establishment_id"]:
+                if place.region_id != current["region_id"]:
                     problem = "un élève qui change de région est inscrit par sa nouvelle région"
                     raise Invalid({"establishment_uai": problem})
-                values["establishment"] = place["id"]
+                values["establishment"] = place.id
             if values:
                 await Student.update(values).where(Student.id == student_id)
     except Exception as error:

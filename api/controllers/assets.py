@@ -16,9 +16,8 @@ from api.clock import utcnow
 from api.errors import file_problem
 from api.infra.security import EDIT_FLEET
 from inventory import asset_export, asset_import, assets
-from inventory.errors import Conflict
 from inventory.views import AssetEventView, AssetView, Page
-from loans.listing import open_loan_for_tag
+from loans import desk
 
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
@@ -158,14 +157,8 @@ class AssetController(Controller):
     ) -> AssetView:
         principal = request.user
         changes = set_fields(data)
-        if "state" in changes and (loan := await open_loan_for_tag(principal.scope, tag)):
-            # While lent, the device's fate is recorded on its loan (return, loss, theft).
-            raise Conflict(
-                f"L'appareil est engagé dans le prêt n° {loan.id} : enregistrez le retour, "
-                "la perte ou le vol depuis ce prêt.",
-                field="state",
-            )
-        return await assets.update_asset(principal.scope, principal.actor, utcnow(), tag, changes)
+        # While lent, the device's state is refused: its fate is recorded on its loan.
+        return await desk.update_asset(principal.scope, principal.actor, utcnow(), tag, changes)
 
     @get("/{tag:str}/history")
     async def asset_history(

@@ -5,7 +5,7 @@ Writes: admin and IT staff (on their schools only: another school's loan is not 
 Reads: every role whose scope sees the loan (a head of school, a region manager).
 
 What the region's policy decides (due date, accessories, the per-student maximum, cession)
-is filled in by `api.loan_desk`, shared with the pages.
+is filled in by `loans.desk`, shared with the pages.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
-from api import loan_desk as desk
+from api import photo_uploads
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, QueryId
 from api.clock import utcnow
-from api.loan_desk import LOAN_DESK
-from loans import lifecycle, listing, photos
+from api.infra.security import LOAN_DESK
+from loans import desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.minors import paris_day
 from loans.records import get_loan, loan_history
@@ -109,7 +109,7 @@ def _photo_out(loan_id: int, photo: photos.PhotoView) -> PhotoOut:
         id=photo.id,
         content_type=photo.content_type,
         taken_at=photo.taken_at,
-        href=desk.photo_href(loan_id, photo.id),
+        href=photo_uploads.photo_href(loan_id, photo.id),
     )
 
 
@@ -125,9 +125,10 @@ class LoanController(Controller):
     async def create_loan(
         self, request: Request[Principal, None, None], data: JSONBody[LoanIn]
     ) -> Response[LoanView]:
-        now = utcnow()
+        principal, now = request.user, utcnow()
         loan_id = await desk.prepare(
-            request.user,
+            principal.scope,
+            principal.actor,
             now,
             asset_tag=data.asset_tag,
             student_id=data.student_id,
@@ -216,8 +217,9 @@ class LoanController(Controller):
         loan_id: PathId,
         data: JSONBody[HandOverIn | None] = None,
     ) -> LoanView:
+        principal = request.user
         accessories = data.accessories if data is not None else None
-        await desk.hand_over(request.user, utcnow(), loan_id, accessories)
+        await desk.hand_over(principal.scope, principal.actor, utcnow(), loan_id, accessories)
         return await self._done(request, loan_id)
 
     @post("/{loan_id:int}/return", guards=[LOAN_DESK], status_code=200)
@@ -227,15 +229,22 @@ class LoanController(Controller):
         loan_id: PathId,
         data: JSONBody[ReturnIn],
     ) -> ReturnOut:
+        principal = request.user
         result = await desk.take_back(
-            request.user,
+            principal.scope,
+            principal.actor,
             utcnow(),
             loan_id,
             accessories_returned=data.accessories_returned,
             condition=data.condition,
             damage_notes=data.damage_notes,
         )
-        return ReturnOut(loan=await self._done(request, loan_id), **result)
+        return ReturnOut(
+            loan=await self._done(request, loan_id),
+            damaged=result.damaged,
+            missing_accessories=result.missing_accessories,
+            device_state=result.device_state,
+        )
 
     @post("/{loan_id:int}/transfer", guards=[LOAN_DESK], status_code=200)
     async def transfer(
@@ -244,8 +253,9 @@ class LoanController(Controller):
         loan_id: PathId,
         data: JSONBody[TransferIn],
     ) -> TransferOut:
+        principal = request.user
         new_id, uai = await desk.transfer(
-            request.user, utcnow(), loan_id, data.to_establishment_uai
+            principal.scope, principal.actor, utcnow(), loan_id, data.to_establishment_uai
         )
         return TransferOut(
             loan=await self._done(request, loan_id), new_loan_id=new_id, new_establishment_uai=uai
@@ -253,7 +263,8 @@ class LoanController(Controller):
 
     @post("/{loan_id:int}/cede", guards=[LOAN_DESK], status_code=200)
     async def cede(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:
-        await desk.cede(request.user, utcnow(), loan_id)
+        principal = request.user
+        await desk.cede(principal.scope, principal.actor, utcnow(), loan_id)
         return await self._done(request, loan_id)
 
     @post("/{loan_id:int}/loss", guards=[LOAN_DESK], status_code=200)
@@ -308,8 +319,8 @@ class LoanController(Controller):
             "Corps multipart/form-data, un fichier par partie (champ `photos`), 4 au plus par "
             "envoi. Avec un cookie de session, ajoutez l'en-tête `X-Requested-With`."
         ),
-        request_max_body_size=desk.PHOTOS_PER_REQUEST * photos.MAX_BYTES + 1024 * 1024,
-        before_request=desk.photo_upload_checks,
+        request_max_body_size=photo_uploads.BODY_LIMIT,
+        before_request=photo_uploads.photo_upload_checks,
     )
     async def add_photos(
         self, request: Request[Principal, None, None], loan_id: PathId
@@ -320,8 +331,8 @@ class LoanController(Controller):
             principal.actor,
             utcnow(),
             loan_id,
-            await desk.uploaded_photos(request),
-            desk.photo_dir(request),
+            await photo_uploads.uploaded_photos(request),
+            photo_uploads.photo_dir(request),
         )
         return [_photo_out(loan_id, photo) for photo in added]
 
@@ -337,7 +348,7 @@ class LoanController(Controller):
         self, request: Request[Principal, None, None], loan_id: PathId, photo_id: PathId
     ) -> File:
         path, content_type = await photos.photo_file(
-            request.user.scope, loan_id, photo_id, desk.photo_dir(request)
+            request.user.scope, loan_id, photo_id, photo_uploads.photo_dir(request)
         )
         return File(
             path,

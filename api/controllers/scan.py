@@ -18,7 +18,7 @@ from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 
 from api.accounts.staff import Principal
-from api.infra.security import FLEET_EDITORS
+from api.infra.security import DESK_ROLES, FLEET_EDITORS
 from inventory import assets
 from inventory.errors import Conflict
 from inventory.views import AssetView
@@ -28,8 +28,6 @@ from loans.loan_views import LoanView
 
 # The roles api.infra.security.EDIT_FLEET lets through: they may change a device's state.
 BIND_URL = "/api/v1/labels/bind"
-# The roles api.loan_desk.LOAN_DESK lets through: they lend and take back.
-LOAN_DESK = frozenset({"admin", "it_staff"})
 
 
 class ActionOut(msgspec.Struct, omit_defaults=True):
@@ -85,7 +83,7 @@ def loan_actions(principal: Principal, asset: AssetView, loan: LoanView | None) 
     """The desk's pages for this device: lend it (in stock at a school, no open loan), finish
     a hand-over begun earlier, or take it back. Pages, not API calls: choosing the student,
     the accessories and the condition needs a person."""
-    if principal.role not in LOAN_DESK:
+    if principal.role not in DESK_ROLES:  # they lend and take back
         return []
     if loan is None:
         if asset.state == "in_stock" and asset.establishment is not None:

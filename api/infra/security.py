@@ -48,3 +48,10 @@ FLEET_EDITORS = frozenset({"admin", "region_manager", "it_staff"})
 EDIT_FLEET = roles(*sorted(FLEET_EDITORS))
 EDIT_REFERENCE = roles("admin", "region_manager")
 ADMIN_ONLY = roles("admin")
+# Who lends and takes back (IT staff on their schools only: the scope decides which loans).
+DESK_ROLES = frozenset({"admin", "it_staff"})
+LOAN_DESK = roles(*sorted(DESK_ROLES))
+
+
+def may_lend(principal: Principal) -> bool:
+    return principal.role in DESK_ROLES

@@ -12,7 +12,7 @@ from litestar.response import Template
 from api.accounts.staff import Principal
 from api.clock import utcnow
 from api.controllers.labels import print_form
-from api.loan_desk import may_lend
+from api.infra.security import may_lend
 from api.pages import wording
 from api.pages.rendering import page
 from inventory import assets, catalogue, regions

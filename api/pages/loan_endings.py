@@ -13,10 +13,10 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from api import loan_desk as desk
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
+from api.infra.security import LOAN_DESK
 from api.pages.loan_forms import (
     CONDITION_CHOICES,
     LIST,
@@ -28,13 +28,13 @@ from api.pages.loan_forms import (
     texts_of,
 )
 from api.pages.rendering import page
-from inventory import regions
+from api.photo_uploads import BODY_LIMIT, photo_dir
 from inventory.errors import DomainError, Invalid, NotFound
-from inventory.scope import Scope
-from loans import lifecycle, photos
+from loans import desk, lifecycle, photos
 from loans.loan_views import LoanView
 from loans.minors import paris_day
-from loans.records import get_loan, loan_row
+from loans.photos import PHOTOS_PER_REQUEST
+from loans.records import get_loan
 
 INCIDENTS = {"perte": "Déclarer une perte", "vol": "Déclarer un vol"}
 CLOSINGS = {
@@ -51,7 +51,6 @@ FORM_STATES = {
     "transfert": ("active",),
     "cession": ("active",),
 }
-PHOTO_BODY_LIMIT = desk.PHOTOS_PER_REQUEST * photos.MAX_BYTES + 1024 * 1024
 
 
 async def _loan(request: Request[Principal, None, None], loan_id: int) -> LoanView:
@@ -101,7 +100,7 @@ def _photo_problems(chosen: list[bytes]) -> list[str]:
 class LoanEndingPages(Controller):
     path = LIST
     include_in_schema = False
-    guards = [desk.LOAN_DESK]
+    guards = [LOAN_DESK]
 
     # The return --------------------------------------------------------------------------
 
@@ -114,7 +113,7 @@ class LoanEndingPages(Controller):
             return _back(loan_id)
         return _return_page(request, loan)
 
-    @post("/{loan_id:int}/retour", request_max_body_size=PHOTO_BODY_LIMIT)
+    @post("/{loan_id:int}/retour", request_max_body_size=BODY_LIMIT)
     async def take_back(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> Template | Redirect:
@@ -130,14 +129,14 @@ class LoanEndingPages(Controller):
         if values["condition"] not in CONDITION_CHOICES:
             errors["condition"] = "Choisissez l'état physique de l'appareil (A, B, C ou D)."
         chosen = await _uploads(form)
-        if len(chosen) > desk.PHOTOS_PER_REQUEST:
-            errors["photos"] = f"{desk.PHOTOS_PER_REQUEST} photos au plus."
+        if len(chosen) > PHOTOS_PER_REQUEST:
+            errors["photos"] = f"{PHOTOS_PER_REQUEST} photos au plus."
         elif problems := _photo_problems(chosen):
             errors["photos"] = "Photo(s) refusée(s) : " + " ; ".join(problems)
         if errors:
             return _return_page(request, loan, status=422, errors=errors, values=values)
         try:
-            await desk.take_back(principal, now, loan_id, **values)
+            await desk.take_back(principal.scope, principal.actor, now, loan_id, **values)
         except DomainError as refused:
             return _return_page(
                 request,
@@ -151,7 +150,7 @@ class LoanEndingPages(Controller):
         if chosen:
             try:
                 await photos.add_photos(
-                    principal.scope, principal.actor, now, loan_id, chosen, desk.photo_dir(request)
+                    principal.scope, principal.actor, now, loan_id, chosen, photo_dir(request)
                 )
             except DomainError:  # the return stands; the receipt says the photos are missing
                 suffix = "?photos=refusees"
@@ -194,7 +193,7 @@ def _return_page(request, loan: LoanView, *, status: int = 200, **context) -> Te
         loan,
         status=status,
         conditions=CONDITION_CHOICES,
-        max_photos=desk.PHOTOS_PER_REQUEST,
+        max_photos=PHOTOS_PER_REQUEST,
         **context,
     )
 
@@ -271,12 +270,7 @@ async def _closing_page(request, loan: LoanView, kind: str, *, status: int = 200
     schools = []
     allowed = True
     if kind == "transfert":
-        region_id = (await loan_row(scope, loan.id))["region_id"]
-        schools = [
-            school
-            for school in await regions.list_establishments(Scope.region(region_id))
-            if school.uai != loan.establishment_uai
-        ]
+        schools = await desk.transfer_targets(scope, loan.id)
     elif kind == "cession":
         allowed = await desk.cession_allowed(scope, loan.id, now)
     return _form_page(
@@ -304,14 +298,16 @@ async def _close(request, loan: LoanView, kind: str, form) -> Template | Redirec
         elif kind == "transfert":
             if not values["to_establishment_uai"]:
                 raise Invalid({"to_establishment_uai": "choisissez le nouvel établissement"})
-            new_id, _ = await desk.transfer(principal, now, loan.id, values["to_establishment_uai"])
+            new_id, _ = await desk.transfer(
+                principal.scope, principal.actor, now, loan.id, values["to_establishment_uai"]
+            )
             try:
                 await get_loan(principal.scope, new_id, paris_day(now))
                 return _back(new_id, kind)
             except NotFound:  # the new school is not the caller's: stay on this loan
                 return _back(loan.id, kind)
         else:
-            await desk.cede(principal, now, loan.id)
+            await desk.cede(principal.scope, principal.actor, now, loan.id)
     except DomainError as refused:
         return await _closing_page(
             request,

@@ -2,8 +2,8 @@
 device in one form (prepare, paper signature, hand-over), take it back (with a printable
 receipt), declare a loss or a theft, cancel, transfer, cede.
 
-Plain forms that work without JavaScript. Every form goes through the same desk functions as
-the JSON API (`api.loan_desk`), so the policy's due dates and accessories apply the same way.
+Plain forms that work without JavaScript. Every form goes through the same desk use-cases as
+the JSON API (`loans.desk`), so the policy's due dates and accessories apply the same way.
 The forms that end a loan live in `api.pages.loan_endings`, their shared helpers in
 `api.pages.loan_forms`.
 """
@@ -19,10 +19,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from api import loan_desk as desk
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
+from api.infra.security import LOAN_DESK, may_lend
 from api.pages import loan_endings, wording
 from api.pages.loan_forms import (
     DONE,
@@ -38,10 +38,11 @@ from api.pages.loan_forms import (
     texts_of,
 )
 from api.pages.rendering import page
+from api.photo_uploads import photo_href
 from inventory import assets, regions
 from inventory.errors import DomainError, Invalid, NotFound
 from inventory.views import AssetView
-from loans import lifecycle, listing, photos
+from loans import desk, listing, photos
 from loans.loan_views import LoanView
 from loans.minors import paris_day
 from loans.policy import due_date
@@ -56,12 +57,23 @@ PAGE_SIZE = 50
 # The hand-over desk -------------------------------------------------------------------------
 
 
+STEP_LABELS = {
+    "prepare": "Prêt préparé (appareil réservé pour l'élève)",
+    "sign": "Signature papier de la convention enregistrée",
+    "hand_over": "Appareil remis à l'élève",
+}
+
+
 @dataclass
 class Step:
     kind: str  # prepare, sign, hand_over
     label: str
     status: str = "todo"  # done, refused, todo
     message: str = ""
+
+
+def _labelled(steps: list[desk.Step]) -> list[Step]:
+    return [Step(s.kind, STEP_LABELS[s.kind], s.status, s.message) for s in steps]
 
 
 @dataclass
@@ -71,23 +83,6 @@ class HandOverForm:
     signed_on: str = ""
     search: str = ""
     errors: dict[str, str] = field(default_factory=dict)
-
-
-async def _can_lend(
-    asset: AssetView, principal: Principal, today: dt.date
-) -> tuple[str, LoanView | None]:
-    """Why this device cannot be lent now ("" if it can), and its open loan if any."""
-    current = await listing.open_loan_for_tag(principal.scope, asset.tag, today)
-    if current is not None:
-        return "", current
-    if asset.establishment is None:
-        return (
-            "Cet appareil est au stock régional : affectez-le d'abord à un établissement.",
-            None,
-        )
-    if asset.state != "in_stock":
-        return f"Cet appareil n'est pas en stock ({wording.state_label(asset.state)}).", None
-    return "", None
 
 
 async def _candidates(principal: Principal, asset: AssetView, search: str, student_id: str):
@@ -123,7 +118,7 @@ async def _new_loan_page(
     except NotFound as missing:
         context["tag_error"] = missing.message
         return page(request, "pages/loan_hand_over.html", status=404, asset=None, **context)
-    refusal, current = await _can_lend(asset, principal, today)
+    refusal, current = await desk.lending_refusal(principal.scope, asset, today)
     if current is not None and current.state in OPEN_STATES and current.state != "active":
         return Redirect(f"{LIST}/{current.id}/remise", status_code=303)
     policy = await desk.policy_of_asset(asset, now)
@@ -159,30 +154,6 @@ def _signature_day(form: HandOverForm, now: dt.datetime) -> dt.date | None:
         form.errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
         return None
     return signed_on
-
-
-async def _hand_over_steps(
-    principal: Principal, now: dt.datetime, loan_id: int, signed_on: dt.date | None, accessories
-) -> list[Step]:
-    """Signature then hand-over, each its own use-case: a refusal leaves the earlier steps
-    recorded (valid states), and the page says where it stopped."""
-    steps = []
-    if signed_on is not None:
-        steps.append(Step("sign", "Signature papier de la convention enregistrée"))
-    steps.append(Step("hand_over", "Appareil remis à l'élève"))
-    for step in steps:
-        try:
-            if step.kind == "sign":
-                await lifecycle.record_paper_signature(
-                    principal.scope, principal.actor, now, loan_id, signed_on
-                )
-            else:
-                await desk.hand_over(principal, now, loan_id, accessories)
-            step.status = "done"
-        except DomainError as refused:
-            step.status, step.message = "refused", refused.message
-            break
-    return steps
 
 
 async def _steps_page(request, loan: LoanView, steps: list[Step]) -> Template:
@@ -263,11 +234,11 @@ class LoanPages(Controller):
             states=STATE_CHOICES,
             state_label=state_label,
             establishments=await regions.list_establishments(scope),
-            may_lend=desk.may_lend(request.user),
+            may_lend=may_lend(request.user),
             **context,
         )
 
-    @get("/nouveau", guards=[desk.LOAN_DESK])
+    @get("/nouveau", guards=[LOAN_DESK])
     async def new_loan(
         self,
         request: Request[Principal, None, None],
@@ -278,7 +249,7 @@ class LoanPages(Controller):
         form = HandOverForm(search=(eleve or "").strip()[:100], student_id=(eleve_id or "").strip())
         return await _new_loan_page(request, (appareil or "").strip()[:40], form)
 
-    @post("/nouveau", guards=[desk.LOAN_DESK])
+    @post("/nouveau", guards=[LOAN_DESK])
     async def create_loan(self, request: Request[Principal, None, None]) -> Template | Redirect:
         principal, now = request.user, utcnow()
         data = await request.form()
@@ -295,16 +266,21 @@ class LoanPages(Controller):
         if form.errors:
             return await _new_loan_page(request, tag, form, status=422)
         try:
-            loan_id = await desk.prepare(
-                principal, now, asset_tag=tag, student_id=int(form.student_id)
+            loan_id, done = await desk.lend(
+                principal.scope,
+                principal.actor,
+                now,
+                asset_tag=tag,
+                student_id=int(form.student_id),
+                signed_on=signed_on,
+                accessories=form.accessories,
             )
         except DomainError as refused:
             form.errors.update(field_errors(refused))
             return await _new_loan_page(
                 request, tag, form, status=problem_status(refused), problem=refused.message
             )
-        steps = [Step("prepare", "Prêt préparé (appareil réservé pour l'élève)", "done")]
-        steps += await _hand_over_steps(principal, now, loan_id, signed_on, form.accessories)
+        steps = _labelled(done)
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
                 request, await get_loan(principal.scope, loan_id, paris_day(now)), steps
@@ -322,17 +298,17 @@ class LoanPages(Controller):
         loan = await get_loan(principal.scope, loan_id, paris_day(now))
         schools = {e.id: e.name for e in await regions.list_establishments(principal.scope)}
         events = await loan_history(principal.scope, loan_id)
-        may_lend = desk.may_lend(principal)
+        lends = may_lend(principal)
         return page(
             request,
             "pages/loan_detail.html",
             loan=loan,
             history=history_lines(events, schools),
             photos=await photos.list_photos(principal.scope, loan_id),
-            photo_href=desk.photo_href,
+            photo_href=photo_href,
             done=DONE.get(fait or "", ""),
-            may_lend=may_lend,
-            may_cede=may_lend
+            may_lend=lends,
+            may_cede=lends
             and loan.state == "active"
             and await desk.cession_allowed(principal.scope, loan_id, now),
             state_label=state_label,
@@ -368,13 +344,13 @@ class LoanPages(Controller):
 
     # Continuing a hand-over (a loan prepared earlier, or interrupted) -----------------------
 
-    @get("/{loan_id:int}/remise", guards=[desk.LOAN_DESK])
+    @get("/{loan_id:int}/remise", guards=[LOAN_DESK])
     async def continue_hand_over(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> Template | Redirect:
         return await _continue_page(request, loan_id, HandOverForm())
 
-    @post("/{loan_id:int}/remise", guards=[desk.LOAN_DESK])
+    @post("/{loan_id:int}/remise", guards=[LOAN_DESK])
     async def finish_hand_over(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> Template | Redirect:
@@ -389,7 +365,11 @@ class LoanPages(Controller):
             signed_on = _signature_day(form, now)
         if form.errors:
             return await _continue_page(request, loan_id, form, status=422)
-        steps = await _hand_over_steps(principal, now, loan_id, signed_on, form.accessories)
+        steps = _labelled(
+            await desk.sign_and_hand_over(
+                principal.scope, principal.actor, now, loan_id, signed_on, form.accessories
+            )
+        )
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
                 request, await get_loan(principal.scope, loan_id, paris_day(now)), steps

@@ -22,7 +22,7 @@ from api.pages.rendering import page
 from inventory import regions, stocktakes
 from inventory.errors import Conflict, Invalid, NotFound
 from labels.scan import scan_into_stocktake
-from loans.records import lent_asset_ids
+from loans import desk
 
 LIST = "/inventaires"
 RUNNING_ROLES = ("admin", "region_manager", "it_staff")
@@ -109,13 +109,8 @@ class StocktakePages(Controller):
             return await _list_page(request, status=422, form=data, errors=errors)
         principal = request.user
         try:
-            opened = await stocktakes.open_stocktake(
-                principal.scope,
-                principal.actor,
-                utcnow(),
-                data.establishment_uai,
-                data.location,
-                away=await lent_asset_ids(data.establishment_uai),
+            opened = await desk.open_stocktake(
+                principal.scope, principal.actor, utcnow(), data.establishment_uai, data.location
             )
         except Invalid as error:
             return await _list_page(request, status=422, form=data, errors=error.errors)
