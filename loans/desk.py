@@ -171,11 +171,46 @@ async def hand_over_plan(scope: Scope, loan_id: int, now: dt.datetime) -> HandOv
     )
 
 
+OTHER = "autre"  # an item outside the model's list is written "autre : what it is"
+MAX_OTHER = 60
+
+
+def checked_accessories(chosen: list[str], planned: list[str]) -> list[str]:
+    """The accessories handed over, each from the model's list (in its spelling), or
+    "autre : …" with what it is; anything else is refused, naming it."""
+    by_key = {name.casefold(): name for name in planned}
+    kept, unknown = [], []
+    for name in _cleaned(chosen):
+        kind, colon, note = name.partition(":")
+        if name.casefold() in by_key:
+            kept.append(by_key[name.casefold()])
+        elif kind.strip().casefold() == OTHER:
+            note = " ".join(note.split())
+            if not colon or not note:
+                raise Invalid({"accessories": "« autre » : décrivez l'objet remis (autre : …)"})
+            kept.append(f"{OTHER} : {note}"[:MAX_OTHER])
+        else:
+            unknown.append(name)
+    if unknown:
+        listed = ", ".join(planned) or "aucun"
+        raise Invalid(
+            {
+                "accessories": f"{', '.join(unknown)} : pas dans la liste de ce modèle ({listed}) ;"
+                " pour un autre objet, écrivez « autre : » suivi de sa description"
+            }
+        )
+    return list(dict.fromkeys(kept))
+
+
 async def _hand_over(
     scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, accessories: list[str] | None
 ) -> None:
     plan = await hand_over_plan(scope, loan_id, now)
-    chosen = plan.accessories if accessories is None else _cleaned(accessories)
+    chosen = (
+        plan.accessories
+        if accessories is None
+        else checked_accessories(accessories, plan.accessories)
+    )
     await lifecycle.hand_over(scope, actor, now, loan_id, chosen, plan.due_on)
 
 
@@ -325,12 +360,80 @@ async def transfer(
     return new_id, to_establishment_uai.strip().upper()
 
 
-async def cession_allowed(scope: Scope, loan_id: int, now: dt.datetime) -> bool:
+class CessionTerms(msgspec.Struct, frozen=True):
+    """Whether the device of a loan may be given to its student now."""
+
+    allowed: bool  # the region's policy gives devices away at the end of schooling
+    end_of_schooling: dt.date | None  # the loan's due date, or the day the student left
+    reached: bool  # that day has come: cession needs no override
+
+    @property
+    def needs_override(self) -> bool:
+        return self.allowed and not self.reached
+
+
+MAX_OVERRIDE_REASON = 500
+
+
+async def cession_terms(scope: Scope, loan_id: int, now: dt.datetime) -> CessionTerms:
     row = await loan_row(scope, loan_id)
-    return (await policy_for_region(row["region_id"], now)).cession_allowed
+    policy = await policy_for_region(row["region_id"], now)
+    left_on = await students.left_on(row["student"])
+    ends = [day for day in (left_on, row["due_on"]) if day is not None]
+    end = min(ends) if ends else None
+    return CessionTerms(
+        allowed=policy.cession_allowed,
+        end_of_schooling=end,
+        reached=end is not None and end <= paris_day(now),
+    )
 
 
-async def cede(scope: Scope, actor: Actor, now: dt.datetime, loan_id: int) -> None:
+async def cession_allowed(scope: Scope, loan_id: int, now: dt.datetime) -> bool:
+    return (await cession_terms(scope, loan_id, now)).allowed
+
+
+async def cede(
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    *,
+    override_reason: str = "",
+    may_override: bool = False,
+) -> None:
+    """Give the device to the student at the end of schooling. Before it, only someone who
+    `may_override` (a region manager) may, with a reason kept in the loan's history."""
+    reason = " ".join(override_reason.split())
     async with write_transaction():
-        allowed = await cession_allowed(scope, loan_id, now)
-        await lifecycle.cede(scope, actor, now, loan_id, cession_allowed=allowed)
+        terms = await cession_terms(scope, loan_id, now)
+        if terms.needs_override:
+            _check_override(terms, reason, may_override)
+        await lifecycle.cede(
+            scope,
+            actor,
+            now,
+            loan_id,
+            cession_allowed=terms.allowed,
+            circumstances=f"dérogation avant la fin de la scolarité : {reason}"
+            if terms.needs_override
+            else "",
+        )
+
+
+def _check_override(terms: CessionTerms, reason: str, may_override: bool) -> None:
+    if not reason:
+        when = (
+            f" (le {terms.end_of_schooling.strftime('%d/%m/%Y')})" if terms.end_of_schooling else ""
+        )
+        raise Conflict(
+            f"La cession n'est possible qu'à la fin de la scolarité{when}. Avant, un "
+            "gestionnaire de région peut y déroger en indiquant le motif.",
+            field="override_reason",
+        )
+    if not may_override:
+        raise Conflict(
+            "Seul un gestionnaire de région peut céder un appareil avant la fin de la scolarité.",
+            field="override_reason",
+        )
+    if len(reason) > MAX_OVERRIDE_REASON:
+        raise Invalid({"override_reason": f"{MAX_OVERRIDE_REASON} caractères au plus"})

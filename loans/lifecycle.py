@@ -373,15 +373,23 @@ def _check_incident(now: dt.datetime, incident_on: dt.date, circumstances: str) 
 
 
 async def cede(
-    scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, *, cession_allowed: bool
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    *,
+    cession_allowed: bool,
+    circumstances: str = "",
 ) -> None:
-    """At the end of schooling the device is given to the student: it leaves the fleet."""
+    """At the end of schooling the device is given to the student: it leaves the fleet.
+    `circumstances` (an override's reason) is kept on the loan and in its event."""
     if not cession_allowed:
         raise Conflict(
             "La politique de la région ne permet pas de céder les appareils.", field="state"
         )
+    values = {"circumstances": circumstances} if circumstances else {}
     async with write_transaction():
-        await _transition(scope, actor, now, loan_id, "cede", {}, {"state": "ceded"})
+        await _transition(scope, actor, now, loan_id, "cede", values, {"state": "ceded"})
 
 
 async def cancel(

@@ -57,7 +57,6 @@ def is_signed(row: dict) -> bool:
 
 def view(row: dict, today: dt.date) -> LoanView:
     given, returned = row["accessories_given"] or [], row["accessories_returned"] or []
-    closed = row["closed_at"] is not None
     return LoanView(
         id=row["id"],
         state=row["state"],
@@ -78,7 +77,10 @@ def view(row: dict, today: dt.date) -> LoanView:
         paper_signed_on=row["paper_signed_on"],
         accessories_given=given,
         accessories_returned=returned,
-        missing_accessories=[a for a in given if a not in returned] if closed else [],
+        # Only a return can miss accessories: a transferred loan's went on with the device.
+        missing_accessories=[a for a in given if a not in returned]
+        if row["state"] == "returned"
+        else [],
         return_condition=row["return_condition"],
         damage_notes=row["damage_notes"],
         incident_on=row["incident_on"],

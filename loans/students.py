@@ -379,6 +379,13 @@ async def update_student(
     return await get_student(scope, student_id)
 
 
+async def left_on(student_id: int) -> dt.date | None:
+    """The day the student left their school (None while enrolled). Unscoped: callers hold
+    the student's id from a row they already read within their scope."""
+    row = await Student.select(Student.left_on).where(Student.id == student_id).first()
+    return None if row is None else row["left_on"]
+
+
 async def mark_left(
     scope: Scope, actor: Actor, now: dt.datetime, student_id: int, left_on: dt.date
 ) -> StudentView:

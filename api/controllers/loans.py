@@ -23,7 +23,7 @@ from api import photo_uploads
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, QueryId
 from api.clock import utcnow
-from api.infra.security import LOAN_DESK
+from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
 from loans import desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.minors import paris_day
@@ -79,6 +79,12 @@ class TheftIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class CedeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Before the end of schooling, a region manager's reason for giving the device away."""
+
+    override_reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 class ReturnOut(msgspec.Struct):
@@ -261,10 +267,31 @@ class LoanController(Controller):
             loan=await self._done(request, loan_id), new_loan_id=new_id, new_establishment_uai=uai
         )
 
-    @post("/{loan_id:int}/cede", guards=[LOAN_DESK], status_code=200)
-    async def cede(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:
+    @post(
+        "/{loan_id:int}/cede",
+        guards=[CEDE],
+        status_code=200,
+        description=(
+            "Cède l'appareil à l'élève à la fin de sa scolarité (date de fin du prêt, ou départ "
+            "de l'élève). Avant, seul un gestionnaire de région peut y déroger, avec un motif "
+            "(`override_reason`), gardé dans l'historique du prêt."
+        ),
+    )
+    async def cede(
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        data: JSONBody[CedeIn | None] = None,
+    ) -> LoanView:
         principal = request.user
-        await desk.cede(principal.scope, principal.actor, utcnow(), loan_id)
+        await desk.cede(
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            loan_id,
+            override_reason=data.override_reason if data else "",
+            may_override=principal.role in OVERRIDE_ROLES,
+        )
         return await self._done(request, loan_id)
 
     @post("/{loan_id:int}/loss", guards=[LOAN_DESK], status_code=200)

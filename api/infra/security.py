@@ -51,6 +51,9 @@ ADMIN_ONLY = roles("admin")
 # Who lends and takes back (IT staff on their schools only: the scope decides which loans).
 DESK_ROLES = frozenset({"admin", "it_staff"})
 LOAN_DESK = roles(*sorted(DESK_ROLES))
+# Who may give a device away before the end of schooling, with a reason (a derogation).
+OVERRIDE_ROLES = frozenset({"admin", "region_manager"})
+CEDE = roles(*sorted(DESK_ROLES | OVERRIDE_ROLES))
 
 
 def may_lend(principal: Principal) -> bool:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
-from api.infra.security import LOAN_DESK
+from api.infra.security import CEDE, DESK_ROLES, LOAN_DESK, OVERRIDE_ROLES
 from api.pages.loan_forms import (
     CONDITION_CHOICES,
     LIST,
@@ -100,11 +101,12 @@ def _photo_problems(chosen: list[bytes]) -> list[str]:
 class LoanEndingPages(Controller):
     path = LIST
     include_in_schema = False
-    guards = [LOAN_DESK]
+    # Region managers reach only the cession (to derogate); every other form is the desk's.
+    guards = [CEDE]
 
     # The return --------------------------------------------------------------------------
 
-    @get("/{loan_id:int}/retour")
+    @get("/{loan_id:int}/retour", guards=[LOAN_DESK])
     async def return_form(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> Template | Redirect:
@@ -113,7 +115,7 @@ class LoanEndingPages(Controller):
             return _back(loan_id)
         return _return_page(request, loan)
 
-    @post("/{loan_id:int}/retour", request_max_body_size=BODY_LIMIT)
+    @post("/{loan_id:int}/retour", guards=[LOAN_DESK], request_max_body_size=BODY_LIMIT)
     async def take_back(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> Template | Redirect:
@@ -164,6 +166,7 @@ class LoanEndingPages(Controller):
     ) -> Template | Redirect:
         if kind not in INCIDENTS and kind not in CLOSINGS:
             raise NotFound("Cette adresse n'existe pas.")
+        _check_role(request.user, kind)
         loan = await _loan(request, loan_id)
         if loan.state not in FORM_STATES[kind]:
             return _back(loan_id)
@@ -179,11 +182,17 @@ class LoanEndingPages(Controller):
     ) -> Template | Redirect:
         if kind not in INCIDENTS and kind not in CLOSINGS:
             raise NotFound("Cette adresse n'existe pas.")
+        _check_role(request.user, kind)
         loan = await _loan(request, loan_id)
         form = await request.form()
         if kind in INCIDENTS:
             return await _declare(request, loan, kind, form)
         return await _close(request, loan, kind, form)
+
+
+def _check_role(principal: Principal, kind: str) -> None:
+    if principal.role not in DESK_ROLES and kind != "cession":
+        raise PermissionDeniedException("Réservé aux référents numériques.")
 
 
 def _return_page(request, loan: LoanView, *, status: int = 200, **context) -> Template:
@@ -272,7 +281,11 @@ async def _closing_page(request, loan: LoanView, kind: str, *, status: int = 200
     if kind == "transfert":
         schools = await desk.transfer_targets(scope, loan.id)
     elif kind == "cession":
-        allowed = await desk.cession_allowed(scope, loan.id, now)
+        terms = await desk.cession_terms(scope, loan.id, now)
+        allowed = terms.allowed
+        context.setdefault("needs_override", terms.needs_override)
+        context.setdefault("end_of_schooling", terms.end_of_schooling)
+        context.setdefault("may_override", request.user.role in OVERRIDE_ROLES)
     return _form_page(
         request,
         "pages/loan_close.html",
@@ -291,6 +304,7 @@ async def _close(request, loan: LoanView, kind: str, form) -> Template | Redirec
     values = {
         "reason": text_of(form, "reason", 500),
         "to_establishment_uai": text_of(form, "to_establishment_uai", 20),
+        "override_reason": text_of(form, "override_reason", 500),
     }
     try:
         if kind == "annulation":
@@ -307,7 +321,14 @@ async def _close(request, loan: LoanView, kind: str, form) -> Template | Redirec
             except NotFound:  # the new school is not the caller's: stay on this loan
                 return _back(loan.id, kind)
         else:
-            await desk.cede(principal.scope, principal.actor, now, loan.id)
+            await desk.cede(
+                principal.scope,
+                principal.actor,
+                now,
+                loan.id,
+                override_reason=values["override_reason"],
+                may_override=principal.role in OVERRIDE_ROLES,
+            )
     except DomainError as refused:
         return await _closing_page(
             request,

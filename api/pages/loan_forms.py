@@ -55,6 +55,7 @@ FIELDS = {
     "damage_notes": "dégâts constatés",
     "incident_on": "date des faits",
     "circumstances": "circonstances",
+    "override_reason": "motif de la dérogation",
     "police_report_ref": "récépissé de plainte",
     "police_report_on": "plainte déposée le",
     "establishment_id": "établissement",

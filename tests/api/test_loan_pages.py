@@ -530,9 +530,26 @@ async def test_cession_is_offered_only_when_the_region_allows_it(desk, world):
     assert "ne permet pas de céder" in read(form.text)
     await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
     assert f'href="/prets/{loan_id}/cession"' in (await client.get(f"/prets/{loan_id}")).text
+    before_the_end = await client.get(f"/prets/{loan_id}/cession")
+    assert "qu'à la fin de la scolarité" in read(before_the_end.text)
+    await Loan.update({Loan.due_on: paris_day(utcnow())}).where(Loan.id == loan_id)
     response = await submit(client, f"/prets/{loan_id}/cession", f"/prets/{loan_id}/cession", {})
     assert response.status_code == 303
     assert (await Asset.select(Asset.state).first())["state"] == "ceded"
+
+
+async def test_a_region_manager_derogates_from_the_cession_page_with_a_reason(desk, world):
+    await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
+    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    client = await desk("manager_24")
+    url = f"/prets/{loan_id}/cession"
+    missing = await submit(client, url, url, {})
+    assert missing.status_code == 409 and 'id="override_reason-error"' in missing.text
+    response = await submit(client, url, url, {"override_reason": "départ à l'étranger"})
+    assert response.status_code == 303
+    assert (await Asset.select(Asset.state).first())["state"] == "ceded"
+    assert_problem_page = await client.get(f"/prets/{loan_id}/perte")
+    assert assert_problem_page.status_code == 403  # the other forms stay the desk's
 
 
 async def test_an_unknown_form_of_a_loan_is_a_french_404(desk, world):

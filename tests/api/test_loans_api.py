@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from api.clock import utcnow
-from loans import lifecycle, policy
+from loans import lifecycle, policy, students
 from loans.minors import paris_day
 from loans.tables import Loan, LoanEvent, LoanPhoto
 from tests.api.problems import assert_problem
@@ -450,13 +450,62 @@ async def test_a_transfer_to_the_same_school_is_refused_naming_it(as_, world):
     assert_problem(response, 422, "to_establishment_uai")
 
 
+async def student_leaves(loan_id: int, on: dt.date) -> None:
+    student_id = (await Loan.select(Loan.student).where(Loan.id == loan_id).first())["student"]
+    await students.mark_left(PLATFORM, ACTOR, NOW, student_id, on)
+
+
 async def test_cession_is_refused_unless_the_region_allows_it(as_, world):
     loan_id = await active(as_, world, "A-1")
+    await student_leaves(loan_id, today())
     refused(await as_("it_a").post(f"{LOANS}/{loan_id}/cede"), "ne permet pas de céder")
     await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
     response = await as_("it_a").post(f"{LOANS}/{loan_id}/cede")
     assert (response.status_code, response.json()["state"]) == (200, "ceded")
     assert (await as_("it_a").get("/api/v1/assets/A-1")).json()["state"] == "ceded"
+
+
+async def test_cession_before_the_end_of_schooling_is_refused_to_the_desk(as_, world):
+    await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
+    loan_id = await active(as_, world, "A-1")
+    body = names(await as_("it_a").post(f"{LOANS}/{loan_id}/cede"), 409, "override_reason")
+    assert "fin de la scolarité" in body
+    with_reason = await as_("it_a").post(
+        f"{LOANS}/{loan_id}/cede", json={"override_reason": "déménagement à l'étranger"}
+    )
+    assert "gestionnaire de région" in names(with_reason, 409, "override_reason")
+    assert (await as_("it_a").get("/api/v1/assets/A-1")).json()["state"] == "in_stock"
+
+
+async def test_a_region_manager_derogates_with_a_reason_kept_in_the_history(as_, world):
+    await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
+    loan_id = await active(as_, world, "A-1")
+    manager = as_("manager_24")
+    names(await manager.post(f"{LOANS}/{loan_id}/cede", json={}), 409, "override_reason")
+    response = await manager.post(
+        f"{LOANS}/{loan_id}/cede", json={"override_reason": "élève en soins longue durée"}
+    )
+    assert (response.status_code, response.json()["state"]) == (200, "ceded")
+    history = (await manager.get(f"{LOANS}/{loan_id}/history")).json()
+    ceded = next(event for event in history if event["action"] == "cede")
+    assert ceded["changes"]["circumstances"][1].endswith(": élève en soins longue durée")
+
+
+async def test_a_manager_of_another_region_cannot_cede_the_loan(as_, world):
+    await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
+    loan_id = await active(as_, world, "A-1")
+    response = await as_("manager_44").post(
+        f"{LOANS}/{loan_id}/cede", json={"override_reason": "motif"}
+    )
+    assert_problem(response, 404)
+
+
+async def test_cession_needs_no_reason_once_the_loan_has_come_due(as_, world):
+    await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
+    loan_id = await active(as_, world, "A-1")
+    await Loan.update({Loan.due_on: today()}).where(Loan.id == loan_id)
+    response = await as_("it_a").post(f"{LOANS}/{loan_id}/cede")
+    assert (response.status_code, response.json()["state"]) == (200, "ceded")
 
 
 CLOSED_LOAN_ACTIONS = [
