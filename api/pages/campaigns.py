@@ -210,10 +210,10 @@ class CampaignPages(Controller):
                 ends_on=ends_on,
             )
         except Invalid as error:
-            return await _list_page(request, status=422, form=data, errors=error.errors)
+            return await _list_page(request, status=error.status, form=data, errors=error.errors)
         except Conflict as error:
             errors = {error.field or "name": error.message}
-            return await _list_page(request, status=409, form=data, errors=errors)
+            return await _list_page(request, status=error.status, form=data, errors=errors)
         return Redirect(f"{LIST}/{created.id}", status_code=303)
 
     @get("/{campaign_id:int}")
@@ -252,11 +252,13 @@ class CampaignPages(Controller):
             )
         except Invalid as error:
             return await _detail_page(
-                request, campaign_id, status=422, form=data, errors=error.errors
+                request, campaign_id, status=error.status, form=data, errors=error.errors
             )
         except Conflict as error:
             errors = {error.field or "name": error.message}
-            return await _detail_page(request, campaign_id, status=409, form=data, errors=errors)
+            return await _detail_page(
+                request, campaign_id, status=error.status, form=data, errors=errors
+            )
         return Redirect(f"{LIST}/{campaign_id}?done=modifiee", status_code=303)
 
     @post("/{campaign_id:int}/cloture", guards=[RUN_CAMPAIGNS])
@@ -273,7 +275,9 @@ class CampaignPages(Controller):
         try:
             await campaigns.close_campaign(principal.scope, principal.actor, utcnow(), campaign_id)
         except Conflict as error:
-            return await _detail_page(request, campaign_id, status=409, alert=error.message)
+            return await _detail_page(
+                request, campaign_id, status=error.status, alert=error.message
+            )
         return Redirect(f"{LIST}/{campaign_id}?done=close", status_code=303)
 
 

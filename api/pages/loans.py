@@ -122,7 +122,9 @@ async def _new_loan_page(
         asset = await assets.get_asset(principal.scope, tag)
     except NotFound as missing:
         context["tag_error"] = missing.message
-        return page(request, "pages/loan_hand_over.html", status=404, asset=None, **context)
+        return page(
+            request, "pages/loan_hand_over.html", status=missing.status, asset=None, **context
+        )
     refusal, current = await _can_lend(asset, principal, today)
     if current is not None and current.state in OPEN_STATES and current.state != "active":
         return Redirect(f"{LIST}/{current.id}/remise", status_code=303)
