@@ -6,10 +6,8 @@ forms to edit or close it. Plain forms, no script: each POST answers with a redi
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Annotated
-from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -20,6 +18,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.controllers.campaigns import RUN_CAMPAIGNS
+from api.pages import pagination
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Conflict, Invalid
@@ -115,14 +114,6 @@ async def _list_page(
     )
 
 
-def _todo_url(campaign_id: int, status: str, number: int) -> str:
-    query = {"statut": status} if status != "pending" else {}
-    if number > 1:
-        query["page"] = str(number)
-    suffix = f"?{urlencode(query)}" if query else ""
-    return f"{LIST}/{campaign_id}{suffix}#a-faire"
-
-
 async def _detail_page(
     request: Request[Principal, None, None],
     campaign_id: int,
@@ -145,9 +136,17 @@ async def _detail_page(
         campaign_id,
         status=todo_status,
         limit=PER_PAGE,
-        offset=(number - 1) * PER_PAGE,
+        offset=pagination.offset(number, PER_PAGE),
     )
-    pages = max(1, math.ceil(todo.total / PER_PAGE))
+    pages = pagination.Pagination.of(
+        number,
+        PER_PAGE,
+        todo.total,
+        len(todo.items),
+        f"{LIST}/{campaign_id}",
+        {"statut": "" if todo_status == "pending" else todo_status},
+        fragment="#a-faire",
+    )
     return page(
         request,
         "pages/campaign_detail.html",
@@ -160,13 +159,7 @@ async def _detail_page(
         loan_states=LOAN_STATES,
         todo=todo,
         todo_status=todo_status,
-        page_number=number,
-        page_count=pages,
-        first_shown=todo.offset + 1,
-        last_shown=todo.offset + len(todo.items),
-        previous_url=_todo_url(campaign_id, todo_status, number - 1) if number > 1 else None,
-        next_url=_todo_url(campaign_id, todo_status, number + 1) if number < pages else None,
-        first_url=_todo_url(campaign_id, todo_status, 1),
+        pages=pages,
         can_run=_can_run(request),
         today=_today(),
         form=form or _form_of(progress.campaign),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
@@ -23,7 +22,7 @@ from api import loan_desk as desk
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
-from api.pages import loan_endings, wording
+from api.pages import loan_endings, pagination, wording
 from api.pages.loan_forms import (
     DONE,
     LIST,
@@ -223,13 +222,12 @@ class LoanPages(Controller):
             "classe": (class_name or "").strip()[:20],
             "establishment": (establishment or "").strip().upper()[:20],
         }
-        raw_page = (page_number or "1").strip()
-        number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1_000_000 else 0
+        number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in STATE_CHOICES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
-        if not number:
-            errors["page"] = "Numéro de page invalide : un nombre entier à partir de 1 est attendu."
+        if number is None:
+            errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
         today = paris_day(utcnow())
         if not errors:
@@ -241,20 +239,15 @@ class LoanPages(Controller):
             )
             try:
                 result = await listing.list_loans(
-                    scope, filters, today, PAGE_SIZE, (number - 1) * PAGE_SIZE
+                    scope, filters, today, PAGE_SIZE, pagination.offset(number, PAGE_SIZE)
                 )
             except Invalid as error:
                 errors.update(field_errors(error))
         context: dict = {}
         if result is not None:
-            pages = max(1, -(-result.total // PAGE_SIZE))
-            kept = {k: v for k, v in chosen.items() if v}
-            context = {
-                "page_number": number,
-                "page_count": pages,
-                "previous_url": _url(kept, number - 1) if number > 1 else None,
-                "next_url": _url(kept, number + 1) if number < pages else None,
-            }
+            context["pages"] = pagination.Pagination.of(
+                number, PAGE_SIZE, result.total, len(result.items), LIST, chosen
+            )
         return page(
             request,
             "pages/loan_list.html",
@@ -420,13 +413,6 @@ async def _continue_page(request, loan_id: int, form: HandOverForm, status: int 
         problem="",
         state_label=wording.state_label,
     )
-
-
-def _url(kept: dict[str, str], number: int) -> str:
-    query = dict(kept)
-    if number > 1:
-        query["page"] = str(number)
-    return LIST + ("?" + urlencode(query) if query else "")
 
 
 ROUTES = [LoanPages, *loan_endings.ROUTES]
