@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
 from api.accounts.staff import Principal
-from api.clock import utcnow
+from api.clock import today
 from api.controllers.labels import print_form
 from api.loan_desk import may_lend
 from api.pages import pagination, wording
@@ -18,7 +18,6 @@ from inventory import assets, catalogue, regions
 from inventory.errors import Invalid, NotFound
 from inventory.views import AssetView
 from loans.listing import open_loan_for_tag
-from loans.minors import paris_day
 from loans.states import STATES as LOAN_STATES
 
 LIST = "/appareils"
@@ -119,7 +118,7 @@ class AssetPages(Controller):
             condition=wording.condition_label(asset.condition),
             category=wording.category_label(asset.model.category),
             history=wording.history_lines(events, model_names),
-            loan=await open_loan_for_tag(scope, asset.tag, paris_day(utcnow())),
+            loan=await open_loan_for_tag(scope, asset.tag, today()),
             loan_states=LOAN_STATES,
             may_lend=may_lend(request.user),
         )

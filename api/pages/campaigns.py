@@ -16,14 +16,13 @@ from litestar.response import Redirect
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
-from api.clock import utcnow
+from api.clock import today, utcnow
 from api.controllers.campaigns import RUN_CAMPAIGNS
 from api.pages import pagination
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Conflict, Invalid
 from loans import campaign_progress, campaigns
-from loans.minors import paris_day
 from loans.states import STATES as LOAN_STATES
 
 LIST = "/campagnes"
@@ -49,10 +48,6 @@ class ConfirmForm(msgspec.Struct):
 
 def _can_run(request: Request[Principal, None, None]) -> bool:
     return request.user.role in RUNNING_ROLES
-
-
-def _today() -> dt.date:
-    return paris_day(utcnow())
 
 
 def _date(raw: str, field: str, errors: dict[str, str]) -> dt.date | None:
@@ -93,7 +88,7 @@ async def _list_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     scope = request.user.scope
-    listed = (await campaigns.list_campaigns(scope, _today(), limit=500)).items
+    listed = (await campaigns.list_campaigns(scope, today(), limit=500)).items
     return page(
         request,
         "pages/campaign_list.html",
@@ -109,7 +104,7 @@ async def _list_page(
         establishments=await regions.list_establishments(scope) if _can_run(request) else [],
         can_run=_can_run(request),
         kinds=campaigns.KINDS,
-        form=form or CampaignForm(kind="distribution", starts_on=_today().isoformat()),
+        form=form or CampaignForm(kind="distribution", starts_on=today().isoformat()),
         errors=errors or {},
     )
 
@@ -126,7 +121,7 @@ async def _detail_page(
     **context,
 ) -> Response:
     scope = request.user.scope
-    progress = await campaign_progress.campaign_progress(scope, campaign_id, _today())
+    progress = await campaign_progress.campaign_progress(scope, campaign_id, today())
     kind = progress.campaign.kind
     if todo_status not in ("pending", "all", *campaign_progress.STEPS[kind]):
         todo_status = "pending"
@@ -161,7 +156,7 @@ async def _detail_page(
         todo_status=todo_status,
         pages=pages,
         can_run=_can_run(request),
-        today=_today(),
+        today=today(),
         form=form or _form_of(progress.campaign),
         errors=errors or {},
         **context,

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from api import loan_desk as desk
 from api.accounts.staff import Principal
 from api.bodies import PathId
-from api.clock import utcnow
+from api.clock import today, utcnow
 from api.pages.loan_forms import (
     CONDITION_CHOICES,
     LIST,
@@ -33,7 +33,6 @@ from inventory.errors import DomainError, Invalid, NotFound
 from inventory.scope import Scope
 from loans import lifecycle, photos
 from loans.loan_views import LoanView
-from loans.minors import paris_day
 from loans.records import get_loan, loan_row
 
 INCIDENTS = {"perte": "Déclarer une perte", "vol": "Déclarer un vol"}
@@ -55,7 +54,7 @@ PHOTO_BODY_LIMIT = desk.PHOTOS_PER_REQUEST * photos.MAX_BYTES + 1024 * 1024
 
 
 async def _loan(request: Request[Principal, None, None], loan_id: int) -> LoanView:
-    return await get_loan(request.user.scope, loan_id, paris_day(utcnow()))
+    return await get_loan(request.user.scope, loan_id, today())
 
 
 def _back(loan_id: int, done: str = "") -> Redirect:
@@ -68,7 +67,7 @@ def _form_page(request, template: str, loan: LoanView, *, status: int = 200, **c
         template,
         status=status,
         loan=loan,
-        today=paris_day(utcnow()),
+        today=today(),
         state_label=state_label,
         errors=context.pop("errors", {}),
         problem=context.pop("problem", ""),
@@ -306,7 +305,7 @@ async def _close(request, loan: LoanView, kind: str, form) -> Template | Redirec
                 raise Invalid({"to_establishment_uai": "choisissez le nouvel établissement"})
             new_id, _ = await desk.transfer(principal, now, loan.id, values["to_establishment_uai"])
             try:
-                await get_loan(principal.scope, new_id, paris_day(now))
+                await get_loan(principal.scope, new_id, today(now))
                 return _back(new_id, kind)
             except NotFound:  # the new school is not the caller's: stay on this loan
                 return _back(loan.id, kind)
