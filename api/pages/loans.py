@@ -18,10 +18,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from api import clock
 from api import loan_desk as desk
 from api.accounts.staff import Principal
 from api.bodies import PathId
+from api.clock import today as paris_today  # `today` names a local date here
 from api.clock import utcnow
 from api.pages import loan_endings, pagination, wording
 from api.pages.loan_forms import (
@@ -113,7 +113,7 @@ async def _new_loan_page(
     problem: str = "",
 ) -> Template | Redirect:
     principal, now = request.user, utcnow()
-    today = clock.today(now)
+    today = paris_today(now)
     context: dict = {"form": form, "tag": tag or "", "problem": problem, "today": today}
     if not tag:
         return page(request, "pages/loan_hand_over.html", status=status, asset=None, **context)
@@ -156,7 +156,7 @@ def _signature_day(form: HandOverForm, now: dt.datetime) -> dt.date | None:
     """Checked before anything is recorded: a mistyped date should not leave a loan half
     done. (The use-case checks it again; this only spares the desk a detour.)"""
     signed_on = parse_day(form.signed_on, "signed_on", form.errors)
-    if signed_on is not None and signed_on > clock.today(now):
+    if signed_on is not None and signed_on > paris_today(now):
         form.errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
         return None
     return signed_on
@@ -229,7 +229,7 @@ class LoanPages(Controller):
         if number is None:
             errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
-        today = clock.today()
+        today = paris_today()
         if not errors:
             filters = listing.LoanFilters(
                 state=chosen["state"] or None,
@@ -302,7 +302,7 @@ class LoanPages(Controller):
         steps += await _hand_over_steps(principal, now, loan_id, signed_on, form.accessories)
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
-                request, await get_loan(principal.scope, loan_id, clock.today(now)), steps
+                request, await get_loan(principal.scope, loan_id, paris_today(now)), steps
             )
         return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
 
@@ -314,7 +314,7 @@ class LoanPages(Controller):
         fait: FromQuery[str | None] = None,
     ) -> Template:
         principal, now = request.user, utcnow()
-        loan = await get_loan(principal.scope, loan_id, clock.today(now))
+        loan = await get_loan(principal.scope, loan_id, paris_today(now))
         schools = {e.id: e.name for e in await regions.list_establishments(principal.scope)}
         events = await loan_history(principal.scope, loan_id)
         may_lend = desk.may_lend(principal)
@@ -341,7 +341,7 @@ class LoanPages(Controller):
     ) -> Template | Redirect:
         """The return receipt, printable (the PDF comes later, from the same data)."""
         scope = request.user.scope
-        found = await listing.return_receipt(scope, loan_id, clock.today())
+        found = await listing.return_receipt(scope, loan_id, paris_today())
         if found is None:
             return Redirect(f"{LIST}/{loan_id}", status_code=303)
         try:
@@ -375,7 +375,7 @@ class LoanPages(Controller):
     ) -> Template | Redirect:
         principal, now = request.user, utcnow()
         data = await request.form()
-        loan = await get_loan(principal.scope, loan_id, clock.today(now))
+        loan = await get_loan(principal.scope, loan_id, paris_today(now))
         form = HandOverForm(
             accessories=texts_of(data, "accessories"), signed_on=text_of(data, "signed_on", 20)
         )
@@ -387,14 +387,14 @@ class LoanPages(Controller):
         steps = await _hand_over_steps(principal, now, loan_id, signed_on, form.accessories)
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
-                request, await get_loan(principal.scope, loan_id, clock.today(now)), steps
+                request, await get_loan(principal.scope, loan_id, paris_today(now)), steps
             )
         return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
 
 
 async def _continue_page(request, loan_id: int, form: HandOverForm, status: int = 200):
     principal, now = request.user, utcnow()
-    loan = await get_loan(principal.scope, loan_id, clock.today(now))
+    loan = await get_loan(principal.scope, loan_id, paris_today(now))
     if loan.state not in OPEN_STATES or loan.state == "active":
         return Redirect(f"{LIST}/{loan_id}", status_code=303)
     plan = await desk.hand_over_plan(principal.scope, loan_id, now)
@@ -409,7 +409,7 @@ async def _continue_page(request, loan_id: int, form: HandOverForm, status: int 
         ticked=plan.accessories if form.accessories is None else form.accessories,
         form=form,
         tag=plan.asset.tag,
-        today=clock.today(now),
+        today=paris_today(now),
         problem="",
         state_label=wording.state_label,
     )
