@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from typing import NamedTuple
 
 import msgspec
 from litestar import Request, Response
@@ -22,19 +23,27 @@ from inventory.errors import Conflict, DomainError, Invalid, NotFound
 logger = logging.getLogger("ordipret")
 
 PROBLEM_BASE = "https://ordipret.fr/problemes/"
-_TITLES = {
-    400: "Requête invalide",
-    401: "Authentification requise",
-    403: "Accès refusé",
-    404: "Introuvable",
-    405: "Méthode non autorisée",
-    409: "Conflit",
-    413: "Requête trop volumineuse",
-    415: "Type de contenu non pris en charge",
-    422: "Données invalides",
-    429: "Trop de requêtes",
-    500: "Erreur interne",
+
+
+class Titles(NamedTuple):
+    problem: str  # in a problem document, for a program
+    page: str  # on an HTML page, for a person
+
+
+# The one table of titles by status. The domain's errors carry their own (inventory/errors.py);
+# the statuses only HTTP produces are worded here, a page sometimes saying it otherwise.
+TITLES: dict[int, Titles] = {
+    **{kind.status: Titles(kind.title, kind.title) for kind in (DomainError, Conflict, Invalid)},
+    401: Titles("Authentification requise", "Authentification requise"),
+    403: Titles("Accès refusé", "Accès refusé"),
+    404: Titles(NotFound.title, "Page introuvable"),  # also an unknown address
+    405: Titles("Méthode non autorisée", "Action impossible sur cette page"),
+    413: Titles("Requête trop volumineuse", "Envoi trop volumineux"),
+    415: Titles("Type de contenu non pris en charge", "Format non pris en charge"),
+    429: Titles("Trop de requêtes", "Trop de tentatives"),
+    500: Titles("Erreur interne", "Erreur interne"),
 }
+_UNTITLED = Titles("Erreur", "Erreur")
 _SLUGS = {
     400: "requete-invalide",
     401: "authentification",
@@ -56,7 +65,7 @@ def problem_exception(
         status_code=status,
         detail=detail,
         type_=PROBLEM_BASE + _SLUGS.get(status, str(status)),
-        title=_TITLES.get(status, "Erreur"),
+        title=TITLES.get(status, _UNTITLED).problem,
         extra={"errors": errors} if errors else None,
         headers=headers,
     )
@@ -105,15 +114,8 @@ def field_error(field: str, message: str) -> dict[str, str]:
 
 
 def _domain_handler(request: Request, error: DomainError) -> Response:
-    if isinstance(error, Invalid):
-        errors = [field_error(f, m) for f, m in error.errors.items()]
-        return problem(request, 422, error.message, errors)
-    if isinstance(error, NotFound):
-        return problem(request, 404, error.message)
-    if isinstance(error, Conflict):
-        errors = [field_error(error.field, error.message)] if error.field else None
-        return problem(request, 409, error.message, errors)
-    return problem(request, 400, error.message)
+    errors = [field_error(name, message) for name, message in error.fields.items()]
+    return problem(request, error.status, error.message, errors)
 
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.?([^`]*)`")
@@ -187,7 +189,9 @@ def _is_body_decoding_error(error: HTTPException) -> bool:
 
 def _http_handler(request: Request, error: HTTPException) -> Response:
     detail = (
-        error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "Erreur")
+        error.detail
+        if isinstance(error.detail, str)
+        else TITLES.get(error.status_code, _UNTITLED).problem
     )
     if _is_body_decoding_error(error):
         errors = [field_error("body", "JSON mal formé ou tronqué")]

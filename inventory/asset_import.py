@@ -19,12 +19,10 @@ from inventory.csv_format import (
     COLUMNS,
     REQUIRED,
     LineError,
-    Unreadable,
-    decode,
     line_errors,
     parse_date,
+    read_file,
     read_header,
-    read_records,
     unprotect_cell,
 )
 from inventory.db import is_unique_violation, write_transaction
@@ -285,33 +283,13 @@ async def _refresh_statistics() -> None:
 
 def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
     """(number of data rows, the rows, file-level errors)."""
-    text = decode(data)
-    records = read_records(text)
-    try:
-        header_line, header = next(records, (1, []))
-        if not header:
-            return (
-                0,
-                [],
-                [LineError(1, "", "fichier vide : la première ligne doit nommer les colonnes")],
-            )
-        positions, errors = _header(header_line, header)
-        rows, count = [], 0
-        for line, record in records:
-            count += 1
-            if count <= MAX_ROWS and not errors:
-                row = _Row(line=line, values={name: "" for name in COLUMNS})
-                _values(row, record, positions)
-                rows.append(row)
-    except Unreadable as error:
-        return 0, [], [LineError(error.line, "", f"fichier CSV illisible : {error}")]
-    if count > MAX_ROWS:
-        cap = f"{MAX_ROWS:,}".replace(",", " ")
-        message = (
-            f"{count} lignes de données : un import en accepte {cap} au plus, découpez le fichier"
-        )
-        errors.append(LineError(header_line, "", message))
-    return count, rows, errors
+
+    def make_row(line: int, record: list[str], positions: dict[str, int]) -> _Row:
+        row = _Row(line=line, values={name: "" for name in COLUMNS})
+        _values(row, record, positions)
+        return row
+
+    return read_file(data, _header, MAX_ROWS, make_row)
 
 
 async def import_assets(

@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import msgspec
 
@@ -170,3 +171,42 @@ def read_header(
         if name not in positions:
             errors.append(LineError(line, name, "colonne obligatoire absente"))
     return positions, errors
+
+
+Row = TypeVar("Row")
+Header = Callable[[int, list[str]], tuple[dict[str, int], list[LineError]]]
+
+
+def read_file(
+    data: bytes,
+    header: Header,
+    max_rows: int,
+    make_row: Callable[[int, list[str], dict[str, int]], Row],
+) -> tuple[int, list[Row], list[LineError]]:
+    """(number of data rows, the rows, file-level errors) of an import file. `header` reads the
+    first record into column positions; `make_row(line, cells, positions)` builds each row,
+    none once the header is wrong or past `max_rows` rows (they are only counted)."""
+    records = read_records(decode(data))
+    try:
+        header_line, cells = next(records, (1, []))
+        if not cells:
+            return (
+                0,
+                [],
+                [LineError(1, "", "fichier vide : la première ligne doit nommer les colonnes")],
+            )
+        positions, errors = header(header_line, cells)
+        rows, count = [], 0
+        for line, record in records:
+            count += 1
+            if count <= max_rows and not errors:
+                rows.append(make_row(line, record, positions))
+    except Unreadable as error:
+        return 0, [], [LineError(error.line, "", f"fichier CSV illisible : {error}")]
+    if count > max_rows:
+        cap = f"{max_rows:,}".replace(",", " ")
+        message = (
+            f"{count} lignes de données : un import en accepte {cap} au plus, découpez le fichier"
+        )
+        errors.append(LineError(header_line, "", message))
+    return count, rows, errors

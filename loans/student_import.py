@@ -22,15 +22,12 @@ from dataclasses import dataclass, field
 from piccolo.columns.combination import And
 from piccolo.table import Table
 
-# The file-reading rules of the asset import (private there for now: to move to csv_format).
 from inventory.csv_format import (
     LineError,
-    Unreadable,
-    decode,
     line_errors,
     parse_date,
+    read_file,
     read_header,
-    read_records,
     unprotect_cell,
 )
 from inventory.db import is_unique_violation, write_transaction
@@ -118,34 +115,18 @@ def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError
 
 def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
     """(number of data rows, the rows, file-level errors)."""
-    records = read_records(decode(data))
-    try:
-        header_line, header = next(records, (1, []))
-        if not header:
-            message = "fichier vide : la première ligne doit nommer les colonnes"
-            return 0, [], [LineError(1, "", message)]
-        positions, errors = _header(header_line, header)
-        rows, count = [], 0
-        for line, record in records:
-            count += 1
-            if count <= MAX_ROWS and not errors:
-                row = _Row(line=line, values={name: "" for name in COLUMNS})
-                for name, position in positions.items():
-                    cell = record[position] if position < len(record) else ""
-                    row.values[name] = unprotect_cell(cell).strip()
-                used = set(positions.values())
-                if any(cell.strip() for i, cell in enumerate(record) if i not in used):
-                    row.errors[""] = f"{len(record)} valeurs pour {len(positions)} colonnes"
-                rows.append(row)
-    except Unreadable as error:
-        return 0, [], [LineError(error.line, "", f"fichier CSV illisible : {error}")]
-    if count > MAX_ROWS:
-        cap = f"{MAX_ROWS:,}".replace(",", " ")
-        message = (
-            f"{count} lignes de données : un import en accepte {cap} au plus, découpez le fichier"
-        )
-        errors.append(LineError(header_line, "", message))
-    return count, rows, errors
+
+    def make_row(line: int, record: list[str], positions: dict[str, int]) -> _Row:
+        row = _Row(line=line, values={name: "" for name in COLUMNS})
+        for name, position in positions.items():
+            cell = record[position] if position < len(record) else ""
+            row.values[name] = unprotect_cell(cell).strip()
+        used = set(positions.values())
+        if any(cell.strip() for i, cell in enumerate(record) if i not in used):
+            row.errors[""] = f"{len(record)} valeurs pour {len(positions)} colonnes"
+        return row
+
+    return read_file(data, _header, MAX_ROWS, make_row)
 
 
 # Checking rows -----------------------------------------------------------------------------

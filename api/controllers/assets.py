@@ -11,15 +11,13 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from api.accounts.staff import Principal
-from api.bodies import DbId, QueryId, set_fields
+from api.bodies import DbId, QueryId, Tag, set_fields
 from api.clock import utcnow
 from api.errors import file_problem
 from api.infra.security import EDIT_FLEET
 from inventory import asset_export, asset_import, assets
 from inventory.views import AssetEventView, AssetView, Page
 from loans import desk
-
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
 
 class AssetIn(msgspec.Struct, forbid_unknown_fields=True):

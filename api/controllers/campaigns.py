@@ -16,13 +16,12 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
-from api.bodies import PathId, set_fields
-from api.clock import utcnow
+from api.bodies import PathId, Uai, UaiQuery, set_fields
+from api.clock import today, utcnow
 from api.infra.security import roles
 from loans import campaign_progress, campaigns, overdue
 from loans.campaign_progress import CampaignProgress, TodoPage
 from loans.campaigns import CampaignPage, CampaignView
-from loans.minors import paris_day
 from loans.overdue import OverduePage, RegionOverdue
 
 RUN_CAMPAIGNS = roles("admin", "region_manager", "it_staff")
@@ -34,11 +33,10 @@ ClassNames = Annotated[
 ]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="500 au plus")]
 Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
-Uai = Annotated[str | None, QueryParameter(description="UAI de l'établissement", max_length=20)]
 
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
-    establishment_uai: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    establishment_uai: Uai
     kind: str  # "distribution" or "collection"
     name: Name
     starts_on: dt.date
@@ -53,10 +51,6 @@ class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True):
     ends_on: dt.date | None | msgspec.UnsetType = msgspec.UNSET
 
 
-def _today() -> dt.date:
-    return paris_day(utcnow())
-
-
 class CampaignController(Controller):
     path = "/api/v1/campaigns"
     tags = ["campagnes"]
@@ -65,7 +59,7 @@ class CampaignController(Controller):
     async def list_campaigns(
         self,
         request: Request[Principal, None, None],
-        establishment: Uai = None,
+        establishment: UaiQuery = None,
         kind: Annotated[
             str | None, QueryParameter(description="distribution ou collection")
         ] = None,
@@ -77,7 +71,7 @@ class CampaignController(Controller):
     ) -> CampaignPage:
         return await campaigns.list_campaigns(
             request.user.scope,
-            _today(),
+            today(),
             establishment_uai=establishment or None,
             kind=kind or None,
             status=status or None,
@@ -106,7 +100,7 @@ class CampaignController(Controller):
     async def get_campaign(
         self, request: Request[Principal, None, None], campaign_id: PathId
     ) -> CampaignView:
-        return await campaigns.get_campaign(request.user.scope, campaign_id, _today())
+        return await campaigns.get_campaign(request.user.scope, campaign_id, today())
 
     @patch("/{campaign_id:int}", guards=[RUN_CAMPAIGNS], summary="Modifier nom, classes, dates")
     async def update_campaign(
@@ -145,7 +139,7 @@ class CampaignController(Controller):
     async def progress(
         self, request: Request[Principal, None, None], campaign_id: PathId
     ) -> CampaignProgress:
-        return await campaign_progress.campaign_progress(request.user.scope, campaign_id, _today())
+        return await campaign_progress.campaign_progress(request.user.scope, campaign_id, today())
 
     @get(
         "/{campaign_id:int}/todo",
@@ -184,13 +178,13 @@ class OverdueController(Controller):
     async def list_overdue(
         self,
         request: Request[Principal, None, None],
-        establishment: Uai = None,
+        establishment: UaiQuery = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> OverduePage:
         return await overdue.overdue_loans(
             request.user.scope,
-            _today(),
+            today(),
             establishment_uai=establishment or None,
             limit=limit,
             offset=offset,
@@ -206,7 +200,7 @@ class OverdueController(Controller):
 async def region_overdue(
     request: Request[Principal, None, None], code: FromPath[str]
 ) -> RegionOverdue:
-    return await overdue.region_overdue(request.user.scope, code, _today())
+    return await overdue.region_overdue(request.user.scope, code, today())
 
 
 ROUTES = [CampaignController, OverdueController, region_overdue]

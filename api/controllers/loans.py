@@ -21,15 +21,13 @@ from litestar.response import File
 
 from api import photo_uploads
 from api.accounts.staff import Principal
-from api.bodies import DbId, PathId, QueryId
-from api.clock import utcnow
+from api.bodies import DbId, PathId, QueryId, Tag, Uai, UaiQuery
+from api.clock import today, utcnow
 from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
 from loans import desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
-from loans.minors import paris_day
 from loans.records import get_loan, loan_history
 
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Accessory = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
 Accessories = Annotated[list[Accessory], msgspec.Meta(max_length=20)]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -61,7 +59,7 @@ class ReturnIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
-    to_establishment_uai: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    to_establishment_uai: Uai
 
 
 class LossIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -119,10 +117,6 @@ def _photo_out(loan_id: int, photo: photos.PhotoView) -> PhotoOut:
     )
 
 
-def _today() -> dt.date:
-    return paris_day(utcnow())
-
-
 class LoanController(Controller):
     path = "/api/v1/loans"
     tags = ["prêts"]
@@ -141,7 +135,7 @@ class LoanController(Controller):
             campaign_id=data.campaign_id,
             draft=data.draft,
         )
-        loan = await get_loan(request.user.scope, loan_id, paris_day(now))
+        loan = await get_loan(request.user.scope, loan_id, today(now))
         return Response(loan, status_code=201, headers={"Location": f"{self.path}/{loan_id}"})
 
     @get("/", summary="Prêts, les plus récents d'abord")
@@ -152,9 +146,7 @@ class LoanController(Controller):
             str | None, QueryParameter(name="state", description="État, ou open", max_length=30)
         ] = None,
         overdue: Annotated[bool, QueryParameter(description="En retard seulement")] = False,
-        establishment: Annotated[
-            str | None, QueryParameter(description="UAI de l'établissement", max_length=20)
-        ] = None,
+        establishment: UaiQuery = None,
         student: QueryId = None,
         campaign: QueryId = None,
         class_name: Annotated[
@@ -175,11 +167,11 @@ class LoanController(Controller):
             class_name=class_name or None,
             asset_tag=asset or None,
         )
-        return await listing.list_loans(request.user.scope, filters, _today(), limit, offset)
+        return await listing.list_loans(request.user.scope, filters, today(), limit, offset)
 
     @get("/{loan_id:int}")
     async def get_loan(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:
-        return await get_loan(request.user.scope, loan_id, _today())
+        return await get_loan(request.user.scope, loan_id, today())
 
     @get("/{loan_id:int}/history", summary="Historique, y compris avant un transfert")
     async def history(
@@ -188,7 +180,7 @@ class LoanController(Controller):
         return await loan_history(request.user.scope, loan_id)
 
     async def _done(self, request: Request[Principal, None, None], loan_id: int) -> LoanView:
-        return await get_loan(request.user.scope, loan_id, _today())
+        return await get_loan(request.user.scope, loan_id, today())
 
     @post("/{loan_id:int}/issue-agreement", guards=[LOAN_DESK], status_code=200)
     async def issue_agreement(

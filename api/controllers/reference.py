@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.accounts.staff import Principal
-from api.bodies import PathId, set_fields
+from api.bodies import PathId, UaiText, set_fields
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
 from inventory import catalogue, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
@@ -27,7 +27,7 @@ class RegionPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EstablishmentIn(msgspec.Struct, forbid_unknown_fields=True):
-    uai: Annotated[str, msgspec.Meta(max_length=20)]
+    uai: UaiText
     name: Str200
     city: Str200
     region_code: Annotated[str, msgspec.Meta(max_length=3)]

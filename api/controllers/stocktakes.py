@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
-from api.bodies import PathId
+from api.bodies import PathId, Tag, Uai, UaiQuery
 from api.clock import PARIS, utcnow
 from api.infra.security import roles
 from inventory import stocktake_report, stocktakes
@@ -25,11 +25,9 @@ from loans import desk
 
 RUN_STOCKTAKES = roles("admin", "region_manager", "it_staff")
 
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-
 
 class StocktakeIn(msgspec.Struct, forbid_unknown_fields=True):
-    establishment_uai: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    establishment_uai: Uai
     # Room or cart; absent or empty: the whole establishment. 80 characters once spaces are
     # collapsed (checked by the domain).
     location: Annotated[str, msgspec.Meta(max_length=200)] | None = None
@@ -75,9 +73,7 @@ class StocktakeController(Controller):
     async def list_stocktakes(
         self,
         request: Request[Principal, None, None],
-        establishment: Annotated[
-            str | None, QueryParameter(description="UAI de l'établissement", max_length=20)
-        ] = None,
+        establishment: UaiQuery = None,
         open_only: Annotated[
             bool | None,
             QueryParameter(name="open", description="true : en cours ; false : clos"),

@@ -15,7 +15,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
-from api.bodies import PathId, set_fields
+from api.bodies import PathId, UaiQuery, UaiText, set_fields
 from api.clock import utcnow
 from api.errors import file_problem
 from api.infra.security import roles
@@ -30,7 +30,6 @@ Name = Annotated[str, msgspec.Meta(max_length=200)]
 EntId = Annotated[str, msgspec.Meta(max_length=100)]
 Ine = Annotated[str, msgspec.Meta(max_length=20)]
 ClassName = Annotated[str, msgspec.Meta(max_length=40)]
-Uai = Annotated[str, msgspec.Meta(max_length=20)]
 Email = Annotated[str, msgspec.Meta(max_length=254)]
 Phone = Annotated[str, msgspec.Meta(max_length=40)]
 
@@ -54,7 +53,7 @@ class GuardianPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class StudentIn(msgspec.Struct, forbid_unknown_fields=True):
-    establishment_uai: Uai
+    establishment_uai: UaiText
     last_name: Name
     first_name: Name
     birth_date: dt.date
@@ -65,7 +64,7 @@ class StudentIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class StudentPatch(msgspec.Struct, forbid_unknown_fields=True):
-    establishment_uai: Uai | msgspec.UnsetType = msgspec.UNSET
+    establishment_uai: UaiText | msgspec.UnsetType = msgspec.UNSET
     last_name: Name | msgspec.UnsetType = msgspec.UNSET
     first_name: Name | msgspec.UnsetType = msgspec.UNSET
     birth_date: dt.date | msgspec.UnsetType = msgspec.UNSET
@@ -94,9 +93,7 @@ class StudentController(Controller):
     async def list_students(
         self,
         request: Request[Principal, None, None],
-        establishment: Annotated[
-            str | None, QueryParameter(description="UAI de l'établissement", max_length=20)
-        ] = None,
+        establishment: UaiQuery = None,
         class_name: Annotated[
             str | None, QueryParameter(name="class", description="Classe", max_length=40)
         ] = None,

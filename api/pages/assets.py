@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
 from api.accounts.staff import Principal
-from api.clock import utcnow
+from api.clock import today
 from api.controllers.labels import print_form
 from api.infra.security import may_lend
-from api.pages import wording
+from api.pages import pagination, wording
 from api.pages.rendering import page
 from inventory import assets, catalogue, regions
 from inventory.errors import Invalid, NotFound
 from inventory.views import AssetView
 from loans.listing import open_loan_for_tag
-from loans.minors import paris_day
 from loans.states import STATES as LOAN_STATES
 
 LIST = "/appareils"
@@ -27,22 +25,9 @@ PAGE_SIZE = 50
 MAX_SEARCH = 80
 
 
-def _page_number(raw: str | None) -> int | None:
-    """1 when absent, None when not a positive whole number."""
-    if raw is None or raw.strip() == "":
-        return 1
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000_000 else None
-
-
-def _url(path: str, chosen: dict[str, str], page_number: int = 1) -> str:
-    """The address of this selection; defaults are left out to keep it short."""
-    kept = {
-        name: value for name, value in chosen.items() if value and (name, value) != ("sort", "tag")
-    }
-    if page_number > 1:
-        kept["page"] = str(page_number)
-    return path + ("?" + urlencode(kept) if kept else "")
+def _selection(chosen: dict[str, str]) -> dict[str, str]:
+    """The query of this selection; the default sort is left out to keep addresses short."""
+    return {name: value for name, value in chosen.items() if (name, value) != ("sort", "tag")}
 
 
 class AssetPages(Controller):
@@ -66,14 +51,14 @@ class AssetPages(Controller):
             "establishment": (establishment or "").strip().upper()[:20],
             "sort": (sort or "tag").strip(),
         }
-        number = _page_number(page_number)
+        number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in assets.STATES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
         if chosen["sort"] not in wording.SORTS:
             errors["sort"] = "Tri inconnu : choisissez un tri dans la liste."
         if number is None:
-            errors["page"] = "Numéro de page invalide : un nombre entier à partir de 1 est attendu."
+            errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
         if not errors:
             filters = assets.AssetFilters(
@@ -83,7 +68,11 @@ class AssetPages(Controller):
             )
             try:
                 result = await assets.list_assets(
-                    scope, filters, chosen["sort"], PAGE_SIZE, (number - 1) * PAGE_SIZE
+                    scope,
+                    filters,
+                    chosen["sort"],
+                    PAGE_SIZE,
+                    pagination.offset(number, PAGE_SIZE),
                 )
             except Invalid as error:  # a rule of the domain this page does not check itself
                 errors.update(error.errors)
@@ -94,21 +83,14 @@ class AssetPages(Controller):
             "states": assets.STATES,
             "sorts": wording.SORTS,
             "establishments": await regions.list_establishments(scope),
-            "export_url": _url("/api/v1/assets/export.csv", chosen),
+            "export_url": pagination.page_url("/api/v1/assets/export.csv", _selection(chosen)),
             "state_label": wording.state_label,
             "print_form": print_form(request),
         }
         if result is not None:
-            pages = max(1, -(-result.total // PAGE_SIZE))
-            context |= {
-                "page_number": number,
-                "page_count": pages,
-                "first_shown": min(result.offset + 1, result.total),
-                "last_shown": result.offset + len(result.items),
-                "previous_url": _url(LIST, chosen, number - 1) if number > 1 else None,
-                "next_url": _url(LIST, chosen, number + 1) if number < pages else None,
-                "first_url": _url(LIST, chosen),
-            }
+            context["pages"] = pagination.Pagination.of(
+                number, PAGE_SIZE, result.total, len(result.items), LIST, _selection(chosen)
+            )
         return page(request, "pages/asset_list.html", status=422 if errors else 200, **context)
 
     @get("/{tag:str}")
@@ -136,7 +118,7 @@ class AssetPages(Controller):
             condition=wording.condition_label(asset.condition),
             category=wording.category_label(asset.model.category),
             history=wording.history_lines(events, model_names),
-            loan=await open_loan_for_tag(scope, asset.tag, paris_day(utcnow())),
+            loan=await open_loan_for_tag(scope, asset.tag, today()),
             loan_states=LOAN_STATES,
             may_lend=may_lend(request.user),
         )

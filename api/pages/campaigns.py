@@ -6,10 +6,8 @@ forms to edit or close it. Plain forms, no script: each POST answers with a redi
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Annotated
-from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -18,13 +16,13 @@ from litestar.response import Redirect
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
-from api.clock import utcnow
+from api.clock import today, utcnow
 from api.controllers.campaigns import RUN_CAMPAIGNS
+from api.pages import pagination
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Conflict, Invalid
 from loans import campaign_progress, campaigns
-from loans.minors import paris_day
 from loans.states import STATES as LOAN_STATES
 
 LIST = "/campagnes"
@@ -50,10 +48,6 @@ class ConfirmForm(msgspec.Struct):
 
 def _can_run(request: Request[Principal, None, None]) -> bool:
     return request.user.role in RUNNING_ROLES
-
-
-def _today() -> dt.date:
-    return paris_day(utcnow())
 
 
 def _date(raw: str, field: str, errors: dict[str, str]) -> dt.date | None:
@@ -94,7 +88,7 @@ async def _list_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     scope = request.user.scope
-    listed = (await campaigns.list_campaigns(scope, _today(), limit=500)).items
+    listed = (await campaigns.list_campaigns(scope, today(), limit=500)).items
     return page(
         request,
         "pages/campaign_list.html",
@@ -110,17 +104,9 @@ async def _list_page(
         establishments=await regions.list_establishments(scope) if _can_run(request) else [],
         can_run=_can_run(request),
         kinds=campaigns.KINDS,
-        form=form or CampaignForm(kind="distribution", starts_on=_today().isoformat()),
+        form=form or CampaignForm(kind="distribution", starts_on=today().isoformat()),
         errors=errors or {},
     )
-
-
-def _todo_url(campaign_id: int, status: str, number: int) -> str:
-    query = {"statut": status} if status != "pending" else {}
-    if number > 1:
-        query["page"] = str(number)
-    suffix = f"?{urlencode(query)}" if query else ""
-    return f"{LIST}/{campaign_id}{suffix}#a-faire"
 
 
 async def _detail_page(
@@ -135,7 +121,7 @@ async def _detail_page(
     **context,
 ) -> Response:
     scope = request.user.scope
-    progress = await campaign_progress.campaign_progress(scope, campaign_id, _today())
+    progress = await campaign_progress.campaign_progress(scope, campaign_id, today())
     kind = progress.campaign.kind
     if todo_status not in ("pending", "all", *campaign_progress.STEPS[kind]):
         todo_status = "pending"
@@ -145,9 +131,17 @@ async def _detail_page(
         campaign_id,
         status=todo_status,
         limit=PER_PAGE,
-        offset=(number - 1) * PER_PAGE,
+        offset=pagination.offset(number, PER_PAGE),
     )
-    pages = max(1, math.ceil(todo.total / PER_PAGE))
+    pages = pagination.Pagination.of(
+        number,
+        PER_PAGE,
+        todo.total,
+        len(todo.items),
+        f"{LIST}/{campaign_id}",
+        {"statut": "" if todo_status == "pending" else todo_status},
+        fragment="#a-faire",
+    )
     return page(
         request,
         "pages/campaign_detail.html",
@@ -160,15 +154,9 @@ async def _detail_page(
         loan_states=LOAN_STATES,
         todo=todo,
         todo_status=todo_status,
-        page_number=number,
-        page_count=pages,
-        first_shown=todo.offset + 1,
-        last_shown=todo.offset + len(todo.items),
-        previous_url=_todo_url(campaign_id, todo_status, number - 1) if number > 1 else None,
-        next_url=_todo_url(campaign_id, todo_status, number + 1) if number < pages else None,
-        first_url=_todo_url(campaign_id, todo_status, 1),
+        pages=pages,
         can_run=_can_run(request),
-        today=_today(),
+        today=today(),
         form=form or _form_of(progress.campaign),
         errors=errors or {},
         **context,
@@ -210,10 +198,10 @@ class CampaignPages(Controller):
                 ends_on=ends_on,
             )
         except Invalid as error:
-            return await _list_page(request, status=422, form=data, errors=error.errors)
+            return await _list_page(request, status=error.status, form=data, errors=error.errors)
         except Conflict as error:
             errors = {error.field or "name": error.message}
-            return await _list_page(request, status=409, form=data, errors=errors)
+            return await _list_page(request, status=error.status, form=data, errors=errors)
         return Redirect(f"{LIST}/{created.id}", status_code=303)
 
     @get("/{campaign_id:int}")
@@ -252,11 +240,13 @@ class CampaignPages(Controller):
             )
         except Invalid as error:
             return await _detail_page(
-                request, campaign_id, status=422, form=data, errors=error.errors
+                request, campaign_id, status=error.status, form=data, errors=error.errors
             )
         except Conflict as error:
             errors = {error.field or "name": error.message}
-            return await _detail_page(request, campaign_id, status=409, form=data, errors=errors)
+            return await _detail_page(
+                request, campaign_id, status=error.status, form=data, errors=errors
+            )
         return Redirect(f"{LIST}/{campaign_id}?done=modifiee", status_code=303)
 
     @post("/{campaign_id:int}/cloture", guards=[RUN_CAMPAIGNS])
@@ -273,7 +263,9 @@ class CampaignPages(Controller):
         try:
             await campaigns.close_campaign(principal.scope, principal.actor, utcnow(), campaign_id)
         except Conflict as error:
-            return await _detail_page(request, campaign_id, status=409, alert=error.message)
+            return await _detail_page(
+                request, campaign_id, status=error.status, alert=error.message
+            )
         return Redirect(f"{LIST}/{campaign_id}?done=close", status_code=303)
 
 

@@ -11,21 +11,10 @@ from litestar import Request, Response
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
+from api.errors import TITLES
 from api.pages.rendering import LOGIN_PATH, page
 from api.pages.wording import FIELDS
 
-TITLES = {
-    400: "Requête invalide",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    405: "Action impossible sur cette page",
-    409: "Conflit",
-    413: "Envoi trop volumineux",
-    415: "Format non pris en charge",
-    422: "Données invalides",
-    429: "Trop de tentatives",
-    500: "Erreur interne",
-}
 _EXPLANATIONS = {
     403: (
         "Votre rôle ne permet pas cette action, ou le formulaire a expiré. "
@@ -59,7 +48,7 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict]) -
         "pages/error.html",
         status=status,
         status_code=status,
-        title=TITLES.get(status, "Erreur"),
+        title=TITLES[status].page if status in TITLES else "Erreur",
         detail=detail,
         explanation=_EXPLANATIONS.get(status, ""),
         errors=errors,

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
-from api.clock import utcnow
+from api.clock import today, utcnow
 from api.infra.security import CEDE, DESK_ROLES, LOAN_DESK, OVERRIDE_ROLES
 from api.pages.loan_forms import (
     CONDITION_CHOICES,
@@ -33,7 +33,6 @@ from api.photo_uploads import BODY_LIMIT, photo_dir
 from inventory.errors import DomainError, Invalid, NotFound
 from loans import desk, lifecycle, photos
 from loans.loan_views import LoanView
-from loans.minors import paris_day
 from loans.photos import PHOTOS_PER_REQUEST
 from loans.records import get_loan
 
@@ -55,7 +54,7 @@ FORM_STATES = {
 
 
 async def _loan(request: Request[Principal, None, None], loan_id: int) -> LoanView:
-    return await get_loan(request.user.scope, loan_id, paris_day(utcnow()))
+    return await get_loan(request.user.scope, loan_id, today())
 
 
 def _back(loan_id: int, done: str = "") -> Redirect:
@@ -68,7 +67,7 @@ def _form_page(request, template: str, loan: LoanView, *, status: int = 200, **c
         template,
         status=status,
         loan=loan,
-        today=paris_day(utcnow()),
+        today=today(),
         state_label=state_label,
         errors=context.pop("errors", {}),
         problem=context.pop("problem", ""),
@@ -316,7 +315,7 @@ async def _close(request, loan: LoanView, kind: str, form) -> Template | Redirec
                 principal.scope, principal.actor, now, loan.id, values["to_establishment_uai"]
             )
             try:
-                await get_loan(principal.scope, new_id, paris_day(now))
+                await get_loan(principal.scope, new_id, today(now))
                 return _back(new_id, kind)
             except NotFound:  # the new school is not the caller's: stay on this loan
                 return _back(loan.id, kind)

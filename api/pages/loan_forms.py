@@ -8,7 +8,7 @@ import datetime as dt
 from api.pages import wording
 from api.pages.formatting import date_fr, datetime_fr
 from inventory import regions
-from inventory.errors import Conflict, DomainError, Invalid
+from inventory.errors import DomainError, Invalid, NotFound
 from inventory.scope import Scope
 from loans.loan_views import LoanEventView
 from loans.states import STATES
@@ -95,19 +95,18 @@ def texts_of(form, name: str) -> list[str]:
 
 
 def problem_status(error: DomainError) -> int:
-    if isinstance(error, Invalid):
-        return 422
-    return 409 if isinstance(error, Conflict) else 400
+    """The status of a form shown again. The page exists: what the form names is missing, so
+    a NotFound there is a bad request (400), not a missing page."""
+    return DomainError.status if isinstance(error, NotFound) else error.status
 
 
 def field_errors(error: DomainError) -> dict[str, str]:
+    """The error's messages next to their fields, as sentences (Invalid's are fragments)."""
     if isinstance(error, Invalid):
         return {
-            name: message[:1].upper() + message[1:] + "." for name, message in error.errors.items()
+            name: message[:1].upper() + message[1:] + "." for name, message in error.fields.items()
         }
-    if isinstance(error, Conflict) and error.field:
-        return {error.field: error.message}
-    return {}
+    return error.fields
 
 
 # Wording ------------------------------------------------------------------------------------

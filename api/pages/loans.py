@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
@@ -21,9 +20,10 @@ from litestar.response import Redirect, Template
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
+from api.clock import today as paris_today  # `today` names a local date here
 from api.clock import utcnow
 from api.infra.security import LOAN_DESK, OVERRIDE_ROLES, may_lend
-from api.pages import loan_endings, wording
+from api.pages import loan_endings, pagination, wording
 from api.pages.loan_forms import (
     DONE,
     LIST,
@@ -44,7 +44,6 @@ from inventory.errors import DomainError, Invalid, NotFound
 from inventory.views import AssetView
 from loans import desk, listing, photos
 from loans.loan_views import LoanView
-from loans.minors import paris_day
 from loans.policy import due_date
 from loans.records import get_loan, loan_history
 from loans.states import OPEN_STATES
@@ -109,7 +108,7 @@ async def _new_loan_page(
     problem: str = "",
 ) -> Template | Redirect:
     principal, now = request.user, utcnow()
-    today = paris_day(now)
+    today = paris_today(now)
     context: dict = {"form": form, "tag": tag or "", "problem": problem, "today": today}
     if not tag:
         return page(request, "pages/loan_hand_over.html", status=status, asset=None, **context)
@@ -117,7 +116,9 @@ async def _new_loan_page(
         asset = await assets.get_asset(principal.scope, tag)
     except NotFound as missing:
         context["tag_error"] = missing.message
-        return page(request, "pages/loan_hand_over.html", status=404, asset=None, **context)
+        return page(
+            request, "pages/loan_hand_over.html", status=missing.status, asset=None, **context
+        )
     refusal, current = await desk.lending_refusal(principal.scope, asset, today)
     if current is not None and current.state in OPEN_STATES and current.state != "active":
         return Redirect(f"{LIST}/{current.id}/remise", status_code=303)
@@ -150,7 +151,7 @@ def _signature_day(form: HandOverForm, now: dt.datetime) -> dt.date | None:
     """Checked before anything is recorded: a mistyped date should not leave a loan half
     done. (The use-case checks it again; this only spares the desk a detour.)"""
     signed_on = parse_day(form.signed_on, "signed_on", form.errors)
-    if signed_on is not None and signed_on > paris_day(now):
+    if signed_on is not None and signed_on > paris_today(now):
         form.errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
         return None
     return signed_on
@@ -192,15 +193,14 @@ class LoanPages(Controller):
             "classe": (class_name or "").strip()[:20],
             "establishment": (establishment or "").strip().upper()[:20],
         }
-        raw_page = (page_number or "1").strip()
-        number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 1_000_000 else 0
+        number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in STATE_CHOICES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
-        if not number:
-            errors["page"] = "Numéro de page invalide : un nombre entier à partir de 1 est attendu."
+        if number is None:
+            errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
-        today = paris_day(utcnow())
+        today = paris_today()
         if not errors:
             filters = listing.LoanFilters(
                 state=chosen["state"] or None,
@@ -210,20 +210,15 @@ class LoanPages(Controller):
             )
             try:
                 result = await listing.list_loans(
-                    scope, filters, today, PAGE_SIZE, (number - 1) * PAGE_SIZE
+                    scope, filters, today, PAGE_SIZE, pagination.offset(number, PAGE_SIZE)
                 )
             except Invalid as error:
                 errors.update(field_errors(error))
         context: dict = {}
         if result is not None:
-            pages = max(1, -(-result.total // PAGE_SIZE))
-            kept = {k: v for k, v in chosen.items() if v}
-            context = {
-                "page_number": number,
-                "page_count": pages,
-                "previous_url": _url(kept, number - 1) if number > 1 else None,
-                "next_url": _url(kept, number + 1) if number < pages else None,
-            }
+            context["pages"] = pagination.Pagination.of(
+                number, PAGE_SIZE, result.total, len(result.items), LIST, chosen
+            )
         return page(
             request,
             "pages/loan_list.html",
@@ -283,7 +278,7 @@ class LoanPages(Controller):
         steps = _labelled(done)
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
-                request, await get_loan(principal.scope, loan_id, paris_day(now)), steps
+                request, await get_loan(principal.scope, loan_id, paris_today(now)), steps
             )
         return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
 
@@ -295,7 +290,7 @@ class LoanPages(Controller):
         fait: FromQuery[str | None] = None,
     ) -> Template:
         principal, now = request.user, utcnow()
-        loan = await get_loan(principal.scope, loan_id, paris_day(now))
+        loan = await get_loan(principal.scope, loan_id, paris_today(now))
         schools = {e.id: e.name for e in await regions.list_establishments(principal.scope)}
         events = await loan_history(principal.scope, loan_id)
         lends = may_lend(principal)
@@ -322,7 +317,7 @@ class LoanPages(Controller):
     ) -> Template | Redirect:
         """The return receipt, printable (the PDF comes later, from the same data)."""
         scope = request.user.scope
-        found = await listing.return_receipt(scope, loan_id, paris_day(utcnow()))
+        found = await listing.return_receipt(scope, loan_id, paris_today())
         if found is None:
             return Redirect(f"{LIST}/{loan_id}", status_code=303)
         try:
@@ -356,7 +351,7 @@ class LoanPages(Controller):
     ) -> Template | Redirect:
         principal, now = request.user, utcnow()
         data = await request.form()
-        loan = await get_loan(principal.scope, loan_id, paris_day(now))
+        loan = await get_loan(principal.scope, loan_id, paris_today(now))
         form = HandOverForm(
             accessories=texts_of(data, "accessories"), signed_on=text_of(data, "signed_on", 20)
         )
@@ -372,14 +367,14 @@ class LoanPages(Controller):
         )
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
-                request, await get_loan(principal.scope, loan_id, paris_day(now)), steps
+                request, await get_loan(principal.scope, loan_id, paris_today(now)), steps
             )
         return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
 
 
 async def _continue_page(request, loan_id: int, form: HandOverForm, status: int = 200):
     principal, now = request.user, utcnow()
-    loan = await get_loan(principal.scope, loan_id, paris_day(now))
+    loan = await get_loan(principal.scope, loan_id, paris_today(now))
     if loan.state not in OPEN_STATES or loan.state == "active":
         return Redirect(f"{LIST}/{loan_id}", status_code=303)
     plan = await desk.hand_over_plan(principal.scope, loan_id, now)
@@ -394,17 +389,10 @@ async def _continue_page(request, loan_id: int, form: HandOverForm, status: int 
         ticked=plan.accessories if form.accessories is None else form.accessories,
         form=form,
         tag=plan.asset.tag,
-        today=paris_day(now),
+        today=paris_today(now),
         problem="",
         state_label=wording.state_label,
     )
-
-
-def _url(kept: dict[str, str], number: int) -> str:
-    query = dict(kept)
-    if number > 1:
-        query["page"] = str(number)
-    return LIST + ("?" + urlencode(query) if query else "")
 
 
 ROUTES = [LoanPages, *loan_endings.ROUTES]

@@ -24,7 +24,7 @@ from api.infra.security import EDIT_FLEET
 from api.pages import wording
 from api.pages.rendering import page
 from inventory import assets
-from inventory.errors import Conflict, DomainError, Invalid, NotFound
+from inventory.errors import DomainError, Invalid
 from labels import assignment
 
 PATH = "/scan"
@@ -36,14 +36,6 @@ MATCHED = {
 
 
 _OUTCOMES = {404: "Introuvable", 409: "Plusieurs appareils"}
-
-
-def _status(error: DomainError) -> int:
-    if isinstance(error, Invalid):
-        return 422
-    if isinstance(error, NotFound):
-        return 404
-    return 409 if isinstance(error, Conflict) else 400
 
 
 def _words() -> str:
@@ -119,9 +111,11 @@ class ScanPages(Controller):
         try:
             result = await scan.scan(request.user, code)
         except Invalid as problem:
-            return _scan_page(request, status=422, field_error=problem.errors.get("code", ""))
+            return _scan_page(
+                request, status=problem.status, field_error=problem.errors.get("code", "")
+            )
         except DomainError as problem:
-            return _scan_page(request, status=_status(problem), error=problem.message)
+            return _scan_page(request, status=problem.status, error=problem.message)
         return _scan_page(request, result=result, done=_done_message(fait, result))
 
     @post("/action", guards=[EDIT_FLEET])
@@ -145,7 +139,7 @@ class ScanPages(Controller):
                 result = await scan.scan(principal, shown_again) if shown_again.strip() else None
             return _scan_page(
                 request,
-                status=_status(problem),
+                status=problem.status,
                 result=result,
                 error=problem.message,
             )

@@ -113,10 +113,10 @@ class StocktakePages(Controller):
                 principal.scope, principal.actor, utcnow(), data.establishment_uai, data.location
             )
         except Invalid as error:
-            return await _list_page(request, status=422, form=data, errors=error.errors)
+            return await _list_page(request, status=error.status, form=data, errors=error.errors)
         except Conflict as error:
             errors = {error.field or "location": error.message}
-            return await _list_page(request, status=409, form=data, errors=errors)
+            return await _list_page(request, status=error.status, form=data, errors=errors)
         return Redirect(f"{LIST}/{opened.id}", status_code=303)
 
     @get("/{stocktake_id:int}")
@@ -149,10 +149,12 @@ class StocktakePages(Controller):
             )
         except Invalid as error:
             return await _detail_page(
-                request, stocktake_id, status=422, code_error=error.errors.get("code", "")
+                request, stocktake_id, status=error.status, code_error=error.errors.get("code", "")
             )
         except Conflict as error:
-            return await _detail_page(request, stocktake_id, status=409, alert=error.message)
+            return await _detail_page(
+                request, stocktake_id, status=error.status, alert=error.message
+            )
         return Redirect(f"{LIST}/{stocktake_id}?scan_id={result.id}#scanner", status_code=303)
 
     @post("/{stocktake_id:int}/cloture", guards=[RUN_STOCKTAKES])
@@ -171,7 +173,9 @@ class StocktakePages(Controller):
                 principal.scope, principal.actor, utcnow(), stocktake_id
             )
         except Conflict as error:
-            return await _detail_page(request, stocktake_id, status=409, alert=error.message)
+            return await _detail_page(
+                request, stocktake_id, status=error.status, alert=error.message
+            )
         return Redirect(f"{LIST}/{stocktake_id}?done=clos", status_code=303)
 
     @post("/{stocktake_id:int}/pertes", guards=[RUN_STOCKTAKES])
@@ -190,7 +194,9 @@ class StocktakePages(Controller):
                 principal.scope, principal.actor, utcnow(), stocktake_id, None, PARIS
             )
         except Conflict as error:
-            return await _detail_page(request, stocktake_id, status=409, alert=error.message)
+            return await _detail_page(
+                request, stocktake_id, status=error.status, alert=error.message
+            )
         # Shown at once rather than after a redirect: sending it again declares nothing more.
         return await _detail_page(request, stocktake_id, declared=result)
 

@@ -1,0 +1,61 @@
+"""The pagination helper shared by the asset list, the loan list and a campaign's to-do table."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.pages.pagination import Pagination, page_number, page_url
+from inventory.errors import Conflict, DomainError, Invalid, NotFound
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        (None, 1),
+        ("", 1),
+        ("  ", 1),
+        ("3", 3),
+        (" 2 ", 2),
+        ("0", None),
+        ("deux", None),
+        ("-1", None),
+    ],
+)
+def test_a_page_number_is_a_whole_number_from_one(raw, number):
+    assert page_number(raw) == number
+
+
+def test_an_address_keeps_the_filters_and_leaves_out_page_one_and_empty_values():
+    assert page_url("/prets", {"state": "open", "classe": ""}) == "/prets?state=open"
+    assert page_url("/prets", {"state": "open"}, 2) == "/prets?state=open&page=2"
+    assert page_url("/c/1", {}, 3, "#a-faire") == "/c/1?page=3#a-faire"
+
+
+def test_a_middle_page_knows_its_rows_and_neighbours():
+    pages = Pagination.of(2, 50, 120, 50, "/appareils", {"q": "R24"})
+    assert (pages.number, pages.count, pages.first_shown, pages.last_shown) == (2, 3, 51, 100)
+    assert pages.previous_url == "/appareils?q=R24"
+    assert pages.next_url == "/appareils?q=R24&page=3"
+    assert pages.first_url == "/appareils?q=R24"
+
+
+def test_an_empty_list_is_one_page_with_no_neighbours():
+    pages = Pagination.of(1, 50, 0, 0, "/prets", {})
+    assert (pages.count, pages.first_shown, pages.previous_url, pages.next_url) == (
+        1,
+        0,
+        None,
+        None,
+    )
+
+
+def test_each_domain_error_carries_its_status_and_title():
+    assert [(kind.status, kind.title) for kind in (DomainError, NotFound, Conflict, Invalid)] == [
+        (400, "Requête invalide"),
+        (404, "Introuvable"),
+        (409, "Conflit"),
+        (422, "Données invalides"),
+    ]
+    assert Conflict("pris", field="tag").fields == {"tag": "pris"}
+    assert Conflict("pris").fields == {}
+    assert Invalid({"tag": "vide"}).fields == {"tag": "vide"}
