@@ -93,20 +93,6 @@ def normalise_serial(raw: str) -> str:
     return raw.strip().upper()
 
 
-def scope_where(scope: Scope):
-    """The rows of `asset` the scope may see, as a Piccolo where clause (None: all)."""
-    if scope.everything:
-        return None
-    clauses = []
-    if scope.region_ids:
-        clauses.append(Asset.region.is_in(list(scope.region_ids)))
-    if scope.establishment_ids:
-        clauses.append(Asset.establishment.is_in(list(scope.establishment_ids)))
-    if not clauses:
-        return Asset.id == -1
-    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
-
-
 def _view(row: dict) -> AssetView:
     establishment = None
     if row["establishment_id"] is not None:
@@ -157,7 +143,8 @@ async def get_asset(scope: Scope, tag: str) -> AssetView:
 
 
 def _filtered(query, scope: Scope, filters: AssetFilters):
-    if (where := scope_where(scope)) is not None:
+    # An asset belongs to its owner region, and to its school when it has one.
+    if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
     if filters.state:
         query = query.where(Asset.state == filters.state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from piccolo.query.functions.aggregate import Count
 
-from inventory.assets import STATES, scope_where
+from inventory.assets import STATES
 from inventory.regions import establishment_row
 from inventory.scope import Scope
 from inventory.tables import Asset
@@ -27,7 +27,7 @@ async def count_by_state(scope: Scope, establishment_uai: str) -> dict[str, int]
         .where(Asset.establishment == establishment["id"])
         .group_by(Asset.state)
     )
-    if (where := scope_where(scope)) is not None:
+    if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
     found = {row["state"]: row["n"] for row in await query}
     counts = {state: found.pop(state, 0) for state in STATES}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from piccolo.columns.combination import Or
 
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
@@ -25,29 +24,10 @@ _ESTABLISHMENT_COLUMNS = (
 )
 
 
-def _region_where(scope: Scope):
-    if scope.everything:
-        return None
-    ids = scope.region_ids | scope.establishment_region_ids
-    return Region.id.is_in(list(ids)) if ids else Region.id == -1
-
-
-def _establishment_where(scope: Scope):
-    if scope.everything:
-        return None
-    clauses = []
-    if scope.region_ids:
-        clauses.append(Establishment.region.is_in(list(scope.region_ids)))
-    if scope.establishment_ids:
-        clauses.append(Establishment.id.is_in(list(scope.establishment_ids)))
-    if not clauses:
-        return Establishment.id == -1
-    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
-
-
 async def list_regions(scope: Scope) -> list[RegionView]:
     query = Region.select(Region.id, Region.code, Region.name).order_by(Region.code)
-    if (where := _region_where(scope)) is not None:
+    # Staff of a school read their region's name (as `get_region` does).
+    if (where := scope.restrict(Region.id, staff_see_region=True)) is not None:
         query = query.where(where)
     return [RegionView(**row) for row in await query]
 
@@ -106,7 +86,7 @@ async def list_establishments(
     scope: Scope, region_code: str | None = None
 ) -> list[EstablishmentView]:
     query = Establishment.select(*_ESTABLISHMENT_COLUMNS).order_by(Establishment.name)
-    if (where := _establishment_where(scope)) is not None:
+    if (where := scope.restrict(Establishment.region, Establishment.id)) is not None:
         query = query.where(where)
     if region_code:
         query = query.where(Establishment.region.code == region_code)

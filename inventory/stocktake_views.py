@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
-from piccolo.columns.combination import Or
 from piccolo.query.functions.aggregate import Count
 
 from inventory.assets import STATES
-from inventory.scope import Scope
 from inventory.tables import Asset, Stocktake, StocktakeExpected, StocktakeScan
 from inventory.views import EstablishmentRef
 
@@ -128,19 +126,6 @@ def stocktake_rows():
         Stocktake.establishment.name.as_alias("establishment_name"),
         Stocktake.establishment.region.as_alias("region_id"),
     )
-
-
-def stocktake_where(scope: Scope):
-    if scope.everything:
-        return None
-    clauses = []
-    if scope.region_ids:
-        clauses.append(Stocktake.establishment.region.is_in(list(scope.region_ids)))
-    if scope.establishment_ids:
-        clauses.append(Stocktake.establishment.is_in(list(scope.establishment_ids)))
-    if not clauses:
-        return Stocktake.id == -1
-    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
 
 
 def view_of(row: dict, counts: Counts) -> StocktakeView:

@@ -43,7 +43,6 @@ from inventory.stocktake_views import (
     message,
     status_of,
     stocktake_rows,
-    stocktake_where,
     view_of,
 )
 from inventory.tables import Asset, AssetEvent, Stocktake, StocktakeExpected, StocktakeScan
@@ -181,7 +180,9 @@ async def list_stocktakes(
     if not 1 <= limit <= MAX_LIST:
         raise Invalid({"limit": f"entre 1 et {MAX_LIST}"})
     query = stocktake_rows()
-    if (where := stocktake_where(scope)) is not None:
+    # A stocktake belongs to the establishment it counts.
+    where = scope.restrict(Stocktake.establishment.region, Stocktake.establishment)
+    if where is not None:
         query = query.where(where)
     if establishment_uai:
         query = query.where(Stocktake.establishment.uai == normalise_uai(establishment_uai))

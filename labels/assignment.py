@@ -73,7 +73,7 @@ async def _live_codes(asset_ids: list[int]) -> dict[int, str]:
 async def _scoped_regions(scope: Scope, asset_ids: list[int]) -> dict[int, int]:
     """asset id -> region id, for the assets of `asset_ids` the scope sees."""
     query = Asset.select(Asset.id, Asset.region).where(Asset.id.is_in(asset_ids))
-    if (where := assets.scope_where(scope)) is not None:
+    if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
     return {row["id"]: row["region"] for row in await query}
 
@@ -122,7 +122,7 @@ async def codes_for_assets(scope: Scope, asset_ids: list[int], now: dt.datetime)
 def acts_in_region(scope: Scope, region_id: int) -> bool:
     """The region manager, or staff of one of the region's schools (who print blank sheets
     for their school's intake)."""
-    return scope.manages_region(region_id) or region_id in scope.establishment_region_ids
+    return scope.sees_region(region_id)
 
 
 def check_blank_count(count: int) -> None:

@@ -165,7 +165,7 @@ async def _blank_region(scope: Scope, region_code: str | None) -> int:
         if region_id is None or not acts_in_region(scope, region_id):
             raise Invalid({"region": f"région {region_code} inconnue ou hors de votre périmètre"})
         return region_id
-    candidates = scope.region_ids | scope.establishment_region_ids
+    candidates = scope.seen_region_ids
     if scope.everything or len(candidates) != 1:
         raise Invalid({"region": "indiquez la région (code INSEE) des étiquettes vierges"})
     return next(iter(candidates))
@@ -180,7 +180,7 @@ _DEVICE_COLUMNS = (
 
 
 def _scoped(query, scope: Scope):
-    if (where := assets.scope_where(scope)) is not None:
+    if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
     return query
 

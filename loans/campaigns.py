@@ -96,19 +96,6 @@ def view_of(row: dict, today: dt.date) -> CampaignView:
     )
 
 
-def _scope_where(scope: Scope):
-    if scope.everything:
-        return None
-    clauses = []
-    if scope.region_ids:
-        clauses.append(Campaign.establishment.region.is_in(list(scope.region_ids)))
-    if scope.establishment_ids:
-        clauses.append(Campaign.establishment.is_in(list(scope.establishment_ids)))
-    if not clauses:
-        return Campaign.id == -1
-    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
-
-
 async def campaign_row(scope: Scope, campaign_id: int, lock: bool = False) -> dict:
     query = Campaign.select(*_COLUMNS).where(Campaign.id == campaign_id).output(load_json=True)
     if lock:
@@ -141,7 +128,9 @@ async def list_campaigns(
         errors["status"] = "valeurs possibles : planned, running, ended"
     if errors:
         raise Invalid(errors)
-    where = [w for w in (_scope_where(scope),) if w is not None]
+    # A campaign belongs to its establishment.
+    scoped = scope.restrict(Campaign.establishment.region, Campaign.establishment)
+    where = [w for w in (scoped,) if w is not None]
     if establishment_uai:
         where.append(Campaign.establishment.uai == normalise_uai(establishment_uai))
     if kind:

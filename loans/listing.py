@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import msgspec
-from piccolo.columns.combination import Or
 
 from inventory.assets import normalise_tag
 from inventory.errors import Invalid
@@ -22,7 +21,6 @@ from loans.loan_views import LoanPage, LoanView
 from loans.records import COLUMNS, decoded, loan_row, view
 from loans.states import OPEN_STATES, STATES
 from loans.students import StudentFilters, list_students, normalise_class
-from loans.students import scope_where as student_scope_where
 from loans.tables import Loan, LoanEvent, LoanPhoto, Student
 from loans.views import StudentSummary
 
@@ -43,20 +41,6 @@ class LoanFilters:
     asset_tag: str | None = None
 
 
-def scope_where(scope: Scope):
-    """The loans the scope may see, as a Piccolo where clause (None: all)."""
-    if scope.everything:
-        return None
-    clauses = []
-    if scope.region_ids:
-        clauses.append(Loan.establishment.region.is_in(list(scope.region_ids)))
-    if scope.establishment_ids:
-        clauses.append(Loan.establishment.is_in(list(scope.establishment_ids)))
-    if not clauses:
-        return Loan.id == -1
-    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
-
-
 def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
     errors = {}
     if filters.state and filters.state not in STATES and filters.state != OPEN:
@@ -72,7 +56,8 @@ def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
 
 
 def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
-    if (where := scope_where(scope)) is not None:
+    # A loan belongs to the establishment that lent it, and to that establishment's region.
+    if (where := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
         query = query.where(where)
     if filters.state == OPEN:
         query = query.where(Loan.state.is_in(list(OPEN_STATES)))
@@ -151,7 +136,7 @@ async def find_borrowers(
         .where((Student.ent_id == text) & (Student.establishment.uai == uai))
         .where(Student.left_on.is_null())
     )
-    if (where := student_scope_where(scope)) is not None:
+    if (where := scope.restrict(Student.region, Student.establishment)) is not None:
         by_ent = by_ent.where(where)
     if rows := await by_ent:
         return [StudentSummary(**row) for row in rows]

@@ -59,21 +59,6 @@ def overdue_where(today: dt.date):
     return (Loan.state == "active") & (Loan.due_on < today)
 
 
-def scope_where(scope: Scope):
-    """The loans of establishments the scope sees (an empty scope sees none)."""
-    if scope.everything:
-        return None
-    ids = list(scope.establishment_ids)
-    regions = list(scope.region_ids)
-    if ids and regions:
-        return Loan.establishment.is_in(ids) | Loan.establishment.region.is_in(regions)
-    if ids:
-        return Loan.establishment.is_in(ids)
-    if regions:
-        return Loan.establishment.region.is_in(regions)
-    return Loan.id == -1
-
-
 async def overdue_loans(
     scope: Scope,
     today: dt.date,
@@ -85,7 +70,8 @@ async def overdue_loans(
     """Oldest due date first, then by class and name. An establishment outside the scope is
     not found (404), as an unknown one."""
     where = overdue_where(today)
-    if (scoped := scope_where(scope)) is not None:
+    # The loans of the establishments the scope sees (an empty scope sees none).
+    if (scoped := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
         where &= scoped
     if establishment_uai:
         establishment = await establishment_key(scope, establishment_uai)

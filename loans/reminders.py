@@ -26,7 +26,7 @@ from inventory.regions import establishment_key
 from inventory.scope import Scope
 from loans.mail import REMINDER_SUBJECT, Device, SchoolContact, reminder_html, reminder_text
 from loans.minors import is_minor, paris_day
-from loans.overdue import overdue_where, scope_where
+from loans.overdue import overdue_where
 from loans.tables import Guardian, Loan, ReminderLog
 
 Send = Callable[[EmailMessage], Awaitable[None]]
@@ -150,7 +150,7 @@ def _message(now: dt.datetime, loans: list[dict], to: list[str], cc: list[str]) 
 
 async def _overdue(scope: Scope, today: dt.date, establishment_uai: str | None) -> list[dict]:
     where = overdue_where(today)
-    if (scoped := scope_where(scope)) is not None:
+    if (scoped := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
         where &= scoped
     if establishment_uai:
         establishment = await establishment_key(scope, establishment_uai)

@@ -185,20 +185,6 @@ def log_change(action: str, student_id: int, actor: Actor, fields) -> None:
 # Reading ----------------------------------------------------------------------------------
 
 
-def scope_where(scope: Scope):
-    """The rows of `student` the scope may see, as a Piccolo where clause (None: all)."""
-    if scope.everything:
-        return None
-    clauses = []
-    if scope.region_ids:
-        clauses.append(Student.region.is_in(list(scope.region_ids)))
-    if scope.establishment_ids:
-        clauses.append(Student.establishment.is_in(list(scope.establishment_ids)))
-    if not clauses:
-        return Student.id == -1
-    return clauses[0] if len(clauses) == 1 else Or(clauses[0], clauses[1])
-
-
 async def student_row(scope: Scope, student_id: int, *, lock: bool = False) -> dict:
     """The student's columns (with region_id, region_code, establishment_id, _uai, _name),
     or NotFound outside the scope. `lock` holds the row until the transaction ends."""
@@ -244,7 +230,8 @@ def _prefix(column, text: str):
 
 
 def _filtered(query, scope: Scope, filters: StudentFilters):
-    if (where := scope_where(scope)) is not None:
+    # A student belongs to their region and their school.
+    if (where := scope.restrict(Student.region, Student.establishment)) is not None:
         query = query.where(where)
     if filters.establishment_uai:
         query = query.where(Student.establishment.uai == normalise_uai(filters.establishment_uai))
