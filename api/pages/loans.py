@@ -75,6 +75,13 @@ def _labelled(steps: list[desk.Step]) -> list[Step]:
     return [Step(s.kind, STEP_LABELS[s.kind], s.status, s.message) for s in steps]
 
 
+def _accessories_of(data) -> list[str]:
+    """The ticked accessories, and the free "autre" line when one is typed."""
+    ticked = texts_of(data, "accessories")
+    other = text_of(data, "accessory_other", 50)
+    return [*ticked, f"{desk.OTHER} : {other}"] if other else ticked
+
+
 @dataclass
 class HandOverForm:
     student_id: str = ""
@@ -251,7 +258,7 @@ class LoanPages(Controller):
         tag = text_of(data, "appareil", 40)
         form = HandOverForm(
             student_id=text_of(data, "student_id", 12),
-            accessories=texts_of(data, "accessories"),
+            accessories=_accessories_of(data),
             signed_on=text_of(data, "signed_on", 20),
             search=text_of(data, "eleve", 100),
         )
@@ -353,7 +360,7 @@ class LoanPages(Controller):
         data = await request.form()
         loan = await get_loan(principal.scope, loan_id, paris_today(now))
         form = HandOverForm(
-            accessories=texts_of(data, "accessories"), signed_on=text_of(data, "signed_on", 20)
+            accessories=_accessories_of(data), signed_on=text_of(data, "signed_on", 20)
         )
         signed_on = None
         if not loan.signed:

@@ -160,6 +160,30 @@ async def test_one_submission_prepares_signs_and_hands_over_the_device(desk, wor
     assert "Appareil remis : le prêt est en cours." in read(done.text)
 
 
+async def test_another_object_typed_at_the_desk_is_handed_over_as_autre(desk, world):
+    await make_asset("A-1", UAI_A, world.model_id)
+    student = await make_student(world)
+    response = await submit(
+        await desk("it_a"),
+        "/prets/nouveau?appareil=A-1",
+        "/prets/nouveau",
+        [
+            ("appareil", "A-1"),
+            ("student_id", str(student)),
+            ("accessories", "chargeur"),
+            ("accessory_other", "souris sans fil"),
+            ("signed_on", today().isoformat()),
+        ],
+    )
+    assert response.status_code == 303, response.text
+    loan = await Loan.select(Loan.accessories_given).first()
+    given = loan["accessories_given"]
+    assert given in (
+        ["chargeur", "autre : souris sans fil"],
+        '["chargeur", "autre : souris sans fil"]',
+    )
+
+
 async def test_a_signature_date_may_be_typed_the_french_way(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
     student = await make_student(world)

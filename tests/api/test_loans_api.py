@@ -281,6 +281,34 @@ async def test_handing_over_twice_is_refused_with_the_reason(as_, world):
     refused(response, "l'appareil a déjà été remis")
 
 
+@pytest.mark.parametrize("typed", ["souris", "Chargeur USB", "autre", "autre :  "])
+async def test_an_accessory_outside_the_models_list_is_refused_naming_the_field(as_, world, typed):
+    loan_id = await signed(as_, world, "A-1")
+    response = await as_("it_a").post(
+        f"{LOANS}/{loan_id}/hand-over", json={"accessories": ["chargeur", typed]}
+    )
+    assert "autre" in names(response, 422, "accessories")
+    assert (await as_("it_a").get(f"{LOANS}/{loan_id}")).json()["state"] != "active"
+
+
+async def test_another_object_is_handed_over_as_autre_with_its_description(as_, world):
+    loan_id = await signed(as_, world, "A-1")
+    response = await as_("it_a").post(
+        f"{LOANS}/{loan_id}/hand-over",
+        json={"accessories": ["CHARGEUR", "Autre:  souris   sans fil"]},
+    )
+    assert response.json()["accessories_given"] == ["chargeur", "autre : souris sans fil"]
+
+
+async def test_a_transferred_loan_lists_no_missing_accessory(as_, world):
+    loan_id = await active(as_, world, "A-1")
+    await as_("it_a").post(f"{LOANS}/{loan_id}/transfer", json={"to_establishment_uai": UAI_B})
+    transferred = (await as_("it_ab").get(f"{LOANS}/{loan_id}")).json()
+    assert transferred["state"] == "transferred"
+    assert transferred["accessories_given"] == ["chargeur", "housse"]
+    assert transferred["missing_accessories"] == []
+
+
 async def test_an_accessory_name_too_long_is_named(as_, world):
     loan_id = await signed(as_, world, "A-1")
     response = await as_("it_a").post(
