@@ -254,3 +254,11 @@ async def test_sealing_and_verifying_from_a_coroutine_run_in_a_worker_thread(dem
     assert threads and threads[0] is not threading.main_thread()
     result = await verify_async(pdf, [demo_key.certificate], now=NOW)
     assert result.verified
+
+
+def test_an_rsa_seal_is_valid_for_pyhanko():
+    key = load_seal_key(make_demo_seal("Région de démonstration", NOW, key_type="rsa"), None)
+    pdf = seal(agreement(), key, reason="r", location="l", now=NOW)
+    _, status = pyhanko_status(pdf, key.certificate)
+    assert status.bottom_line
+    assert status.signing_cert.public_key.algorithm == "rsa"
