@@ -74,6 +74,8 @@ class Settings:
     login_rate_limit_per_minute: int = 10
     db_pool_size: int = 4
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    seal_p12: Path | None = None  # the region's seal (PKCS#12); None: a demonstration seal
+    seal_password: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -90,6 +92,8 @@ class Settings:
             login_rate_limit_per_minute=int(env.get("ORDIPRET_LOGIN_RATE_LIMIT", "10")),
             db_pool_size=int(env.get("ORDIPRET_DB_POOL_SIZE", "4")),
             smtp=smtp_settings_from_env(env),
+            seal_p12=Path(env["ORDIPRET_SEAL_P12"]) if env.get("ORDIPRET_SEAL_P12") else None,
+            seal_password=env.get("ORDIPRET_SEAL_PASSWORD", ""),
         )
 
     def with_secret(self) -> Settings:

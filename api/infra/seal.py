@@ -1,0 +1,88 @@
+"""The region's seal, from the settings: the PKCS#12 file of ORDIPRET_SEAL_P12, or else a
+demonstration seal made once in the var directory.
+
+Without a configured certificate, a first start must still produce sealed agreements that can
+be checked, so ordipret makes a self-signed seal (`var/seal-demo.p12`, its random password in
+`var/seal-demo.password`, both mode 0600) and keeps it: every worker and every restart seal
+with the same key. Verification says plainly that such a seal is a demonstration.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+
+from cryptography import x509
+
+from api.clock import utcnow
+from api.settings import Settings
+from inventory.errors import Invalid
+from loans.sealing import SealKey, load_seal_key, make_demo_seal
+
+DEMO_P12 = "seal-demo.p12"
+DEMO_PASSWORD = "seal-demo.password"
+DEMO_COMMON_NAME = "Région de démonstration"
+
+
+@cache
+def seal_key_for(settings: Settings) -> SealKey:
+    """The seal to sign with, loaded once per process (and per settings)."""
+    if settings.seal_p12 is not None:
+        return _configured(settings)
+    return _load_demo(settings.var_dir, create=True)
+
+
+def trusted_certificates(settings: Settings) -> list[x509.Certificate]:
+    """The certificates a verification trusts by default: the configured seal's own, or the
+    demonstration seal's if one was made. Only the seal certificate itself, not its issuers:
+    trusting the issuing CA would vouch for every seal that CA ever sold."""
+    if settings.seal_p12 is not None:
+        return [seal_key_for(settings).certificate]
+    if not (settings.var_dir / DEMO_P12).exists():
+        return []
+    return [_load_demo(settings.var_dir, create=False).certificate]
+
+
+def _configured(settings: Settings) -> SealKey:
+    assert settings.seal_p12 is not None
+    try:
+        p12 = settings.seal_p12.read_bytes()
+    except OSError:
+        raise Invalid({"ORDIPRET_SEAL_P12": f"fichier illisible : {settings.seal_p12}"}) from None
+    try:
+        return load_seal_key(p12, settings.seal_password.encode() or None)
+    except Invalid as error:
+        raise Invalid({"ORDIPRET_SEAL_P12": error.errors.get("p12", error.message)}) from None
+
+
+def _load_demo(var_dir: Path, *, create: bool) -> SealKey:
+    p12_path, password_path = var_dir / DEMO_P12, var_dir / DEMO_PASSWORD
+    var_dir.mkdir(parents=True, exist_ok=True)
+    # Several workers start at once: an exclusive lock makes one of them create the pair
+    # and the others read it, never a key with another worker's password.
+    with open(var_dir / "seal-demo.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if create and not p12_path.exists():
+                password = secrets.token_urlsafe(24)
+                _write_private(password_path, password.encode())
+                _write_private(
+                    p12_path, make_demo_seal(DEMO_COMMON_NAME, utcnow(), password=password.encode())
+                )
+            return load_seal_key(p12_path.read_bytes(), password_path.read_text().strip().encode())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write `data` readable by the owner only, atomically (a crash leaves no half file)."""
+    temporary = path.with_name(path.name + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
