@@ -67,7 +67,7 @@ def smtp_settings_from_env(
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     public_url: str = "http://127.0.0.1:8000"
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)  # never printed nor logged
     redis_url: str = ""
     var_dir: Path = Path("var")
     secure_cookies: bool = False

@@ -9,8 +9,7 @@ Measured in one run, one process, one core, on the same small one-page agreement
 
 CPU time (`*_cpu_ms`) is the steadier figure on a busy machine; wall time is given too.
 
-Run: `python -m bench.seal` (or `python -m bench seal` once `bench.seal` is in
-`bench.registry.MODULES`).
+Run: `python -m bench seal`.
 """
 
 from __future__ import annotations
