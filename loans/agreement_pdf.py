@@ -84,7 +84,9 @@ def french_date(day: date) -> str:
 @functools.cache
 def _styles() -> dict[str, ParagraphStyle]:
     register_fonts()
-    body = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, spaceAfter=3)
+    body = ParagraphStyle(
+        "body", fontName=REGULAR, bulletFontName=REGULAR, fontSize=9.5, leading=12.5, spaceAfter=3
+    )
     return {
         "body": body,
         "title": ParagraphStyle(
@@ -122,8 +124,15 @@ def _section(title: str) -> list[Flowable]:
     return [CondPageBreak(25 * mm), _para(title, "section")]
 
 
+def _table(rows: Sequence[list[Any]], widths: list[float], style: list[Any], **kw: Any) -> Table:
+    # Tables set their cells' font even when every cell is a paragraph: name ours, or
+    # reportlab names Helvetica, a standard font that is not embedded.
+    table = Table(rows, colWidths=widths, hAlign="LEFT", **kw)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR), *style]))
+    return table
+
+
 def _grid(rows: Sequence[list[Any]], widths: list[float], header: bool = False) -> Table:
-    table = Table(rows, colWidths=widths, hAlign="LEFT")
     style: list[Any] = [
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -134,8 +143,7 @@ def _grid(rows: Sequence[list[Any]], widths: list[float], header: bool = False) 
         style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
     else:
         style.append(("BACKGROUND", (0, 0), (0, -1), SHADE))
-    table.setStyle(TableStyle(style))
-    return table
+    return _table(rows, widths, style)
 
 
 def _parties(data: AgreementData, width: float) -> list[Flowable]:
@@ -234,8 +242,12 @@ def _terms(blocks: Sequence[Block], version: int) -> list[Flowable]:
 
 def _signature_cell(block: SignatureBlock, box_width: float) -> list[Flowable]:
     styles = _styles()
-    box = Table([[""]], colWidths=[box_width], rowHeights=[SIGNATURE_BOX])
-    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black)]))
+    box = _table(
+        [[None]],
+        [box_width],
+        [("BOX", (0, 0), (-1, -1), 0.8, colors.black)],
+        rowHeights=[SIGNATURE_BOX],
+    )
     return [
         Paragraph(f"<b>{_text(block.title)}</b>", styles["cell"]),
         Paragraph(_text(block.name), styles["cell"]),
@@ -251,16 +263,15 @@ def _signatures(data: AgreementData, width: float) -> list[Flowable]:
     if len(cells) % 2:
         cells.append([])
     rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
-    table = Table(rows, colWidths=[column + 3 * mm] * 2, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm),
-            ]
-        )
+    table = _table(
+        rows,
+        [column + 3 * mm] * 2,
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm),
+        ],
     )
     intro = _para(
         f"Fait à {data.school.city}, en autant d’exemplaires que de signataires. "

@@ -8,7 +8,7 @@ uses (a TrueType subset, /FontFile2), so each PDF carries its own font, a few ki
 
 Vera lacks the narrow no-break space (U+202F) some French keyboards and word processors put
 before « ; : ! ? » and inside « »: it becomes a no-break space. Any other character outside
-the font becomes its closest covered letters (NFKD, accents dropped) or "?", so nothing
+the font becomes its closest covered letters (NFKD, keeping the accents the font has) or "?", so nothing
 prints as an empty box.
 """
 
@@ -65,9 +65,17 @@ def _substitute(char: str) -> str:
     if char in _REPLACEMENTS:
         return _REPLACEMENTS[char]
     covered = _covered()
-    fallback = "".join(c for c in unicodedata.normalize("NFKD", char) if c in covered)
-    fallback = "".join(c for c in fallback if not unicodedata.combining(c))
-    return fallback or "?"
+    # Keep as many of the accents as the font has a letter for: ễ (e, circumflex, tilde)
+    # becomes ê rather than e; ﬁ becomes fi.
+    letters = []
+    for part in unicodedata.normalize("NFKD", char):
+        if unicodedata.combining(part) and letters:
+            composed = unicodedata.normalize("NFC", letters[-1] + part)
+            if len(composed) == 1 and composed in covered:
+                letters[-1] = composed
+        elif part in covered:
+            letters.append(part)
+    return "".join(letters) or "?"
 
 
 def printable(text: str) -> str:
