@@ -8,8 +8,8 @@ uses (a TrueType subset, /FontFile2), so each PDF carries its own font, a few ki
 
 Vera lacks the narrow no-break space (U+202F) some French keyboards and word processors put
 before « ; : ! ? » and inside « »: it becomes a no-break space. Any other character outside
-the font becomes its closest covered letters (NFKD, keeping the accents the font has) or "?", so nothing
-prints as an empty box.
+the font becomes its closest covered letters (NFKD, keeping the accents the font has: ễ
+prints ê) or "?", so nothing prints as an empty box.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _substitute(char: str) -> str:
     covered = _covered()
     # Keep as many of the accents as the font has a letter for: ễ (e, circumflex, tilde)
     # becomes ê rather than e; ﬁ becomes fi.
-    letters = []
+    letters: list[str] = []
     for part in unicodedata.normalize("NFKD", char):
         if unicodedata.combining(part) and letters:
             composed = unicodedata.normalize("NFC", letters[-1] + part)

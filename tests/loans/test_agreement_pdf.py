@@ -90,9 +90,7 @@ def test_there_is_one_signature_box_per_required_signer_with_its_role_and_name()
 def test_data_that_looks_like_markup_is_printed_as_typed():
     data = msgspec.structs.replace(
         agreement(0),
-        student=StudentParty(
-            "O'Brien <b>&amp;", "Zoé", "1re <2>", msgspec.UNSET or agreement(0).student.birth_date
-        ),
+        student=StudentParty("O'Brien <b>&amp;", "Zoé", "1re <2>", agreement(0).student.birth_date),
         signatures=[SignatureBlock("student", "Zoé <i>O'Brien</i>")],
     )
     text = "\n".join(texts(render_agreement(data)))
@@ -151,7 +149,7 @@ def test_in_a_batch_each_convention_starts_a_page_and_numbers_its_own_pages():
     starts = [i for i, t in enumerate(page_texts) if t.startswith(
         "Convention de prêt de matériel numérique")]  # fmt: skip
     assert len(starts) == 4 and starts[0] == 0
-    for number, (first, end) in enumerate(zip(starts, [*starts[1:], len(page_texts)])):
+    for number, (first, end) in enumerate(zip(starts, [*starts[1:], len(page_texts)], strict=True)):
         total = end - first
         for n, text in enumerate(page_texts[first:end], start=1):
             assert f"Page {n} / {total}" in text
