@@ -29,7 +29,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     PageBreakIfNotEmpty,
     PageTemplate,
     Paragraph,
@@ -55,6 +54,7 @@ from loans.agreement_data import (
     StudentParty,
 )
 from loans.pdf_fonts import BOLD, REGULAR, printable, register_fonts
+from loans.pdf_paragraphs import SharedParagraph
 from loans.terms import Block, Heading
 from loans.terms import Paragraph as TextParagraph
 
@@ -121,7 +121,7 @@ def _para(value: str, style: str = "body") -> Paragraph:
 
 def _section(title: str) -> list[Flowable]:
     # Never a section title alone at the bottom of a page.
-    return [CondPageBreak(25 * mm), _para(title, "section")]
+    return [CondPageBreak(25 * mm), SharedParagraph(_text(title), _styles()["section"])]
 
 
 def _table(rows: Sequence[list[Any]], widths: list[float], style: list[Any], **kw: Any) -> Table:
@@ -181,7 +181,7 @@ def _parties(data: AgreementData, width: float) -> list[Flowable]:
         )
     styles = _styles()
     cells = [
-        [Paragraph(label, styles["label"]), Paragraph("<br/>".join(lines), styles["cell"])]
+        [SharedParagraph(label, styles["label"]), Paragraph("<br/>".join(lines), styles["cell"])]
         for label, lines in rows
     ]
     return [*_section("Les parties"), _grid(cells, [40 * mm, width - 40 * mm])]
@@ -192,7 +192,7 @@ def _device(data: AgreementData, width: float) -> list[Flowable]:
     heads = ["Catégorie", "Fabricant", "Modèle", "N° de série", "N° d’inventaire"]
     values = [device.category, device.manufacturer, device.model, device.serial, device.asset_tag]
     rows = [
-        [Paragraph(h, styles["label"]) for h in heads],
+        [SharedParagraph(h, styles["label"]) for h in heads],
         [Paragraph(_text(v), styles["cell"]) for v in values],
     ]
     accessories = (
@@ -230,30 +230,41 @@ def _terms(blocks: Sequence[Block], version: int) -> list[Flowable]:
     for block in blocks:
         if isinstance(block, Heading):
             flowables.append(CondPageBreak(18 * mm))
-            flowables.append(Paragraph(_text(block.text), styles["heading"]))
+            flowables.append(SharedParagraph(_text(block.text), styles["heading"]))
         elif isinstance(block, TextParagraph):
-            flowables.append(Paragraph(_text(block.text), styles["body"]))
+            flowables.append(SharedParagraph(_text(block.text), styles["body"]))
         else:
             flowables.extend(
-                Paragraph(_text(item), styles["item"], bulletText="•") for item in block.items
+                SharedParagraph(_text(item), styles["item"], bulletText="•") for item in block.items
             )
     return flowables
 
 
+class _SignatureBox(Flowable):
+    """An empty frame to sign in."""
+
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.8)
+        self.canv.setStrokeGray(0)
+        self.canv.rect(0, 0, self.width, self.height)
+
+
 def _signature_cell(block: SignatureBlock, box_width: float) -> list[Flowable]:
-    styles = _styles()
-    box = _table(
-        [[None]],
-        [box_width],
-        [("BOX", (0, 0), (-1, -1), 0.8, colors.black)],
-        rowHeights=[SIGNATURE_BOX],
+    text = (
+        f"<b>{_text(block.title)}</b><br/>{_text(block.name)}<br/>"
+        "Date, mention « Lu et approuvé » et signature :"
     )
     return [
-        Paragraph(f"<b>{_text(block.title)}</b>", styles["cell"]),
-        Paragraph(_text(block.name), styles["cell"]),
-        Paragraph("Date, mention « Lu et approuvé » et signature :", styles["cell"]),
+        Paragraph(text, _styles()["cell"]),
         Spacer(0, 1.5 * mm),
-        box,
+        _SignatureBox(box_width, SIGNATURE_BOX),
     ]
 
 
@@ -277,7 +288,10 @@ def _signatures(data: AgreementData, width: float) -> list[Flowable]:
         f"Fait à {data.school.city}, en autant d’exemplaires que de signataires. "
         "Chaque signataire déclare avoir lu la présente convention et ses conditions générales."
     )
-    return [KeepTogether([*_section("Signatures"), intro, table])]
+    # The whole section on one page: its height is known closely enough without laying it
+    # out twice (as KeepTogether would): title and intro, then a row of boxes per two signers.
+    needed = 30 * mm + len(rows) * (SIGNATURE_BOX + 20 * mm)
+    return [CondPageBreak(needed), *_section("Signatures"), intro, table]
 
 
 def _agreement(data: AgreementData, index: int, width: float) -> list[Flowable]:
@@ -288,7 +302,7 @@ def _agreement(data: AgreementData, index: int, width: float) -> list[Flowable]:
     return [
         PageBreakIfNotEmpty(),
         StartAgreement(index),
-        Paragraph(TITLE, _styles()["title"]),
+        SharedParagraph(TITLE, _styles()["title"]),
         _para(data.region.name, "subtitle"),
         Paragraph(meta, _styles()["meta"]),
         *_parties(data, width),

@@ -14,6 +14,7 @@ from pypdf.generic import IndirectObject
 from loans.agreement_data import SignatureBlock, StudentParty
 from loans.agreement_pdf import render_agreement, render_agreements
 from loans.pdf_fonts import printable
+from loans.pdf_paragraphs import clear_caches
 from tests.labels.samples import decode, pages
 from tests.loans.agreement_samples import agreement
 
@@ -173,3 +174,12 @@ def test_every_page_of_a_batch_carries_the_qr_of_its_own_loan():
 def test_an_empty_batch_is_refused():
     with pytest.raises(ValueError):
         render_agreements([])
+
+
+def test_terms_laid_out_once_and_reused_print_exactly_as_laid_out_afresh():
+    data = agreement(2)
+    clear_caches()
+    cold = render_agreement(data)
+    assert render_agreement(data) == cold
+    assert render_agreements([agreement(1), data])  # warms the caches with a batch
+    assert render_agreement(data) == cold
