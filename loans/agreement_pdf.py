@@ -157,7 +157,7 @@ def _parties(data: AgreementData, width: float) -> list[Flowable]:
     ]
     if student.ent_id:
         student_lines.append(f"Compte ENT : {_text(student.ent_id)}")
-    rows = [
+    rows: list[list[Any]] = [
         ("La Région", region_lines),
         (
             "L’établissement",
@@ -191,7 +191,7 @@ def _device(data: AgreementData, width: float) -> list[Flowable]:
     device, styles = data.device, _styles()
     heads = ["Catégorie", "Fabricant", "Modèle", "N° de série", "N° d’inventaire"]
     values = [device.category, device.manufacturer, device.model, device.serial, device.asset_tag]
-    rows = [
+    rows: list[list[Any]] = [
         [SharedParagraph(h, styles["label"]) for h in heads],
         [Paragraph(_text(v), styles["cell"]) for v in values],
     ]
