@@ -157,7 +157,7 @@ def _parties(data: AgreementData, width: float) -> list[Flowable]:
     ]
     if student.ent_id:
         student_lines.append(f"Compte ENT : {_text(student.ent_id)}")
-    rows: list[list[Any]] = [
+    rows = [
         ("La Région", region_lines),
         (
             "L’établissement",
