@@ -186,20 +186,30 @@ def run_agreements(school: int = SCHOOL) -> dict:
         "within_targets": bool(
             bare_rate / rate <= 1.5 and rate >= 100 and class_s < 1 and school_s < 30
         ),
+        # The same targets on CPU time: what one free core would give on a busy machine.
+        "within_targets_cpu": bool(
+            bare_cpu_rate / cpu_rate <= 1.5
+            and cpu_rate >= 100
+            and class_cpu_s < 1
+            and school_cpu_s < 30
+        ),
     }
 
 
 def summary_rows(f: dict) -> list[tuple[str, ...]]:
     rows = [
-        ("what", "per s", "per s (CPU)", "ms each", "x bare", "target"),
-        ("bare platypus, same texts", f["bare_per_s"], f["bare_cpu_per_s"], f["bare_ms"], 1, ""),
-        ("render_agreement", f["single_per_s"], f["single_cpu_per_s"], f["single_ms"],
-         f["ratio_single_to_bare"], "<= 1.5 x, >= 100/s"),
-        (f"render_agreements, class of {f['class']}", "", "", f"{f['class_s']} s total",
-         "", "< 1 s"),
-        (f"render_agreements, school of {f['school']}", "", "", f"{f['school_s']} s total",
-         "", "< 30 s"),
-        ("all targets met", "", "", "", "", "PASS" if f["within_targets"] else "OVER"),
+        ("what", "per s", "per s (CPU)", "wall", "CPU", "x bare", "x bare (CPU)", "target"),
+        ("bare platypus, same texts", f["bare_per_s"], f["bare_cpu_per_s"],
+         f"{f['bare_ms']} ms", "", 1, 1, ""),
+        ("render_agreement", f["single_per_s"], f["single_cpu_per_s"], f"{f['single_ms']} ms",
+         "", f["ratio_single_to_bare"], f["ratio_single_to_bare_cpu"], "<= 1.5 x, >= 100/s"),
+        (f"render_agreements, class of {f['class']}", "", "", f"{f['class_s']} s",
+         f"{f['class_cpu_s']} s", "", "", "< 1 s"),
+        (f"render_agreements, school of {f['school']}", "", "", f"{f['school_s']} s",
+         f"{f['school_cpu_s']} s", "", "", "< 30 s"),
+        ("all targets met (wall / CPU)", "", "", "", "", "", "",
+         f"{'PASS' if f['within_targets'] else 'OVER'} / "
+         f"{'PASS' if f['within_targets_cpu'] else 'OVER'}"),
     ]  # fmt: skip
     return [tuple(str(cell) for cell in row) for row in rows]
 
