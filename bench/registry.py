@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 # Imported on demand, in this order, by `python -m bench`.
-MODULES = ("bench.lookup", "bench.labels", "bench.handover", "bench.seal")
+MODULES = ("bench.lookup", "bench.labels", "bench.handover", "bench.seal", "bench.agreements")
 
 Figures = dict[str, object]
 Rows = list[tuple[str, ...]]
