@@ -73,6 +73,7 @@ class Settings:
     secure_cookies: bool = False
     login_rate_limit_per_minute: int = 10
     db_pool_size: int = 4
+    storage: str = ""  # ORDIPRET_STORAGE; empty: by engine (see api.infra.storage)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @classmethod
@@ -89,6 +90,7 @@ class Settings:
             secure_cookies=public_url.startswith("https://"),
             login_rate_limit_per_minute=int(env.get("ORDIPRET_LOGIN_RATE_LIMIT", "10")),
             db_pool_size=int(env.get("ORDIPRET_DB_POOL_SIZE", "4")),
+            storage=env.get("ORDIPRET_STORAGE", "").strip().lower(),
             smtp=smtp_settings_from_env(env),
         )
 
