@@ -7,11 +7,11 @@ import argparse
 import os
 import sys
 
-from api.cli import accounts, imports, labels, reminders, server
+from api.cli import accounts, documents, imports, labels, reminders, server
 from api.cli.console import console
 from api.settings import Settings
 
-COMMAND_GROUPS = (server, accounts, imports, labels, reminders)
+COMMAND_GROUPS = (server, accounts, imports, labels, reminders, documents)
 
 
 def build_parser() -> argparse.ArgumentParser:
