@@ -67,7 +67,7 @@ def states(live_server: LiveServer) -> dict[str, str]:
 def test_a_stocktake_from_opening_to_declaring_the_missing_devices_lost(
     page: Page, shelf: World, live_server: LiveServer
 ):
-    log_in(page, "it_a")
+    log_in(page, "it_ab")  # staff of both schools: B-1 is theirs to recognise
     open_stocktake(page)
     field = page.get_by_label("Code scanné")
     expect(field).to_be_focused()  # the scanner can type at once
@@ -213,7 +213,7 @@ def test_a_head_of_school_follows_the_stocktake_without_a_scan_field(
 
 def test_on_a_phone_the_page_fits_the_screen(page: Page, shelf: World):
     page.set_viewport_size(PHONE)
-    log_in(page, "it_a")
+    log_in(page, "it_ab")
     open_stocktake(page)
     wedge(page, "B-1")
     expect(count(page, "unexpected")).to_have_text("1")
