@@ -11,6 +11,8 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
+from argon2 import PasswordHasher, profiles
+
 from api import accounts
 from api.tables import Account, AccountEstablishment
 from inventory import assets, catalogue, regions
@@ -21,7 +23,9 @@ NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 PASSWORD = "mot-de-passe-de-test"
 PLATFORM = Scope.platform()
 ACTOR = Actor(id=None, name="Fabrique de test")
-_PASSWORD_HASH = accounts._hasher.hash(PASSWORD)  # hashed once: argon2 is slow on purpose
+# The app verifies with the parameters stored in the hash: test accounts get argon2's
+# cheapest profile, so that a test login does not pay production's deliberate slowness.
+_PASSWORD_HASH = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
 _serials = itertools.count(1)
 
 

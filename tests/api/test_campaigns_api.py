@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import httpx
-import pytest
+import pytest_asyncio
 
 from api.clock import utcnow
 from loans import lifecycle
@@ -167,7 +167,7 @@ async def test_overdue_loans_per_school_and_per_region(as_, world):
 # Pages
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def signed_in(app, world):
     opened: list[httpx.AsyncClient] = []
 

@@ -9,7 +9,7 @@ import html
 import re
 
 import httpx
-import pytest
+import pytest_asyncio
 
 from api.clock import utcnow
 from inventory.tables import Asset
@@ -33,7 +33,7 @@ def read(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def desk(app, world):
     """`await desk("it_a")`: a browser-like client signed in with a session cookie."""
     opened: list[httpx.AsyncClient] = []

@@ -8,6 +8,7 @@ import re
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from inventory import assets
 from tests.api.problems import assert_problem
@@ -20,7 +21,7 @@ LABEL_URL = "https://ordipret.example.fr/a/" + CODE_A
 UNKNOWN = "Aucun appareil ne correspond à « {} »."
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def fleet(world: World) -> World:
     """Lycée A: A-0001 (in stock, labelled), A-0002 (in repair), A-0003 (lost), A-0004 (retired);
     lycée B: B-0001 (labelled); a blank label for region 24."""
@@ -35,7 +36,7 @@ async def fleet(world: World) -> World:
     return world
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def staff(app, fleet):
     """`await staff("it_a")`: a browser-like client signed in with a session cookie."""
     opened: list[httpx.AsyncClient] = []

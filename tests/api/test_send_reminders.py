@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import pytest
+import pytest_asyncio
 from aiosmtpd.controller import Controller
 
 from api.mailer import SmtpMailer
@@ -115,7 +116,7 @@ async def guardian(student_id: int, email_address: str) -> None:
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def overdue_school(world):
     """A minor with two overdue devices and one guardian, a minor with one device and two
     guardians, and an adult whose address nobody knows yet."""

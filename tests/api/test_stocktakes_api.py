@@ -11,6 +11,7 @@ from collections import Counter
 
 import pypdfium2
 import pytest
+import pytest_asyncio
 
 from inventory.tables import Asset
 from tests.api.problems import assert_problem
@@ -21,7 +22,7 @@ from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset
 STOCKTAKES = "/api/v1/stocktakes"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def shelf(world: World) -> World:
     """Lycée A: A-1, A-2, A-3 in stock, A-9 stolen. Lycée B: B-1. Lycée C: C-1."""
     for tag in ("A-1", "A-2", "A-3"):
@@ -302,7 +303,7 @@ async def test_the_pdf_report_is_a_pdf_with_the_counts_and_lists(as_, shelf):
 # The pages, without a browser
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def signed_in(app, world):
     """`await signed_in("it_a")`: a client holding that persona's session cookie."""
     opened = []
