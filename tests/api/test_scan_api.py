@@ -164,10 +164,10 @@ async def test_an_action_carried_out_as_described_changes_the_device(fleet, as_)
 
 
 async def test_a_lent_device_offers_its_return_and_no_state_change(fleet, as_):
-    from tests.loans.lifecycle_factories import make_student
+    from tests.factories import make_student
 
     client = as_("it_a")
-    student = await make_student(fleet)
+    student = (await make_student()).id
     loan = await client.post("/api/v1/loans", json={"asset_tag": "A-0001", "student_id": student})
     loan_id = loan.json()["id"]
     assert [a["action"] for a in (await scan(client, "A-0001")).json()["actions"]] == [

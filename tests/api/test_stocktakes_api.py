@@ -362,10 +362,10 @@ async def test_opening_twice_from_the_page_says_which_stocktake_is_open(signed_i
 
 
 async def test_a_device_lent_to_a_student_is_not_expected_on_the_shelves(as_, world):
-    from tests.loans.lifecycle_factories import active_loan, make_student
+    from tests.factories import active_loan, make_student
 
     await make_asset("SHELF-1", UAI_A, world.model_id)
-    await active_loan(world, "AWAY-1", UAI_A, await make_student(world))
+    await active_loan(world, "AWAY-1", UAI_A, (await make_student()).id)
     opened = await as_("it_a").post("/api/v1/stocktakes", json={"establishment_uai": UAI_A})
     assert opened.status_code == 201, opened.text
     status = (await as_("it_a").get(f"/api/v1/stocktakes/{opened.json()['id']}")).json()
