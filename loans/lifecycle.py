@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from inventory.db import is_unique_violation, write_transaction
+from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.history import AssetChange, change_assets
 from inventory.scope import Actor, Scope
@@ -192,11 +192,13 @@ def _open_loan_conflict(error: BaseException, asset_tag: str) -> Conflict:
 
 
 async def _student_in_scope(scope: Scope, student_id: int) -> dict:
-    student = (
-        await Student.select(Student.establishment, Student.region, Student.left_on)
-        .where(Student.id == student_id)
-        .first()
+    # Locked until the loan is written: on PostgreSQL, concurrent loans of one student then
+    # choose their slot in turn (as IMMEDIATE transactions do on SQLite) instead of all
+    # taking the first free one and all but one failing on the unique index.
+    query = Student.select(Student.establishment, Student.region, Student.left_on).where(
+        Student.id == student_id
     )
+    student = await for_update(query, Student).first()
     if student is None or not scope.sees_establishment(student["establishment"], student["region"]):
         raise Invalid({"student_id": f"élève n° {student_id} inconnu ou hors de votre périmètre"})
     return student

@@ -1,18 +1,49 @@
+"""The app under test: built once per session, its tables and its var/ emptied for each test.
+
+Building the app (two hundred handlers) and opening its database pool costs seconds, so one
+app serves every test. Everything async (tests and fixtures) runs in one session-wide event
+loop, the loop the app's lifespan and its pool live in. Per-test isolation:
+
+- tables: truncated before each test that uses the app (tests/database.py, truncate_all);
+- var/ (session and rate-limit files, damage photos): emptied before each test (`settings`);
+- the tables are bound back to the shared engine before each test, since a test building an
+  app of its own (other settings: `with_changes`) or the browser tests' server rebinds them.
+
+Tests needing other settings build their own app with `create_app(with_changes(settings, …))`
+and `running(…)`, as before.
+"""
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+import pytest_asyncio
+from pytest_asyncio import is_async_test
 
 from api.app import create_app
+from api.infra.database import bind
 from api.settings import Settings
+from inventory.tables import Region
 from tests import database
 from tests.factories import World, make_world
+
+# The loop every async test and fixture runs in: the shared app's pool belongs to it.
+LOOP = "session"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Run every async test in the session's loop (pytest-asyncio's documented recipe)."""
+    in_session_loop = pytest.mark.asyncio(loop_scope=LOOP)
+    for item in items:
+        if is_async_test(item):
+            item.add_marker(in_session_loop, append=False)
 
 
 @pytest.fixture(scope="session")
@@ -27,26 +58,50 @@ def database_url(session_dir: Path) -> str:
     return url
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+@pytest.fixture(scope="session")
+def session_settings(database_url: str, session_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
         public_url="http://testserver",
         secret_key="test-secret-key-test-secret-key-0123456789",
-        var_dir=tmp_path / "var",
+        var_dir=session_dir / "var",
         login_rate_limit_per_minute=1000,
     )
 
 
-@pytest.fixture
-async def app(settings: Settings):
-    """The app, its lifespan entered in the test's own event loop, on empty tables."""
-    application = create_app(settings)
-    async with running(application):
-        from inventory.tables import Region
+def empty_directory(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
-        await database.truncate_all(Region._meta.db)
-        yield application
+
+@pytest.fixture
+def settings(session_settings: Settings) -> Settings:
+    """The shared app's settings, with an empty var/ directory: no session, no login attempt
+    counted, no photo left by an earlier test."""
+    empty_directory(session_settings.var_dir)
+    return session_settings
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope=LOOP)
+async def shared_app(session_settings: Settings):
+    """The app and its engine, lifespan entered once for the whole session."""
+    application = create_app(session_settings)
+    engine = Region._meta.db  # bound by create_app
+    async with running(application):
+        yield application, engine
+
+
+@pytest_asyncio.fixture(loop_scope=LOOP)
+async def app(shared_app, settings: Settings):
+    """The shared app, on empty tables, with an empty var/ directory."""
+    application, engine = shared_app
+    bind(engine)  # another app (with other settings, or the browser tests') may have rebound
+    await database.truncate_all(engine)
+    yield application
 
 
 @contextlib.asynccontextmanager
@@ -75,19 +130,19 @@ def client_for(app, **headers: str) -> httpx.AsyncClient:
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as anonymous:
         yield anonymous
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def world(app) -> World:
     """Two schools of region 24, one of region 44, and a persona for each role."""
     return await make_world()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def as_(app, world: World):
     """`as_("it_a")` is a client signed in as that persona (through an API token)."""
     opened: list[httpx.AsyncClient] = []

@@ -44,10 +44,39 @@ def table_names() -> list[str]:
     return [table._meta.tablename for table in reversed(app_tables())]
 
 
+# The sequences of the app's tables (not Piccolo's migration log), restarted with them.
+_SEQUENCES = """
+SELECT DISTINCT quote_ident(sequence.relname) AS name
+FROM pg_class sequence
+JOIN pg_depend dependency ON dependency.objid = sequence.oid
+JOIN pg_class owner ON owner.oid = dependency.refobjid
+WHERE sequence.relkind = 'S' AND owner.relname = ANY($1::text[])
+"""
+
+
+async def _empty_postgres(connection, names: list[str]) -> None:
+    """DELETE, children first, then restart the id sequences: what TRUNCATE … RESTART IDENTITY
+    does, but in about a millisecond on the few rows a test writes, where TRUNCATE takes a
+    hundred (it makes new files for every table)."""
+    sequences = [row["name"] for row in await connection.fetch(_SEQUENCES, names)]
+    restart = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+    deletes = "; ".join(f"DELETE FROM {name}" for name in names)
+    await connection.execute(f"BEGIN; {deletes}; SELECT {restart}; COMMIT;")
+
+
 async def truncate_all(engine) -> None:
+    """Every app table emptied and its ids restarting at 1."""
     names = table_names()
     if engine.engine_type == "postgres":
-        await engine.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        if engine.pool is not None:
+            async with engine.pool.acquire() as connection:
+                await _empty_postgres(connection, names)
+        else:
+            connection = await engine.get_new_connection()
+            try:
+                await _empty_postgres(connection, names)
+            finally:
+                await connection.close()
     else:
         # One connection with foreign keys off: self-references (a transferred loan points to
         # its predecessor) would otherwise depend on the order rows are deleted in.

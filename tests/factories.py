@@ -1,8 +1,10 @@
-"""Factories and the personas every permission test uses.
+"""The test factories: the persona world, accounts, devices, students and loans.
 
 Region 24 (Centre-Val de Loire) has lycée A and lycée B; region 44 (Grand Est) has lycée C.
 Personas: admin, manager_24, manager_44, it_a (IT staff of A), it_b (IT staff of B),
 it_ab (IT staff of both A and B), head_a (head of A).
+
+Everything but accounts is made through the domain's own use-cases, as the platform.
 """
 
 from __future__ import annotations
@@ -11,18 +13,25 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
-from api.accounts import staff as accounts
+from argon2 import PasswordHasher, profiles
+
+from api.accounts.staff import staff as accounts
 from api.accounts.tables import Account, AccountEstablishment
 from inventory import assets, catalogue, regions
 from inventory.scope import Actor, Scope
 from inventory.uai import CHECK_LETTERS
+from loans import lifecycle, students
+from loans.views import StudentView
 
 NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 PASSWORD = "mot-de-passe-de-test"
 PLATFORM = Scope.platform()
 ACTOR = Actor(id=None, name="Fabrique de test")
-_PASSWORD_HASH = accounts._hasher.hash(PASSWORD)  # hashed once: argon2 is slow on purpose
+# The app verifies with the parameters stored in the hash: test accounts get argon2's
+# cheapest profile, so that a test login does not pay production's deliberate slowness.
+_PASSWORD_HASH = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
 _serials = itertools.count(1)
+_students = itertools.count(1)
 
 
 def uai(digits: str) -> str:
@@ -31,6 +40,7 @@ def uai(digits: str) -> str:
 
 
 UAI_A, UAI_B, UAI_C = uai("0450001"), uai("0450002"), uai("0570001")
+SCHOOLS = {"A": UAI_A, "B": UAI_B, "C": UAI_C}  # lycée A, B and C of the world
 
 
 @dataclass
@@ -110,3 +120,70 @@ async def make_world() -> World:
         world.account_ids[name] = account_id
         _, world.tokens[name] = await accounts.create_token(account_id, "tests", NOW)
     return world
+
+
+def scope_of(world: World, persona: str) -> Scope:
+    """The scope the API gives a persona of the world."""
+    e, r = world.establishment_ids, world.region_ids
+    return {
+        "admin": Scope.platform(),
+        "manager_24": Scope.region(r["24"]),
+        "manager_44": Scope.region(r["44"]),
+        "it_a": Scope.establishments({e["A"]: r["24"]}),
+        "it_b": Scope.establishments({e["B"]: r["24"]}),
+        "it_ab": Scope.establishments({e["A"]: r["24"], e["B"]: r["24"]}),
+        "head_a": Scope.establishments({e["A"]: r["24"]}),
+    }[persona]
+
+
+# Students and loans
+
+
+def student_fields(school: str = "A", **fields) -> dict:
+    """Valid fields for `students.create_student`: a 16-year-old in 2NDE3 at lycée `school`
+    ("A", "B" or "C"), with a name and an ENT id of their own. `fields` override any of them
+    (`establishment_uai` included) and may add `ine` and `guardians`."""
+    n = next(_students)
+    return {
+        "establishment_uai": SCHOOLS[school],
+        "ent_id": f"ENT{n:05d}",
+        "last_name": f"Élève{n}",
+        "first_name": "Camille",
+        "birth_date": dt.date(2010, 3, 14),
+        "class_name": "2NDE3",
+        **fields,
+    }
+
+
+def guardian_fields(**fields) -> dict:
+    return {
+        "last_name": "Martin",
+        "first_name": "Claire",
+        "email": "claire.martin@example.fr",
+        "phone": "06 12 34 56 78",
+        "legal_authority": True,
+        **fields,
+    }
+
+
+async def make_student(
+    school: str = "A", *, scope: Scope = PLATFORM, left_on: dt.date | None = None, **fields
+) -> StudentView:
+    """A student of lycée `school`, created by `scope` (students.create_student: the fields
+    are validated). `left_on`: the student has left on that day (students.mark_left).
+    Tests that only need a student for a loan take its `.id`."""
+    student = await students.create_student(scope, ACTOR, NOW, student_fields(school, **fields))
+    if left_on is not None:
+        student = await students.mark_left(scope, ACTOR, NOW, student.id, left_on)
+    return student
+
+
+async def active_loan(world: World, tag: str, uai: str, student_id: int) -> int:
+    """A device handed over to the student, agreement signed on paper."""
+    await make_asset(tag, uai, world.model_id)
+    loan_id = await lifecycle.prepare_loan(
+        PLATFORM, ACTOR, NOW, asset_tag=tag, student_id=student_id, max_open_per_category=1
+    )
+    await lifecycle.record_paper_signature(PLATFORM, ACTOR, NOW, loan_id, NOW.date())
+    await lifecycle.hand_over(PLATFORM, ACTOR, NOW, loan_id, ["chargeur"], dt.date(2027, 7, 4))
+    return loan_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+import pytest_asyncio
 
 from api.accounts.tables import Account
 from api.app import create_app
@@ -144,7 +144,7 @@ async def test_nobody_can_revoke_another_account_token(app, as_, world):
         assert (await script.get("/api/v1/me")).status_code == 200
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def strict_app(settings):
     """A second app allowing only three login attempts a minute."""
     application = create_app(with_changes(settings, login_rate_limit_per_minute=3))

@@ -6,15 +6,24 @@ import datetime as dt
 import re
 
 import httpx
-import pytest
+import pytest_asyncio
 
 from api.clock import utcnow
 from loans import lifecycle
 from loans.minors import paris_day
 from tests.api.problems import assert_problem
 from tests.conftest import client_for
-from tests.factories import ACTOR, NOW, PASSWORD, PLATFORM, UAI_A, UAI_B, make_asset
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PASSWORD,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    active_loan,
+    make_asset,
+    make_student,
+)
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -100,15 +109,15 @@ async def test_an_overlapping_campaign_is_a_conflict(as_):
 
 async def test_progress_and_todo_follow_the_loans(as_, world):
     created = await create(as_("it_a"))
-    equipped = await make_student(world, last_name="Équipé")
+    equipped = (await make_student(last_name="Équipé")).id
     await active_loan(world, "P-1", UAI_A, equipped)
-    waiting = await make_student(world, last_name="Attente")
+    waiting = (await make_student(last_name="Attente")).id
     await make_asset("P-2", UAI_A, world.model_id)
     await lifecycle.prepare_loan(
         PLATFORM, ACTOR, NOW, asset_tag="P-2", student_id=waiting, max_open_per_category=1
     )
     for n in range(3):
-        await make_student(world, last_name=f"Sans{n}")
+        await make_student(last_name=f"Sans{n}")
     path = f"/api/v1/campaigns/{created['id']}"
     progress = (await as_("head_a").get(f"{path}/progress")).json()
     assert progress["counts"] == {"handed_over": 1, "signed": 0, "prepared": 1, "missing": 3}
@@ -138,7 +147,7 @@ async def test_a_campaign_is_edited_then_closed_once(as_):
 
 async def overdue_loan(world, tag: str, school: str = "A") -> None:
     """A device handed over and due three days ago."""
-    student = await make_student(world, school)
+    student = (await make_student(school)).id
     await make_asset(tag, UAI_A if school == "A" else UAI_B, world.model_id)
     loan_id = await lifecycle.prepare_loan(
         PLATFORM, ACTOR, NOW, asset_tag=tag, student_id=student, max_open_per_category=1
@@ -151,7 +160,7 @@ async def overdue_loan(world, tag: str, school: str = "A") -> None:
 async def test_overdue_loans_per_school_and_per_region(as_, world):
     await overdue_loan(world, "OV-A")
     await overdue_loan(world, "OV-B", "B")
-    await active_loan(world, "OK-A", UAI_A, await make_student(world))  # due next July
+    await active_loan(world, "OK-A", UAI_A, (await make_student()).id)  # due next July
     mine = (await as_("it_a").get(f"/api/v1/loans/overdue?establishment={UAI_A}")).json()
     assert [(i["asset_tag"], i["days_overdue"]) for i in mine["items"]] == [("OV-A", 3)]
     assert (await as_("it_ab").get("/api/v1/loans/overdue")).json()["total"] == 2
@@ -167,7 +176,7 @@ async def test_overdue_loans_per_school_and_per_region(as_, world):
 # Pages
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def signed_in(app, world):
     opened: list[httpx.AsyncClient] = []
 
@@ -189,8 +198,8 @@ async def test_the_campaign_page_shows_progress_bars_with_numbers_and_the_todo(
     as_, world, signed_in
 ):
     created = await create(as_("it_a"))
-    await active_loan(world, "PG-1", UAI_A, await make_student(world, last_name="Alpha"))
-    await make_student(world, last_name="Bêta")
+    await active_loan(world, "PG-1", UAI_A, (await make_student(last_name="Alpha")).id)
+    await make_student(last_name="Bêta")
     client = await signed_in("it_a")
     page = await client.get(f"/campagnes/{created['id']}")
     assert page.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,10 +30,18 @@ def ordipret(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def migrated(tmp_path: Path) -> Path:
-    result = ordipret(tmp_path, "migrate")
+@pytest.fixture(scope="module")
+def migrated_once(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("cli")
+    result = ordipret(directory, "migrate")
     assert result.returncode == 0, result.stderr
+    return directory
+
+
+@pytest.fixture
+def migrated(migrated_once: Path, tmp_path: Path) -> Path:
+    """A database just migrated by `ordipret migrate`: a copy of one migrated once."""
+    shutil.copytree(migrated_once, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

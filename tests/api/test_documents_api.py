@@ -12,8 +12,7 @@ from loans.storage import sha256_of
 from loans.tables import Document
 from tests.api.problems import assert_problem
 from tests.conftest import client_for
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, active_loan, make_student
 
 PDF = b"%PDF-1.7\n% convention de pret\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
@@ -21,7 +20,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 
 @pytest.fixture
 async def loan_id(world) -> int:
-    return await active_loan(world, "A-1", UAI_A, await make_student(world))
+    return await active_loan(world, "A-1", UAI_A, (await make_student()).id)
 
 
 async def agreement(app, loan_id: int, data: bytes = PDF, version: int = 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -459,16 +460,24 @@ run_with_database(Settings.from_env(), seed)
 """
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Path:
-    migrated = ordipret(tmp_path, "migrate")
+@pytest.fixture(scope="module")
+def seeded_once(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("cli")
+    migrated = ordipret(directory, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    env = {**os.environ, "ORDIPRET_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    env = {**os.environ, "ORDIPRET_DATABASE_URL": f"sqlite:///{directory / 'cli.sqlite'}"}
     env.pop("ORDIPRET_TEST_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-c", SEED], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+    return directory
+
+
+@pytest.fixture
+def seeded(seeded_once: Path, tmp_path: Path) -> Path:
+    """A migrated and seeded database of the command line's own: a copy of one made once."""
+    shutil.copytree(seeded_once, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

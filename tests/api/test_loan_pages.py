@@ -9,7 +9,7 @@ import html
 import re
 
 import httpx
-import pytest
+import pytest_asyncio
 
 from api.clock import utcnow
 from inventory.tables import Asset
@@ -19,8 +19,17 @@ from loans.storage import sha256_of
 from loans.tables import Document, Loan, LoanEvent, LoanPhoto
 from tests.api.test_pages import csrf_token, is_french_html, log_in
 from tests.conftest import client_for
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    UAI_C,
+    active_loan,
+    make_asset,
+    make_student,
+)
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 
@@ -34,7 +43,7 @@ def read(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def desk(app, world):
     """`await desk("it_a")`: a browser-like client signed in with a session cookie."""
     opened: list[httpx.AsyncClient] = []
@@ -101,9 +110,9 @@ async def test_a_scanned_device_shows_the_student_search_and_its_accessories_tic
 
 async def test_searching_by_name_lists_the_schools_students_with_their_due_date(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    wanted = await make_student(world, last_name="Durand")
-    await make_student(world, "B", last_name="Durand")
-    await make_student(world, last_name="Martin")
+    wanted = (await make_student(last_name="Durand")).id
+    await make_student("B", last_name="Durand")
+    await make_student(last_name="Martin")
     response = await (await desk("it_ab")).get(
         "/prets/nouveau", params={"appareil": "A-1", "eleve": "dur"}
     )
@@ -115,7 +124,7 @@ async def test_searching_by_name_lists_the_schools_students_with_their_due_date(
 
 async def test_a_scanned_ent_identifier_preselects_the_student(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    wanted = await make_student(world, ent_id="ent-777")
+    wanted = (await make_student(ent_id="ent-777")).id
     response = await (await desk("it_a")).get(
         "/prets/nouveau", params={"appareil": "A-1", "eleve": "ent-777"}
     )
@@ -124,8 +133,8 @@ async def test_a_scanned_ent_identifier_preselects_the_student(desk, world):
 
 async def test_a_student_chosen_on_their_page_comes_preselected(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    wanted = await make_student(world)
-    other_school = await make_student(world, "B")
+    wanted = (await make_student()).id
+    other_school = (await make_student("B")).id
     client = await desk("it_ab")
     response = await client.get(f"/prets/nouveau?appareil=A-1&eleve_id={wanted}")
     assert f'name="student_id" value="{wanted}" checked' in response.text
@@ -135,7 +144,7 @@ async def test_a_student_chosen_on_their_page_comes_preselected(desk, world):
 
 async def test_one_submission_prepares_signs_and_hands_over_the_device(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     client = await desk("it_a")
     form_url = f"/prets/nouveau?appareil=A-1&eleve_id={student}"
     response = await submit(
@@ -163,7 +172,7 @@ async def test_one_submission_prepares_signs_and_hands_over_the_device(desk, wor
 
 async def test_another_object_typed_at_the_desk_is_handed_over_as_autre(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await submit(
         await desk("it_a"),
         "/prets/nouveau?appareil=A-1",
@@ -187,7 +196,7 @@ async def test_another_object_typed_at_the_desk_is_handed_over_as_autre(desk, wo
 
 async def test_a_signature_date_may_be_typed_the_french_way(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await submit(
         await desk("it_a"),
         "/prets/nouveau?appareil=A-1",
@@ -216,7 +225,7 @@ async def test_a_hand_over_without_a_student_is_refused_next_to_the_field(desk, 
 
 async def test_a_future_signature_date_is_refused_before_anything_is_recorded(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
     response = await submit(
         await desk("it_a"),
@@ -230,7 +239,7 @@ async def test_a_future_signature_date_is_refused_before_anything_is_recorded(de
 
 
 async def test_a_student_at_the_policy_limit_is_told_so_and_nothing_is_recorded(desk, world):
-    student = await make_student(world)
+    student = (await make_student()).id
     await active_loan(world, "A-0", UAI_A, student)
     await make_asset("A-1", UAI_A, world.model_id)
     response = await submit(
@@ -246,7 +255,7 @@ async def test_a_student_at_the_policy_limit_is_told_so_and_nothing_is_recorded(
 
 async def test_the_hand_over_form_without_its_csrf_token_is_refused(desk, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await (await desk("it_a")).post(
         "/prets/nouveau", data={"appareil": "A-1", "student_id": str(student)}
     )
@@ -259,7 +268,7 @@ async def test_the_head_of_school_cannot_open_the_hand_over_desk(desk, world):
 
 
 async def test_a_device_already_lent_shows_its_loan_and_the_way_to_take_it_back(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world, last_name="Roux"))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student(last_name="Roux")).id)
     response = await (await desk("it_a")).get("/prets/nouveau", params={"appareil": "A-1"})
     assert "Cet appareil est déjà prêté à Roux Camille" in read(response.text)
     assert f'href="/prets/{loan_id}/retour"' in response.text
@@ -273,7 +282,7 @@ async def test_a_device_with_a_prepared_loan_leads_to_finishing_its_hand_over(de
         ACTOR,
         NOW,
         asset_tag="A-1",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         max_open_per_category=1,
     )
     response = await (await desk("it_a")).get("/prets/nouveau", params={"appareil": "A-1"})
@@ -287,7 +296,7 @@ async def test_finishing_a_prepared_loan_signs_it_and_hands_it_over(desk, world)
         ACTOR,
         NOW,
         asset_tag="A-1",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         max_open_per_category=1,
     )
     client = await desk("it_a")
@@ -311,7 +320,7 @@ async def test_a_hand_over_stopped_by_a_cancellation_shows_where_it_stopped(desk
         ACTOR,
         NOW,
         asset_tag="A-1",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         max_open_per_category=1,
     )
     client = await desk("it_a")
@@ -332,7 +341,7 @@ async def test_a_hand_over_stopped_by_a_cancellation_shows_where_it_stopped(desk
 
 
 async def test_the_return_form_offers_the_accessories_given_and_the_four_grades(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await (await desk("it_a")).get(f"/prets/{loan_id}/retour")
     assert re.findall(r'name="accessories_returned" value="([^"]+)"', response.text) == ["chargeur"]
     assert re.findall(r'name="condition" value="([A-D])"', response.text) == list("ABCD")
@@ -344,7 +353,7 @@ async def test_the_return_form_offers_the_accessories_given_and_the_four_grades(
 
 
 async def test_a_return_leads_to_a_receipt_listing_the_missing_charger(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world, last_name="Roux"))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student(last_name="Roux")).id)
     client = await desk("it_a")
     response = await submit(
         client,
@@ -368,7 +377,7 @@ async def test_a_return_leads_to_a_receipt_listing_the_missing_charger(desk, wor
 
 
 async def test_a_good_return_says_the_device_is_back_in_stock(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("it_a")
     response = await submit(
         client,
@@ -381,7 +390,7 @@ async def test_a_good_return_says_the_device_is_back_in_stock(desk, world):
 
 
 async def test_a_return_without_a_condition_is_refused_next_to_the_field(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await submit(
         await desk("it_a"),
         f"/prets/{loan_id}/retour",
@@ -396,7 +405,7 @@ async def test_a_return_without_a_condition_is_refused_next_to_the_field(desk, w
 
 
 async def test_a_return_with_a_file_that_is_not_a_photo_records_nothing(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await submit(
         await desk("it_a"),
         f"/prets/{loan_id}/retour",
@@ -411,7 +420,7 @@ async def test_a_return_with_a_file_that_is_not_a_photo_records_nothing(desk, wo
 
 
 async def test_a_photo_over_five_megabytes_is_refused_in_french(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     heavy = JPEG + b"\x00" * (5 * 1024 * 1024)
     response = await submit(
         await desk("it_a"),
@@ -426,7 +435,7 @@ async def test_a_photo_over_five_megabytes_is_refused_in_french(desk, world):
 
 
 async def test_the_receipt_of_a_loan_not_returned_leads_to_the_loan(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await (await desk("it_a")).get(f"/prets/{loan_id}/recu")
     assert (response.status_code, response.headers["location"]) == (303, f"/prets/{loan_id}")
 
@@ -435,7 +444,7 @@ async def test_the_receipt_of_a_loan_not_returned_leads_to_the_loan(desk, world)
 
 
 async def test_a_theft_without_its_police_report_is_refused_next_to_the_field(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await submit(
         await desk("it_a"),
         f"/prets/{loan_id}/vol",
@@ -450,7 +459,7 @@ async def test_a_theft_without_its_police_report_is_refused_next_to_the_field(de
 
 
 async def test_a_theft_with_a_police_report_dated_before_the_theft_is_refused(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await submit(
         await desk("it_a"),
         f"/prets/{loan_id}/vol",
@@ -467,7 +476,7 @@ async def test_a_theft_with_a_police_report_dated_before_the_theft_is_refused(de
 
 
 async def test_a_declared_theft_leads_back_to_the_loan_marked_stolen(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("it_a")
     response = await submit(
         client,
@@ -486,7 +495,7 @@ async def test_a_declared_theft_leads_back_to_the_loan_marked_stolen(desk, world
 
 
 async def test_a_declared_loss_marks_the_device_lost(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await submit(
         await desk("it_a"),
         f"/prets/{loan_id}/perte",
@@ -504,7 +513,7 @@ async def test_cancelling_a_prepared_loan_frees_the_device(desk, world):
         ACTOR,
         NOW,
         asset_tag="A-1",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         max_open_per_category=1,
     )
     response = await submit(
@@ -519,7 +528,7 @@ async def test_cancelling_a_prepared_loan_frees_the_device(desk, world):
 
 
 async def test_a_transfer_offers_the_other_schools_of_the_region_only(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("it_a")
     form = await client.get(f"/prets/{loan_id}/transfert")
     offered = re.findall(r'<option value="([0-9A-Z]{8})"', form.text)
@@ -537,7 +546,7 @@ async def test_a_transfer_offers_the_other_schools_of_the_region_only(desk, worl
 
 
 async def test_a_transfer_without_a_school_chosen_is_refused_next_to_the_field(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await submit(
         await desk("it_a"),
         f"/prets/{loan_id}/transfert",
@@ -549,7 +558,7 @@ async def test_a_transfer_without_a_school_chosen_is_refused_next_to_the_field(d
 
 
 async def test_cession_is_offered_only_when_the_region_allows_it(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("it_a")
     assert f'href="/prets/{loan_id}/cession"' not in (await client.get(f"/prets/{loan_id}")).text
     form = await client.get(f"/prets/{loan_id}/cession")
@@ -566,7 +575,7 @@ async def test_cession_is_offered_only_when_the_region_allows_it(desk, world):
 
 async def test_a_region_manager_derogates_from_the_cession_page_with_a_reason(desk, world):
     await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"cession_allowed": True})
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("manager_24")
     url = f"/prets/{loan_id}/cession"
     missing = await submit(client, url, url, {})
@@ -579,7 +588,7 @@ async def test_a_region_manager_derogates_from_the_cession_page_with_a_reason(de
 
 
 async def test_an_unknown_form_of_a_loan_is_a_french_404(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await (await desk("it_a")).get(f"/prets/{loan_id}/demenagement")
     assert response.status_code == 404 and is_french_html(response)
 
@@ -588,9 +597,9 @@ async def test_an_unknown_form_of_a_loan_is_a_french_404(desk, world):
 
 
 async def test_the_list_shows_overdue_loans_when_asked(desk, world):
-    late = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    late = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     await Loan.update({Loan.due_on: today() - dt.timedelta(days=2)}).where(Loan.id == late)
-    await active_loan(world, "A-2", UAI_A, await make_student(world))
+    await active_loan(world, "A-2", UAI_A, (await make_student()).id)
     client = await desk("it_a")
     everything = await client.get("/prets")
     assert set(re.findall(r'href="/prets/(\d+)"', everything.text)) >= {str(late)}
@@ -600,8 +609,8 @@ async def test_the_list_shows_overdue_loans_when_asked(desk, world):
 
 
 async def test_the_list_filters_by_class(desk, world):
-    await active_loan(world, "A-1", UAI_A, await make_student(world, class_name="1G2"))
-    await active_loan(world, "A-2", UAI_A, await make_student(world, class_name="2NDE3"))
+    await active_loan(world, "A-1", UAI_A, (await make_student(class_name="1G2")).id)
+    await active_loan(world, "A-2", UAI_A, (await make_student(class_name="2NDE3")).id)
     response = await (await desk("it_a")).get("/prets", params={"classe": "1g 2"})
     assert "A-1" in response.text and "A-2" not in response.text
 
@@ -613,7 +622,7 @@ async def test_an_unknown_state_in_the_list_is_refused_in_french(desk, world):
 
 
 async def test_the_loan_page_writes_dates_the_french_way_with_its_history(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     response = await (await desk("it_a")).get(f"/prets/{loan_id}")
     text = read(response.text)
     assert "À rendre le 04/07/2027" in text
@@ -623,14 +632,14 @@ async def test_the_loan_page_writes_dates_the_french_way_with_its_history(desk, 
 
 
 async def test_it_staff_of_another_school_get_a_404_page_for_the_loan(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("it_b")
     assert (await client.get(f"/prets/{loan_id}")).status_code == 404
     assert (await client.get(f"/prets/{loan_id}/retour")).status_code == 404
 
 
 async def test_the_head_reads_the_loan_page_without_its_actions(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("head_a")
     response = await client.get(f"/prets/{loan_id}")
     assert response.status_code == 200
@@ -639,7 +648,7 @@ async def test_the_head_reads_the_loan_page_without_its_actions(desk, world):
 
 
 async def test_the_asset_page_shows_its_current_loan(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world, last_name="Roux"))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student(last_name="Roux")).id)
     await make_asset("A-2", UAI_A, world.model_id)
     client = await desk("it_a")
     text = read((await client.get("/appareils/A-1")).text)

@@ -15,8 +15,7 @@ from loans.minors import paris_day
 from loans.storage import sha256_of
 from loans.tables import Document, Loan, LoanEvent, LoanPhoto
 from tests.api.problems import assert_problem
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset
-from tests.loans.lifecycle_factories import make_student
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset, make_student
 
 LOANS = "/api/v1/loans"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
@@ -31,7 +30,7 @@ async def prepare(as_, world, tag: str, school: str = "A", persona: str = "it_a"
     """A device of the school and a student of it; the loan prepared through the API."""
     uai = {"A": UAI_A, "B": UAI_B, "C": UAI_C}[school]
     await make_asset(tag, uai, world.model_id)
-    student = await make_student(world, school)
+    student = (await make_student(school)).id
     response = await as_(persona).post(
         LOANS, json={"asset_tag": tag, "student_id": student, **body}
     )
@@ -76,7 +75,7 @@ def refused(response, reason: str) -> dict:
 
 async def test_preparing_a_loan_answers_201_with_the_loan_awaiting_signature(as_, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await as_("it_a").post(LOANS, json={"asset_tag": "a-1", "student_id": student})
     assert response.status_code == 201
     body = response.json()
@@ -104,27 +103,27 @@ async def test_issuing_the_agreement_of_a_loan_already_awaiting_signature_is_ref
 
 async def test_a_device_already_reserved_cannot_be_prepared_for_another_student(as_, world):
     await prepare(as_, world, "A-1")
-    other = await make_student(world)
+    other = (await make_student()).id
     response = await as_("it_a").post(LOANS, json={"asset_tag": "A-1", "student_id": other})
     assert_problem(response, 409, "asset_tag")
 
 
 async def test_a_device_not_in_stock_cannot_be_lent(as_, world):
     await make_asset("A-1", UAI_A, world.model_id, state="in_repair")
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await as_("it_a").post(LOANS, json={"asset_tag": "A-1", "student_id": student})
     assert "n'est pas en stock" in assert_problem(response, 409, "asset_tag")["detail"]
 
 
 async def test_a_device_of_another_school_than_the_students_is_refused_naming_it(as_, world):
     await make_asset("B-1", UAI_B, world.model_id)
-    student = await make_student(world, "A")
+    student = (await make_student("A")).id
     response = await as_("it_ab").post(LOANS, json={"asset_tag": "B-1", "student_id": student})
     assert_problem(response, 422, "asset_tag")
 
 
 async def test_an_unknown_device_or_student_is_named_in_a_422(as_, world):
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await as_("it_a").post(LOANS, json={"asset_tag": "NOPE", "student_id": student})
     assert_problem(response, 422, "asset_tag")
     await make_asset("A-1", UAI_A, world.model_id)
@@ -134,21 +133,21 @@ async def test_an_unknown_device_or_student_is_named_in_a_422(as_, world):
 
 async def test_a_student_of_another_school_is_unknown_to_its_it_staff(as_, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student_b = await make_student(world, "B")
+    student_b = (await make_student("B")).id
     response = await as_("it_a").post(LOANS, json={"asset_tag": "A-1", "student_id": student_b})
     assert_problem(response, 422, "student_id")
 
 
 async def test_a_student_who_left_cannot_borrow(as_, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world, left_on=dt.date(2026, 7, 1))
+    student = (await make_student(left_on=dt.date(2026, 7, 1))).id
     response = await as_("it_a").post(LOANS, json={"asset_tag": "A-1", "student_id": student})
     assert_problem(response, 409, "student_id")
 
 
 async def test_an_unknown_campaign_is_named_in_a_422(as_, world):
     await make_asset("A-1", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     response = await as_("it_a").post(
         LOANS, json={"asset_tag": "A-1", "student_id": student, "campaign_id": 4242}
     )
@@ -156,7 +155,7 @@ async def test_an_unknown_campaign_is_named_in_a_422(as_, world):
 
 
 async def test_a_student_at_the_policy_limit_gets_no_further_device(as_, world):
-    student = await make_student(world)
+    student = (await make_student()).id
     for tag in ("A-1", "A-2", "A-3"):
         await make_asset(tag, UAI_A, world.model_id)
     await policy.update_policy(PLATFORM, ACTOR, NOW, "24", {"max_open_per_category": 2})
@@ -437,7 +436,7 @@ async def test_cancelling_a_prepared_loan_frees_the_device_for_another_student(a
     loan_id = await prepare(as_, world, "A-1")
     response = await as_("it_a").post(f"{LOANS}/{loan_id}/cancel", json={"reason": "erreur"})
     assert (response.json()["state"], response.json()["circumstances"]) == ("cancelled", "erreur")
-    other = await make_student(world)
+    other = (await make_student()).id
     again = await as_("it_a").post(LOANS, json={"asset_tag": "A-1", "student_id": other})
     assert again.status_code == 201
 
@@ -599,7 +598,7 @@ async def test_the_head_of_school_reads_but_does_not_lend(as_, world):
     assert (await head.get(LOANS)).json()["total"] == 1
     assert_problem(await head.post(f"{LOANS}/{loan_id}/hand-over", json={}), 403)
     await make_asset("A-2", UAI_A, world.model_id)
-    student = await make_student(world)
+    student = (await make_student()).id
     assert_problem(await head.post(LOANS, json={"asset_tag": "A-2", "student_id": student}), 403)
 
 
@@ -643,7 +642,7 @@ async def test_the_list_filters_by_state_and_school_and_pages(as_, world):
 
 
 async def test_the_list_shows_overdue_loans_only_when_asked(as_, world):
-    student = await make_student(world)
+    student = (await make_student()).id
     await make_asset("A-1", UAI_A, world.model_id)
     loan_id = await lifecycle.prepare_loan(
         PLATFORM, ACTOR, NOW, asset_tag="A-1", student_id=student, max_open_per_category=1
@@ -685,7 +684,7 @@ async def test_a_hundred_simultaneous_hand_overs_of_one_loan_succeed_once(app, a
 async def test_a_hundred_students_asking_for_the_same_device_at_once_get_one_loan(as_, world):
     await make_asset("A-1", UAI_A, world.model_id)
     await policy.policy_for_region(world.region_ids["24"], NOW)
-    students = [await make_student(world) for _ in range(100)]
+    students = [(await make_student()).id for _ in range(100)]
     responses = await asyncio.gather(
         *(as_("it_a").post(LOANS, json={"asset_tag": "A-1", "student_id": s}) for s in students)
     )
@@ -805,15 +804,15 @@ async def test_a_photo_form_sent_with_a_session_cookie_alone_is_refused(app, wor
 
 
 async def lifecycle_loan(world) -> int:
-    from tests.loans.lifecycle_factories import active_loan
+    from tests.factories import active_loan
 
-    return await active_loan(world, "A-9", UAI_A, await make_student(world))
+    return await active_loan(world, "A-9", UAI_A, (await make_student()).id)
 
 
 async def test_the_state_of_a_lent_device_cannot_be_patched_around_its_loan(as_, world):
-    from tests.loans.lifecycle_factories import active_loan, make_student
+    from tests.factories import active_loan, make_student
 
-    loan_id = await active_loan(world, "LENT-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "LENT-1", UAI_A, (await make_student()).id)
     response = await as_("it_a").patch("/api/v1/assets/LENT-1", json={"state": "lost"})
     assert response.status_code == 409
     assert f"prêt n° {loan_id}" in response.json()["detail"]

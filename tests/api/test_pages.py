@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from api.app import create_app
 from inventory import assets
@@ -37,7 +38,7 @@ async def log_in(client: httpx.AsyncClient, persona: str, password: str = PASSWO
     return await client.post("/connexion", data=data)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def signed_in(app, world):
     """`await signed_in("it_a")`: a client holding that persona's session cookie."""
     opened: list[httpx.AsyncClient] = []

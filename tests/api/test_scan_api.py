@@ -8,6 +8,7 @@ import re
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from inventory import assets
 from tests.api.problems import assert_problem
@@ -20,7 +21,7 @@ LABEL_URL = "https://ordipret.example.fr/a/" + CODE_A
 UNKNOWN = "Aucun appareil ne correspond à « {} »."
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def fleet(world: World) -> World:
     """Lycée A: A-0001 (in stock, labelled), A-0002 (in repair), A-0003 (lost), A-0004 (retired);
     lycée B: B-0001 (labelled); a blank label for region 24."""
@@ -35,7 +36,7 @@ async def fleet(world: World) -> World:
     return world
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def staff(app, fleet):
     """`await staff("it_a")`: a browser-like client signed in with a session cookie."""
     opened: list[httpx.AsyncClient] = []
@@ -163,10 +164,10 @@ async def test_an_action_carried_out_as_described_changes_the_device(fleet, as_)
 
 
 async def test_a_lent_device_offers_its_return_and_no_state_change(fleet, as_):
-    from tests.loans.lifecycle_factories import make_student
+    from tests.factories import make_student
 
     client = as_("it_a")
-    student = await make_student(fleet)
+    student = (await make_student()).id
     loan = await client.post("/api/v1/loans", json={"asset_tag": "A-0001", "student_id": student})
     loan_id = loan.json()["id"]
     assert [a["action"] for a in (await scan(client, "A-0001")).json()["actions"]] == [

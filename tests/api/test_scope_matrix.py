@@ -26,11 +26,17 @@ from labels.assignment import codes_for_assets
 from loans import campaigns
 from loans.tables import Loan
 from tests.api.problems import assert_problem
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, World, make_asset
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    World,
+    active_loan,
+    make_asset,
+    make_student,
+)
 from tests.labels.test_scan import blank_label
-from tests.loans.factories import make_student
-from tests.loans.lifecycle_factories import active_loan
-from tests.loans.lifecycle_factories import make_student as student_row
 
 PERSONAS = ("admin", "manager_24", "manager_44", "it_a", "it_b", "it_ab", "head_a")
 
@@ -97,11 +103,11 @@ async def the_model(world: World) -> dict:
 
 
 async def a_student(world: World) -> dict:
-    return {"id": (await make_student(UAI_A)).id}
+    return {"id": (await make_student("A")).id}
 
 
 async def a_loan(world: World) -> dict:
-    student_id = await student_row(world, "A")
+    student_id = (await make_student("A")).id
     return {"id": await active_loan(world, "M-L1", UAI_A, student_id), "uai": UAI_A}
 
 

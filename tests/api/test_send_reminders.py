@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import pytest
+import pytest_asyncio
 from aiosmtpd.controller import Controller
 
 from api.infra.mailer import SmtpMailer
@@ -23,8 +24,7 @@ from loans import lifecycle
 from loans.minors import paris_day
 from loans.reminders import DeliveryFailed
 from loans.tables import Guardian, ReminderLog
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset
-from tests.loans.lifecycle_factories import make_student
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset, make_student
 
 SENDER = "Prêt de matériel <ne-pas-repondre@region.example.org>"
 REFUSED = "refuse@example.org"
@@ -115,18 +115,18 @@ async def guardian(student_id: int, email_address: str) -> None:
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def overdue_school(world):
     """A minor with two overdue devices and one guardian, a minor with one device and two
     guardians, and an adult whose address nobody knows yet."""
-    two = await make_student(world, last_name="Deuxappareils")
+    two = (await make_student(last_name="Deuxappareils")).id
     await overdue_devices(world, two, "M-1", "M-2")
     await guardian(two, "parent.deux@example.org")
-    one = await make_student(world, last_name="Unappareil")
+    one = (await make_student(last_name="Unappareil")).id
     await overdue_devices(world, one, "M-3")
     await guardian(one, "mere@example.org")
     await guardian(one, "pere@example.org")
-    adult = await make_student(world, last_name="Majeur", birth_date=dt.date(2000, 1, 1))
+    adult = (await make_student(last_name="Majeur", birth_date=dt.date(2000, 1, 1))).id
     await overdue_devices(world, adult, "M-4")
     return world
 

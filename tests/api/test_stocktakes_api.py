@@ -11,6 +11,7 @@ from collections import Counter
 
 import pypdfium2
 import pytest
+import pytest_asyncio
 
 from inventory.tables import Asset
 from tests.api.problems import assert_problem
@@ -21,7 +22,7 @@ from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset
 STOCKTAKES = "/api/v1/stocktakes"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def shelf(world: World) -> World:
     """Lycée A: A-1, A-2, A-3 in stock, A-9 stolen. Lycée B: B-1. Lycée C: C-1."""
     for tag in ("A-1", "A-2", "A-3"):
@@ -303,7 +304,7 @@ async def test_the_pdf_report_is_a_pdf_with_the_counts_and_lists(as_, shelf):
 # The pages, without a browser
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def signed_in(app, world):
     """`await signed_in("it_a")`: a client holding that persona's session cookie."""
     opened = []
@@ -362,10 +363,10 @@ async def test_opening_twice_from_the_page_says_which_stocktake_is_open(signed_i
 
 
 async def test_a_device_lent_to_a_student_is_not_expected_on_the_shelves(as_, world):
-    from tests.loans.lifecycle_factories import active_loan, make_student
+    from tests.factories import active_loan, make_student
 
     await make_asset("SHELF-1", UAI_A, world.model_id)
-    await active_loan(world, "AWAY-1", UAI_A, await make_student(world))
+    await active_loan(world, "AWAY-1", UAI_A, (await make_student()).id)
     opened = await as_("it_a").post("/api/v1/stocktakes", json={"establishment_uai": UAI_A})
     assert opened.status_code == 201, opened.text
     status = (await as_("it_a").get(f"/api/v1/stocktakes/{opened.json()['id']}")).json()

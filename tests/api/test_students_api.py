@@ -9,8 +9,7 @@ import pytest
 
 from loans.tables import Guardian, Student
 from tests.api.problems import assert_problem
-from tests.factories import UAI_A, UAI_B, UAI_C
-from tests.loans.factories import make_student
+from tests.factories import UAI_A, UAI_B, UAI_C, make_student
 
 STUDENTS = "/api/v1/students"
 
@@ -48,7 +47,7 @@ async def test_it_staff_creates_a_student_of_their_school(as_, world):
 
 @pytest.mark.parametrize("persona", ["it_b", "manager_44"])
 async def test_a_student_outside_the_scope_is_not_found(as_, world, persona):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     assert_problem(await as_(persona).get(f"{STUDENTS}/{student.id}"), 404)
     assert_problem(
         await as_(persona).patch(f"{STUDENTS}/{student.id}", json={"class_name": "TG1"}), 404
@@ -56,7 +55,7 @@ async def test_a_student_outside_the_scope_is_not_found(as_, world, persona):
 
 
 async def test_a_head_of_school_reads_students_but_cannot_write(as_, world):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     head = as_("head_a")
     assert (await head.get(f"{STUDENTS}/{student.id}")).status_code == 200
     assert (await head.get(STUDENTS)).json()["total"] == 1
@@ -69,15 +68,15 @@ async def test_a_head_of_school_reads_students_but_cannot_write(as_, world):
 
 
 async def test_students_are_never_listed_without_signing_in(client, world):
-    await make_student(UAI_A)
+    await make_student("A")
     assert_problem(await client.get(STUDENTS), 401)
 
 
 async def test_the_list_is_scoped_filtered_and_paginated(as_, world):
-    await make_student(UAI_A, last_name="Dupont", class_name="2NDE3")
-    await make_student(UAI_A, last_name="Durand", class_name="1G2")
-    await make_student(UAI_B, last_name="Dumas", class_name="2NDE3")
-    await make_student(UAI_C, last_name="Duval", class_name="2NDE3")
+    await make_student("A", last_name="Dupont", class_name="2NDE3")
+    await make_student("A", last_name="Durand", class_name="1G2")
+    await make_student("B", last_name="Dumas", class_name="2NDE3")
+    await make_student("C", last_name="Duval", class_name="2NDE3")
 
     async def names(persona: str, **params) -> list[str]:
         response = await as_(persona).get(STUDENTS, params=params)
@@ -143,7 +142,7 @@ async def test_the_same_ent_id_is_accepted_in_another_region(as_, world):
 
 
 async def test_a_duplicate_ine_is_a_409_naming_ine(as_, world):
-    await make_student(UAI_C, ine="1234567890A")
+    await make_student("C", ine="1234567890A")
     response = await as_("it_a").post(STUDENTS, json=student_body(ine="1234567890A"))
     assert_problem(response, 409, "ine")
 
@@ -162,7 +161,7 @@ async def test_simultaneous_creations_of_one_ent_id_give_one_student(as_, world)
 
 
 async def test_a_patch_changes_the_given_fields(as_, world):
-    student = await make_student(UAI_A, class_name="2NDE3")
+    student = await make_student("A", class_name="2NDE3")
     response = await as_("it_a").patch(
         f"{STUDENTS}/{student.id}", json={"class_name": "1g2", "ine": None}
     )
@@ -172,7 +171,7 @@ async def test_a_patch_changes_the_given_fields(as_, world):
 
 
 async def test_a_departure_is_recorded(as_, world):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     response = await as_("it_a").post(
         f"{STUDENTS}/{student.id}/left", json={"left_on": "2027-07-04"}
     )
@@ -183,7 +182,7 @@ async def test_a_departure_is_recorded(as_, world):
 
 
 async def test_guardians_are_added_changed_and_removed(as_, world):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     it_a = as_("it_a")
     added = await it_a.post(f"{STUDENTS}/{student.id}/guardians", json=GUARDIAN)
     assert added.status_code == 201, added.text
@@ -200,7 +199,7 @@ async def test_guardians_are_added_changed_and_removed(as_, world):
 
 
 async def test_a_guardian_with_a_bad_email_is_a_422_naming_email(as_, world):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     response = await as_("it_a").post(
         f"{STUDENTS}/{student.id}/guardians", json={**GUARDIAN, "email": "claire@"}
     )
@@ -208,7 +207,7 @@ async def test_a_guardian_with_a_bad_email_is_a_422_naming_email(as_, world):
 
 
 async def test_guardians_of_a_student_outside_the_scope_are_not_found(as_, world):
-    student = await make_student(UAI_B)
+    student = await make_student("B")
     response = await as_("it_a").post(f"{STUDENTS}/{student.id}/guardians", json=GUARDIAN)
     assert_problem(response, 404)
     assert await Guardian.count() == 0

@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, log_in
 from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
-from tests.factories import UAI_A, World, make_asset
-from tests.loans.lifecycle_factories import make_student
+from tests.factories import UAI_A, World, make_asset, make_student
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +25,8 @@ def desk(page: Page, live_server: LiveServer, world: World) -> Iterator[Page]:
 
     async def seed() -> None:
         await make_asset("A-0001", UAI_A, world.model_id)
-        await make_student(world, last_name="Durand", first_name="Léa", ent_id="ENT-LEA")
-        await make_student(world, last_name="Durand", first_name="Hugo", class_name="1G2")
+        await make_student(last_name="Durand", first_name="Léa", ent_id="ENT-LEA")
+        await make_student(last_name="Durand", first_name="Hugo", class_name="1G2", ent_id=None)
 
     live_server.run(seed())
     problems: list[str] = []

@@ -6,8 +6,7 @@ import pytest
 
 from inventory.scope import Scope
 from inventory.tables import Asset, Establishment, Region
-from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset
-from tests.loans.factories import scope_of
+from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset, scope_of
 
 PERSONAS = ("admin", "manager_24", "manager_44", "it_a", "it_b", "it_ab", "head_a")
 EMPTY = Scope()

@@ -9,6 +9,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 
 from inventory import assets, stocktakes
 from inventory.errors import Conflict, Invalid, NotFound
@@ -38,7 +39,7 @@ async def scan(world: World, stocktake_id: int, raw: str, now: dt.datetime = LAT
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def shelf(world: World) -> World:
     """Lycée A: A-1, A-2 in stock, A-3 in repair, A-4 stolen, A-5 retired. Lycée B: B-1.
     Region 24's own stock: R-1."""

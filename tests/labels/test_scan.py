@@ -4,6 +4,7 @@ it within a scope: a device, a blank label, or nothing that the caller may know 
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
 from inventory import assets, catalogue
 from inventory.errors import Conflict, Invalid, NotFound
@@ -54,7 +55,7 @@ def school_scope(world: World, *schools: str) -> Scope:
     )
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def fleet(world: World) -> World:
     """A-0001 (labelled, serial 5CD1234XYZ) and A-0002 in lycée A; B-0001 (labelled) in B;
     blank labels for regions 24 and 44 and a retired one."""

@@ -8,8 +8,16 @@ from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Scope
 from loans import campaign_progress, campaigns, lifecycle
 from loans.tables import Loan, Student
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, make_asset
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    active_loan,
+    make_asset,
+    make_student,
+)
 
 TODAY = NOW.date()  # 1 September 2026, la rentrée
 JUNE = dt.datetime(2027, 6, 10, 9, 0, tzinfo=dt.UTC)
@@ -88,16 +96,16 @@ async def test_two_campaigns_of_one_kind_may_not_cover_the_same_classes_at_the_s
 async def test_distribution_progress_counts_each_student_at_the_furthest_step(world):
     campaign = await _campaign(class_names=["2NDE3"])
     model = world.model_id
-    handed = await make_student(world)
+    handed = (await make_student()).id
     await active_loan(world, "D-1", UAI_A, handed)
-    signed = await make_student(world)
+    signed = (await make_student()).id
     loan_id = await _prepare("D-2", signed, model_id=model, campaign_id=campaign.id)
     await lifecycle.record_paper_signature(PLATFORM, ACTOR, NOW, loan_id, TODAY)
-    await _prepare("D-3", await make_student(world), model_id=model, draft=True)
-    await make_student(world)  # missing: no loan yet
-    await make_student(world, class_name="1G2")  # another class
-    await make_student(world, left_on=TODAY)  # left school
-    await make_student(world, "B")  # another school
+    await _prepare("D-3", (await make_student()).id, model_id=model, draft=True)
+    await make_student()  # missing: no loan yet
+    await make_student(class_name="1G2")  # another class
+    await make_student(left_on=TODAY)  # left school
+    await make_student("B")  # another school
     progress = await campaign_progress.campaign_progress(PLATFORM, campaign.id, TODAY)
     assert progress.counts == {"handed_over": 1, "signed": 1, "prepared": 1, "missing": 1}
     assert (progress.unit, progress.total, progress.done, progress.students) == (
@@ -111,10 +119,10 @@ async def test_distribution_progress_counts_each_student_at_the_furthest_step(wo
 
 async def test_the_todo_lists_what_is_left_per_student_by_class_and_name(world):
     campaign = await _campaign()
-    zoe = await make_student(world, last_name="Zola", class_name="1G1")
-    await make_student(world, last_name="Abel", class_name="2NDE1")
+    zoe = (await make_student(last_name="Zola", class_name="1G1")).id
+    await make_student(last_name="Abel", class_name="2NDE1")
     await _prepare("T-1", zoe, model_id=world.model_id)
-    await active_loan(world, "T-2", UAI_A, await make_student(world, class_name="1G1"))
+    await active_loan(world, "T-2", UAI_A, (await make_student(class_name="1G1")).id)
     todo = await campaign_progress.campaign_todo(PLATFORM, campaign.id)
     assert [(i.class_name, i.last_name, i.todo) for i in todo.items] == [
         ("1G1", "Zola", "Faire signer la convention"),
@@ -133,18 +141,18 @@ async def test_a_collection_lists_students_who_left_school_with_a_device_to_retu
     campaign = await _campaign(
         now=JUNE, kind="collection", name="Collecte", starts_on=dt.date(2027, 6, 1), ends_on=None
     )
-    gone = await make_student(world, last_name="Parti")
+    gone = (await make_student(last_name="Parti")).id
     await active_loan(world, "C-1", UAI_A, gone)
     await Student.update({Student.left_on: dt.date(2027, 2, 1)}).where(Student.id == gone)
-    back = await make_student(world, last_name="Rendu")
+    back = (await make_student(last_name="Rendu")).id
     returned = await active_loan(world, "C-2", UAI_A, back)
     await lifecycle.take_back(
         PLATFORM, ACTOR, JUNE, returned, accessories_returned=["chargeur"], condition="A"
     )
-    early = await active_loan(world, "C-3", UAI_A, await make_student(world))
+    early = await active_loan(world, "C-3", UAI_A, (await make_student()).id)
     may = dt.datetime(2027, 5, 2, 9, 0, tzinfo=dt.UTC)
     await lifecycle.take_back(PLATFORM, ACTOR, may, early, accessories_returned=[], condition="A")
-    stolen = await active_loan(world, "C-4", UAI_A, await make_student(world, last_name="Volé"))
+    stolen = await active_loan(world, "C-4", UAI_A, (await make_student(last_name="Volé")).id)
     await lifecycle.declare_theft(
         PLATFORM,
         ACTOR,
@@ -194,8 +202,8 @@ async def test_editing_keeps_the_rules_and_refuses_the_kind(world):
 
 async def test_a_new_loan_belongs_to_the_running_distribution_covering_the_student(world):
     campaign = await _campaign(class_names=["2NDE3"])
-    student = await make_student(world)
-    other_class = await make_student(world, class_name="1G1")
+    student = (await make_student()).id
+    other_class = (await make_student(class_name="1G1")).id
     assert await campaigns.campaign_for_new_loan(PLATFORM, TODAY, student) == campaign.id
     assert await campaigns.campaign_for_new_loan(PLATFORM, TODAY, other_class) is None
     with pytest.raises(Invalid) as refused:
@@ -210,7 +218,7 @@ async def test_a_new_loan_belongs_to_the_running_distribution_covering_the_stude
 async def test_progress_reads_a_whole_school_in_a_fixed_number_of_queries(world, monkeypatch):
     campaign = await _campaign()
     for n in range(12):
-        student = await make_student(world)
+        student = (await make_student()).id
         if n % 3 == 0:
             await active_loan(world, f"Q-{n}", UAI_A, student)
     engine_class = type(Loan._meta.db)

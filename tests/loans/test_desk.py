@@ -9,14 +9,22 @@ from inventory.tables import AssetEvent
 from loans import desk, lifecycle
 from loans.records import get_loan
 from loans.tables import Loan, LoanEvent
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, make_asset
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    active_loan,
+    make_asset,
+    make_student,
+)
 
 TODAY = NOW.date()
 
 
 async def test_preparing_takes_the_regions_maximum_and_refuses_a_second_device(world):
-    student = await make_student(world)
+    student = (await make_student()).id
     await make_asset("D-1", UAI_A, world.model_id)
     await make_asset("D-2", UAI_A, world.model_id)
     await desk.prepare(PLATFORM, ACTOR, NOW, asset_tag="D-1", student_id=student)
@@ -39,7 +47,7 @@ async def test_lending_prepares_signs_and_hands_over_with_the_policys_accessorie
         ACTOR,
         NOW,
         asset_tag="D-1",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         signed_on=TODAY,
         accessories=None,
     )
@@ -63,7 +71,7 @@ async def test_lending_without_a_signature_keeps_the_loan_prepared_and_says_wher
         ACTOR,
         NOW,
         asset_tag="D-1",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         signed_on=None,
         accessories=[],
     )
@@ -75,7 +83,7 @@ async def test_lending_without_a_signature_keeps_the_loan_prepared_and_says_wher
 async def test_a_refused_signature_stops_the_hand_over_before_it_is_tried(world):
     await make_asset("D-1", UAI_A, world.model_id)
     loan_id = await desk.prepare(
-        PLATFORM, ACTOR, NOW, asset_tag="D-1", student_id=await make_student(world)
+        PLATFORM, ACTOR, NOW, asset_tag="D-1", student_id=(await make_student()).id
     )
     await lifecycle.cancel(PLATFORM, ACTOR, NOW, loan_id)
     steps = await desk.sign_and_hand_over(PLATFORM, ACTOR, NOW, loan_id, TODAY, None)
@@ -91,7 +99,7 @@ async def test_a_refused_preparation_writes_nothing(world):
             ACTOR,
             NOW,
             asset_tag="D-1",
-            student_id=await make_student(world, "A"),
+            student_id=(await make_student("A")).id,
             signed_on=TODAY,
             accessories=None,
         )
@@ -99,7 +107,7 @@ async def test_a_refused_preparation_writes_nothing(world):
 
 
 async def test_a_return_says_where_the_device_goes(world):
-    loan_id = await active_loan(world, "D-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "D-1", UAI_A, (await make_student()).id)
     result = await desk.take_back(
         PLATFORM, ACTOR, NOW, loan_id, accessories_returned=[" chargeur "], condition="d"
     )
@@ -111,7 +119,7 @@ async def test_a_return_says_where_the_device_goes(world):
 
 
 async def test_a_transfer_goes_to_another_school_of_the_loans_region_only(world):
-    loan_id = await active_loan(world, "D-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "D-1", UAI_A, (await make_student()).id)
     assert [s.uai for s in await desk.transfer_targets(PLATFORM, loan_id)] == [UAI_B]
     new_id, uai = await desk.transfer(PLATFORM, ACTOR, NOW, loan_id, UAI_B.lower())
     assert uai == UAI_B
@@ -134,7 +142,7 @@ async def test_a_device_in_the_regional_stock_or_in_repair_is_not_lent_and_says_
 
 
 async def test_a_lent_device_is_not_refused_but_comes_with_its_loan(world):
-    loan_id = await active_loan(world, "D-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "D-1", UAI_A, (await make_student()).id)
     refusal, current = await desk.lending_refusal(
         PLATFORM, await assets.get_asset(PLATFORM, "D-1"), TODAY
     )
@@ -142,7 +150,7 @@ async def test_a_lent_device_is_not_refused_but_comes_with_its_loan(world):
 
 
 async def test_the_state_of_a_lent_device_cannot_be_edited_but_its_notes_can(world):
-    loan_id = await active_loan(world, "D-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "D-1", UAI_A, (await make_student()).id)
     with pytest.raises(Conflict, match=f"prêt n° {loan_id}"):
         await desk.update_asset(PLATFORM, ACTOR, NOW, "D-1", {"state": "retired"})
     edited = await desk.update_asset(PLATFORM, ACTOR, NOW, "D-1", {"notes": "rayure"})
@@ -163,7 +171,7 @@ async def test_the_state_of_a_device_without_a_loan_can_be_edited_with_its_event
 
 
 async def test_a_stocktake_does_not_expect_the_devices_lent_to_the_schools_students(world):
-    await active_loan(world, "D-1", UAI_A, await make_student(world))
+    await active_loan(world, "D-1", UAI_A, (await make_student()).id)
     await make_asset("D-2", UAI_A, world.model_id)
     opened = await desk.open_stocktake(PLATFORM, ACTOR, NOW, UAI_A)
     assert opened.counts.expected == 1

@@ -12,9 +12,17 @@ from inventory.tables import Asset
 from loans import lifecycle, listing
 from loans.listing import LoanFilters
 from loans.tables import Campaign
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, make_asset
-from tests.loans.factories import scope_of
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    active_loan,
+    make_asset,
+    make_student,
+    scope_of,
+)
 
 TODAY = NOW.date()
 
@@ -32,28 +40,28 @@ async def tags(scope, filters=LoanFilters(), today=TODAY, **kwargs) -> list[str]
 
 
 async def test_it_staff_list_the_loans_of_their_school_only(world):
-    await active_loan(world, "A-1", UAI_A, await make_student(world, "A"))
-    await active_loan(world, "B-1", UAI_B, await make_student(world, "B"))
+    await active_loan(world, "A-1", UAI_A, (await make_student("A")).id)
+    await active_loan(world, "B-1", UAI_B, (await make_student("B")).id)
     assert await tags(scope_of(world, "it_a")) == ["A-1"]
     assert await tags(scope_of(world, "it_ab")) == ["B-1", "A-1"]
 
 
 async def test_a_region_manager_lists_the_whole_region_and_nothing_of_another(world):
-    await active_loan(world, "A-1", UAI_A, await make_student(world, "A"))
-    await active_loan(world, "B-1", UAI_B, await make_student(world, "B"))
+    await active_loan(world, "A-1", UAI_A, (await make_student("A")).id)
+    await active_loan(world, "B-1", UAI_B, (await make_student("B")).id)
     assert sorted(await tags(scope_of(world, "manager_24"))) == ["A-1", "B-1"]
     assert await tags(scope_of(world, "manager_44")) == []
 
 
 async def test_loans_are_listed_newest_first_page_by_page(world):
     for n in range(5):
-        await prepared(world, f"A-{n}", await make_student(world))
+        await prepared(world, f"A-{n}", (await make_student()).id)
     page = await listing.list_loans(PLATFORM, LoanFilters(), TODAY, limit=2, offset=2)
     assert (page.total, [loan.asset_tag for loan in page.items]) == (5, ["A-2", "A-1"])
 
 
 async def test_the_state_filter_takes_one_state_or_every_open_one(world):
-    student = await make_student(world)
+    student = (await make_student()).id
     await active_loan(world, "A-1", UAI_A, student)
     awaiting = await prepared(world, "A-2", student)
     cancelled = await prepared(world, "A-3", student)
@@ -65,9 +73,9 @@ async def test_the_state_filter_takes_one_state_or_every_open_one(world):
 
 
 async def test_overdue_means_still_with_the_student_after_the_due_day(world):
-    student = await make_student(world)
+    student = (await make_student()).id
     await active_loan(world, "A-1", UAI_A, student)  # due 4 July 2027
-    returned = await active_loan(world, "A-2", UAI_A, await make_student(world))
+    returned = await active_loan(world, "A-2", UAI_A, (await make_student()).id)
     await lifecycle.take_back(
         PLATFORM, ACTOR, NOW, returned, accessories_returned=[], condition="A"
     )
@@ -78,7 +86,7 @@ async def test_overdue_means_still_with_the_student_after_the_due_day(world):
 
 async def test_overdue_loans_come_longest_overdue_first(world):
     for tag, due in (("A-1", dt.date(2026, 9, 20)), ("A-2", dt.date(2026, 9, 10))):
-        loan_id = await prepared(world, tag, await make_student(world))
+        loan_id = await prepared(world, tag, (await make_student()).id)
         await lifecycle.record_paper_signature(PLATFORM, ACTOR, NOW, loan_id, TODAY)
         await lifecycle.hand_over(PLATFORM, ACTOR, NOW, loan_id, [], due)
     assert await tags(PLATFORM, LoanFilters(overdue=True), today=dt.date(2026, 10, 1)) == [
@@ -88,11 +96,11 @@ async def test_overdue_loans_come_longest_overdue_first(world):
 
 
 async def test_filters_by_student_school_class_device_and_campaign(world):
-    first = await make_student(world, class_name="1G2")
-    second = await make_student(world, class_name="2NDE3")
+    first = (await make_student(class_name="1G2")).id
+    second = (await make_student(class_name="2NDE3")).id
     await prepared(world, "A-1", first)
     await prepared(world, "A-2", second)
-    await prepared(world, "B-1", await make_student(world, "B"), UAI_B)
+    await prepared(world, "B-1", (await make_student("B")).id, UAI_B)
     campaign = await Campaign.insert(
         Campaign(
             establishment=world.establishment_ids["A"],
@@ -144,7 +152,7 @@ async def _asset_id(tag: str) -> int:
 
 
 async def test_the_open_loan_of_a_device_is_found_until_it_is_returned(world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     asset_id = await _asset_id("A-1")
     found = await listing.open_loan_for_asset(scope_of(world, "it_a"), asset_id, TODAY)
     assert (found.id, found.state) == (loan_id, "active")
@@ -153,7 +161,7 @@ async def test_the_open_loan_of_a_device_is_found_until_it_is_returned(world):
 
 
 async def test_the_open_loan_of_another_schools_device_is_not_shown(world):
-    await active_loan(world, "A-1", UAI_A, await make_student(world))
+    await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     assert (
         await listing.open_loan_for_asset(scope_of(world, "it_b"), await _asset_id("A-1")) is None
     )
@@ -172,29 +180,29 @@ async def test_a_device_never_lent_has_no_open_loan(world):
 
 
 async def test_a_scanned_ent_identifier_designates_that_student_alone(world):
-    wanted = await make_student(world, ent_id="ent-4242", last_name="Durand")
-    await make_student(world, last_name="Durand")
+    wanted = (await make_student(ent_id="ent-4242", last_name="Durand")).id
+    await make_student(last_name="Durand")
     found = await listing.find_borrowers(scope_of(world, "it_a"), UAI_A, " ent-4242 ")
     assert [s.id for s in found] == [wanted]
 
 
 async def test_borrowers_are_found_by_the_start_of_their_name_or_by_their_class(world):
-    durand = await make_student(world, last_name="Durand", class_name="1G2")
-    dupont = await make_student(world, last_name="Dupont", class_name="2NDE3")
+    durand = (await make_student(last_name="Durand", class_name="1G2")).id
+    dupont = (await make_student(last_name="Dupont", class_name="2NDE3")).id
     scope = scope_of(world, "it_a")
     assert {s.id for s in await listing.find_borrowers(scope, UAI_A, "du")} == {durand, dupont}
     assert [s.id for s in await listing.find_borrowers(scope, UAI_A, "1g 2")] == [durand]
 
 
 async def test_borrowers_exclude_students_who_left_and_those_of_other_schools(world):
-    await make_student(world, last_name="Martin", left_on=dt.date(2026, 7, 1))
-    await make_student(world, "B", last_name="Martin")
+    await make_student(last_name="Martin", left_on=dt.date(2026, 7, 1))
+    await make_student("B", last_name="Martin")
     assert await listing.find_borrowers(scope_of(world, "it_ab"), UAI_A, "martin") == []
     assert await listing.find_borrowers(scope_of(world, "it_b"), UAI_A, "martin") == []
 
 
 async def test_an_empty_search_finds_nobody(world):
-    await make_student(world)
+    await make_student()
     assert await listing.find_borrowers(PLATFORM, UAI_A, "   ") == []
 
 
@@ -202,7 +210,7 @@ async def test_an_empty_search_finds_nobody(world):
 
 
 async def test_the_receipt_tells_what_came_back_and_where_the_device_went(world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     assert await listing.return_receipt(PLATFORM, loan_id, TODAY) is None
     await lifecycle.take_back(PLATFORM, ACTOR, NOW, loan_id, accessories_returned=[], condition="D")
     receipt = await listing.return_receipt(scope_of(world, "it_a"), loan_id, TODAY)
@@ -215,7 +223,7 @@ async def test_the_receipt_tells_what_came_back_and_where_the_device_went(world)
 
 
 async def test_the_receipt_of_a_good_return_says_back_in_stock(world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     await lifecycle.take_back(
         PLATFORM, ACTOR, NOW, loan_id, accessories_returned=["chargeur"], condition="A"
     )

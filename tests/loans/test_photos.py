@@ -9,8 +9,7 @@ from inventory.scope import Scope
 from loans import photos
 from loans.storage import DatabaseStorage, DirectoryStorage, sha256_of
 from loans.tables import Document, LoanPhoto
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, active_loan, make_student
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 64
@@ -26,7 +25,7 @@ def storage(request, app, tmp_path):
 
 @pytest.fixture
 async def loan_id(world) -> int:
-    return await active_loan(world, "A-1", UAI_A, await make_student(world))
+    return await active_loan(world, "A-1", UAI_A, (await make_student()).id)
 
 
 async def test_a_photo_is_a_document_of_its_loan_served_back_from_the_storage(

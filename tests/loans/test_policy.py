@@ -12,8 +12,7 @@ from loans import policy
 from loans.policy import cycle_years, due_date, policy_for_region
 from loans.tables import PolicyEvent, RegionPolicy
 from loans.views import PolicyView
-from tests.factories import ACTOR, NOW
-from tests.loans.factories import scope_of
+from tests.factories import ACTOR, NOW, scope_of
 
 LATER = NOW + dt.timedelta(hours=1)
 

@@ -9,8 +9,16 @@ from inventory.scope import Scope
 from loans import lifecycle, overdue, reminders
 from loans.reminders import DeliveryFailed
 from loans.tables import Guardian, ReminderLog
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, make_asset
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    active_loan,
+    make_asset,
+    make_student,
+)
 
 DUE = dt.date(2027, 7, 4)  # the due date active_loan gives
 JULY = dt.datetime(2027, 7, 10, 7, 0, tzinfo=dt.UTC)
@@ -51,7 +59,7 @@ async def handed_over(world, tag: str, uai: str, student_id: int) -> int:
 
 
 async def minor_with_two_overdue_devices(world, school="A", prefix="R") -> int:
-    student = await make_student(world, school, last_name="Durand")
+    student = (await make_student(school, last_name="Durand")).id
     uai = UAI_A if school == "A" else UAI_B
     await handed_over(world, f"{prefix}-1", uai, student)
     await handed_over(world, f"{prefix}-2", uai, student)
@@ -61,7 +69,7 @@ async def minor_with_two_overdue_devices(world, school="A", prefix="R") -> int:
 
 
 async def test_a_loan_is_overdue_the_day_after_its_due_date_in_paris(world):
-    await active_loan(world, "O-1", UAI_A, await make_student(world))
+    await active_loan(world, "O-1", UAI_A, (await make_student()).id)
     assert (await overdue.overdue_loans(PLATFORM, DUE)).total == 0
     late = await overdue.overdue_loans(PLATFORM, DUE + dt.timedelta(days=1))
     assert [(i.asset_tag, i.days_overdue) for i in late.items] == [("O-1", 1)]
@@ -76,7 +84,7 @@ async def test_a_loan_is_overdue_the_day_after_its_due_date_in_paris(world):
 
 async def test_school_staff_see_their_overdue_loans_and_managers_the_counts(world):
     await minor_with_two_overdue_devices(world)
-    await active_loan(world, "O-B", UAI_B, await make_student(world, "B"))
+    await active_loan(world, "O-B", UAI_B, (await make_student("B")).id)
     today = JULY.date()
     school_a = Scope.establishments({world.establishment_ids["A"]: world.region_ids["24"]})
     assert (await overdue.overdue_loans(school_a, today)).total == 2
@@ -125,7 +133,7 @@ async def test_a_student_reminded_less_than_a_week_ago_is_skipped(world):
 
 
 async def test_an_adult_student_without_a_known_address_is_counted_unreachable(world):
-    adult = await make_student(world, birth_date=dt.date(2005, 1, 2))
+    adult = (await make_student(birth_date=dt.date(2005, 1, 2))).id
     await active_loan(world, "A-1", UAI_A, adult)
     await guardian(adult, "parent@example.org")  # no longer copied: the student is of age
     outbox = Outbox()
@@ -164,7 +172,7 @@ async def test_a_dry_run_sends_and_logs_nothing(world):
 async def test_only_the_chosen_school_is_reminded_and_returned_devices_never(world):
     await minor_with_two_overdue_devices(world, "A", "RA")
     await minor_with_two_overdue_devices(world, "B", "RB")
-    back = await active_loan(world, "RX", UAI_A, await make_student(world))
+    back = await active_loan(world, "RX", UAI_A, (await make_student()).id)
     await lifecycle.take_back(PLATFORM, ACTOR, JULY, back, accessories_returned=[], condition="A")
     outbox = Outbox()
     report = await reminders.send_reminders(PLATFORM, JULY, outbox, establishment_uai=UAI_B)

@@ -13,8 +13,7 @@ from loans import student_import, students
 from loans.student_import import import_students
 from loans.students import StudentFilters
 from loans.tables import Guardian, Student
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C
-from tests.loans.factories import make_student, scope_of
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_student, scope_of
 
 HEADER = (
     "uai;ent_id;ine;last_name;first_name;birth_date;class_name;"
@@ -185,7 +184,7 @@ async def test_an_establishment_outside_the_scope_is_an_error_on_its_line(world)
 
 
 async def test_an_identifier_of_a_student_outside_the_scope_is_an_error(world):
-    await make_student(UAI_B, ent_id="ENT9", ine="1234567890A")
+    await make_student("B", ent_id="ENT9", ine="1234567890A")
     report = await run(csv_file(row("", ine="1234567890A")), scope=scope_of(world, "it_a"))
     assert [(e.line, e.column) for e in report.errors] == [(2, "ine")]
 

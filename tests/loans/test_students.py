@@ -12,8 +12,17 @@ from loans import students
 from loans.minors import age_on, is_minor, paris_day
 from loans.students import StudentFilters
 from loans.tables import Guardian, Student
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C
-from tests.loans.factories import guardian_fields, make_student, scope_of
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    UAI_C,
+    guardian_fields,
+    make_student,
+    scope_of,
+)
 
 # Minors
 
@@ -52,7 +61,7 @@ def test_the_day_of_signature_is_the_calendar_day_in_paris():
 
 
 async def test_a_student_is_created_in_the_region_of_their_establishment(world):
-    student = await make_student(UAI_C, ent_id="metz-001")
+    student = await make_student("C", ent_id="metz-001")
     assert student.region_code == "44"
     row = await Student.select(Student.region).where(Student.id == student.id).first()
     assert row["region"] == world.region_ids["44"]
@@ -118,21 +127,21 @@ async def test_every_invalid_field_is_named_at_once(world):
 
 async def test_it_staff_cannot_create_a_student_in_another_school(world):
     with pytest.raises(Invalid) as refused:
-        await make_student(UAI_B, scope=scope_of(world, "it_a"))
+        await make_student("B", scope=scope_of(world, "it_a"))
     assert "establishment_uai" in refused.value.errors
 
 
 async def test_a_second_student_with_the_same_ent_id_in_the_region_is_refused(world):
-    await make_student(UAI_A, ent_id="ent-42")
+    await make_student("A", ent_id="ent-42")
     with pytest.raises(Conflict) as refused:
-        await make_student(UAI_B, ent_id="ent-42")
+        await make_student("B", ent_id="ent-42")
     assert refused.value.field == "ent_id"
     assert await Student.count() == 1
 
 
 async def test_the_same_ent_id_is_allowed_in_another_region(world):
-    await make_student(UAI_A, ent_id="ent-42")
-    assert (await make_student(UAI_C, ent_id="ent-42")).region_code == "44"
+    await make_student("A", ent_id="ent-42")
+    assert (await make_student("C", ent_id="ent-42")).region_code == "44"
 
 
 async def test_several_students_may_wait_for_their_ent_id(world):
@@ -142,9 +151,9 @@ async def test_several_students_may_wait_for_their_ent_id(world):
 
 
 async def test_a_second_student_with_the_same_ine_is_refused_with_nothing_written(world):
-    await make_student(UAI_A, ine="1234567890A")
+    await make_student("A", ine="1234567890A")
     with pytest.raises(Conflict) as refused:
-        await make_student(UAI_C, ine="1234567890A", guardians=[guardian_fields()])
+        await make_student("C", ine="1234567890A", guardians=[guardian_fields()])
     assert refused.value.field == "ine"
     assert (await Student.count(), await Guardian.count()) == (1, 0)
 
@@ -154,14 +163,14 @@ async def test_a_second_student_with_the_same_ine_is_refused_with_nothing_writte
 
 @pytest.mark.parametrize("persona", ["it_b", "manager_44"])
 async def test_a_student_outside_the_scope_is_not_found(world, persona):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     with pytest.raises(NotFound):
         await students.get_student(scope_of(world, persona), student.id)
 
 
 @pytest.mark.parametrize("persona", ["it_a", "it_ab", "head_a", "manager_24", "admin"])
 async def test_a_student_is_read_by_everyone_whose_scope_covers_their_school(world, persona):
-    student = await make_student(UAI_A, guardians=[guardian_fields()])
+    student = await make_student("A", guardians=[guardian_fields()])
     read = await students.get_student(scope_of(world, persona), student.id)
     assert read == student
 
@@ -172,9 +181,9 @@ async def test_an_unknown_student_is_not_found(world):
 
 
 async def test_a_list_holds_only_the_students_in_scope(world):
-    await make_student(UAI_A, last_name="Alpha")
-    await make_student(UAI_B, last_name="Bravo")
-    await make_student(UAI_C, last_name="Charlie")
+    await make_student("A", last_name="Alpha")
+    await make_student("B", last_name="Bravo")
+    await make_student("C", last_name="Charlie")
     page = await students.list_students(scope_of(world, "it_a"), StudentFilters())
     assert [s.last_name for s in page.items] == ["Alpha"]
     assert page.total == 1
@@ -183,9 +192,9 @@ async def test_a_list_holds_only_the_students_in_scope(world):
 
 
 async def test_a_list_filters_by_school_class_departure_and_name_prefix(world):
-    await make_student(UAI_A, last_name="Dupont", first_name="Marie", class_name="2NDE3")
-    await make_student(UAI_A, last_name="Durand", first_name="Marc", class_name="1G2")
-    gone = await make_student(UAI_B, last_name="Dumas", first_name="Anne", class_name="2NDE3")
+    await make_student("A", last_name="Dupont", first_name="Marie", class_name="2NDE3")
+    await make_student("A", last_name="Durand", first_name="Marc", class_name="1G2")
+    gone = await make_student("B", last_name="Dumas", first_name="Anne", class_name="2NDE3")
     await students.mark_left(PLATFORM, ACTOR, NOW, gone.id, dt.date(2026, 9, 1))
 
     async def names(**filters) -> list[str]:
@@ -233,7 +242,7 @@ async def test_an_update_changes_only_the_given_fields(world):
 
 
 async def test_a_student_moves_to_another_school_of_the_region(world):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     moved = await students.update_student(
         scope_of(world, "it_ab"), ACTOR, NOW, student.id, {"establishment_uai": UAI_B}
     )
@@ -241,7 +250,7 @@ async def test_a_student_moves_to_another_school_of_the_region(world):
 
 
 async def test_a_student_cannot_be_moved_to_another_region(world):
-    student = await make_student(UAI_A)
+    student = await make_student("A")
     with pytest.raises(Invalid) as refused:
         await students.update_student(
             PLATFORM, ACTOR, NOW, student.id, {"establishment_uai": UAI_C}
@@ -250,7 +259,7 @@ async def test_a_student_cannot_be_moved_to_another_region(world):
 
 
 async def test_it_staff_cannot_update_a_student_of_another_school(world):
-    student = await make_student(UAI_B)
+    student = await make_student("B")
     with pytest.raises(NotFound):
         await students.update_student(
             scope_of(world, "it_a"), ACTOR, NOW, student.id, {"class_name": "TG1"}
