@@ -7,7 +7,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from api.accounts.staff import staff as accounts
+from api.accounts import staff as accounts
 from inventory import asset_import, catalogue, regions
 from inventory.csv_format import COLUMNS, DELIMITER, format_date
 from inventory.scope import Actor, Scope

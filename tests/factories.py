@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher, profiles
 
-from api.accounts.staff import staff as accounts
+from api.accounts import staff as accounts
 from api.accounts.tables import Account, AccountEstablishment
 from inventory import assets, catalogue, regions
 from inventory.scope import Actor, Scope

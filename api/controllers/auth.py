@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody
 
-from api.accounts.staff import staff as accounts
+from api.accounts import staff as accounts
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
