@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.test_cli import migrated, ordipret  # noqa: F401 (the fixture)
+from tests.api.test_cli import migrated, migrated_once, ordipret  # noqa: F401 (fixtures)
 
 
 def test_migrating_photos_with_none_left_to_move_says_so(migrated):  # noqa: F811
