@@ -11,6 +11,11 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///var/ordipret.sqlite"
 
 
+def sqlite_url_in(var_dir: Path) -> str:
+    """The default database: a SQLite file in the var directory, relative or absolute."""
+    return f"sqlite:///{var_dir / 'ordipret.sqlite'}"
+
+
 TLS_MODES = ("starttls", "ssl", "none")
 
 
@@ -81,7 +86,7 @@ class Settings:
         var_dir = Path(env.get("ORDIPRET_VAR_DIR", "var"))
         public_url = env.get("ORDIPRET_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
         return cls(
-            database_url=env.get("ORDIPRET_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=env.get("ORDIPRET_DATABASE_URL") or sqlite_url_in(var_dir),
             public_url=public_url,
             secret_key=env.get("ORDIPRET_SECRET_KEY", ""),
             redis_url=env.get("ORDIPRET_REDIS_URL", ""),
