@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -24,6 +23,7 @@ from litestar.template import TemplateConfig
 from api import controllers, pages
 from api.errors import EXCEPTION_HANDLERS
 from api.infra.database import bind, engine_for
+from api.infra.login_throttle import LoginThrottle
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
 from api.pages.formatting import register_filters
@@ -31,7 +31,6 @@ from api.request_checks import check_request
 from api.settings import Settings
 
 HERE = Path(__file__).parent
-LOGIN_PATHS = {"/api/v1/auth/login", pages.LOGIN_PATH}
 
 
 def _stores(settings: Settings) -> dict[str, Store]:
@@ -47,10 +46,6 @@ def _stores(settings: Settings) -> dict[str, Store]:
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "rate_limit": FileStore(settings.var_dir / "rate_limit", create_directories=True),
     }
-
-
-async def _is_login_attempt(request: Request) -> bool:
-    return request.method == "POST" and request.url.path in LOGIN_PATHS
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -74,11 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    login_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_limit_per_minute),
-        check_throttle_handler=_is_login_attempt,
-        store="rate_limit",
-    )
+    stores = _stores(settings)
+    login_throttle = LoginThrottle(stores["rate_limit"], settings.login_rate_limit_per_minute)
     return Litestar(
         route_handlers=[
             *controllers.ROUTES,
@@ -89,10 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database_pool],
         before_request=check_request,
-        stores=_stores(settings),
+        stores=stores,
         middleware=[
             sessions.middleware,
-            login_limit.middleware,
             DefineMiddleware(PrincipalMiddleware, exclude=["^/schema", "^/static/"]),
         ],
         csrf_config=CSRFConfig(
@@ -121,6 +112,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # errors.py logs unexpected ones, without personal data
             loggers={"ordipret": {"level": "INFO", "handlers": ["queue_listener"]}},
         ),
-        state={"settings": settings},
+        state={"settings": settings, "login_throttle": login_throttle},
         debug=False,
     )

@@ -198,7 +198,7 @@ def _http_handler(request: Request, error: HTTPException) -> Response:
         detail = "Méthode non autorisée sur cette adresse."
     elif error.status_code == 404 and detail in ("Not Found", ""):
         detail = "Cette adresse n'existe pas."
-    elif error.status_code == 429:
+    elif error.status_code == 429 and not isinstance(error, ProblemDetailsException):
         detail = "Trop de tentatives : réessayez dans une minute."
     return problem(request, error.status_code, detail, headers=getattr(error, "headers", None))
 
