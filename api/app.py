@@ -21,7 +21,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from api import controllers, pages
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, problem_details_handler
 from api.infra.database import bind, engine_for
 from api.infra.login_throttle import LoginThrottle
 from api.infra.security import PrincipalMiddleware
@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
         ),
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig())],
+        plugins=[
+            ProblemDetailsPlugin(ProblemDetailsConfig(exception_handler=problem_details_handler))
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=LoggingConfig(
             log_exceptions="never",  # errors.py logs unexpected ones, without personal data
