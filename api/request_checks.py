@@ -30,6 +30,16 @@ MAX_JSON_DEPTH = 64
 # Route opt keys: the content types a route takes instead of JSON; text typed by a scanner.
 BODY_TYPES = "body_types"
 SCANNER_INPUT = "scanner_input"
+# What spreadsheets and browsers call a CSV file (an upload of `fichier.csv` may be any of them).
+CSV_TYPES = frozenset(
+    {
+        "text/csv",
+        "application/csv",
+        "application/vnd.ms-excel",
+        "text/plain",
+        "application/octet-stream",
+    }
+)
 
 
 def _refused(field: str, message: str):
