@@ -26,6 +26,7 @@ from api.infra.database import bind, engine_for
 from api.infra.login_throttle import LoginThrottle
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
+from api.openapi import document_problems
 from api.pages.formatting import register_filters
 from api.request_checks import check_request
 from api.settings import Settings
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     stores = _stores(settings)
     login_throttle = LoginThrottle(stores["rate_limit"], settings.login_rate_limit_per_minute)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *controllers.ROUTES,
             *pages.ROUTES,
@@ -117,3 +118,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state={"settings": settings, "login_throttle": login_throttle},
         debug=False,
     )
+    document_problems(app)
+    return app
