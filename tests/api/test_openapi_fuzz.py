@@ -91,7 +91,6 @@ def test_every_operation_answers_as_its_openapi_documents(settings):
 
         for result in schema.get_all_operations():
             operation = result.ok()
-            label = f"{operation.method.upper()} {operation.path}"
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
                 @hypothesis_settings(
@@ -110,6 +109,7 @@ def test_every_operation_answers_as_its_openapi_documents(settings):
                         client.request(**request_kwargs(case, token))
                     )
                     for problem in problems_of(case, response):
+                        label = f"{case.operation.method.upper()} {case.operation.path}"
                         failures.setdefault(
                             label, f"{case.method} {case.formatted_path}: {problem}"
                         )
