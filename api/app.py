@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,17 +21,18 @@ from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from api import controllers, pages
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, problem_details_handler
 from api.infra import storage
 from api.infra.database import bind, engine_for
+from api.infra.login_throttle import LoginThrottle
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
+from api.openapi import document_problems
 from api.pages.formatting import register_filters
 from api.request_checks import check_request
 from api.settings import Settings
 
 HERE = Path(__file__).parent
-LOGIN_PATHS = {"/api/v1/auth/login", pages.LOGIN_PATH}
 
 
 def _stores(settings: Settings) -> dict[str, Store]:
@@ -48,10 +48,6 @@ def _stores(settings: Settings) -> dict[str, Store]:
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "rate_limit": FileStore(settings.var_dir / "rate_limit", create_directories=True),
     }
-
-
-async def _is_login_attempt(request: Request) -> bool:
-    return request.method == "POST" and request.url.path in LOGIN_PATHS
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -75,12 +71,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    login_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_limit_per_minute),
-        check_throttle_handler=_is_login_attempt,
-        store="rate_limit",
-    )
-    return Litestar(
+    stores = _stores(settings)
+    login_throttle = LoginThrottle(stores["rate_limit"], settings.login_rate_limit_per_minute)
+    app = Litestar(
         route_handlers=[
             *controllers.ROUTES,
             *pages.ROUTES,
@@ -90,10 +83,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database_pool],
         before_request=check_request,
-        stores=_stores(settings),
+        stores=stores,
         middleware=[
             sessions.middleware,
-            login_limit.middleware,
             DefineMiddleware(PrincipalMiddleware, exclude=["^/schema", "^/static/"]),
         ],
         csrf_config=CSRFConfig(
@@ -116,12 +108,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
         ),
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig())],
+        plugins=[
+            ProblemDetailsPlugin(ProblemDetailsConfig(exception_handler=problem_details_handler))
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=LoggingConfig(
             log_exceptions="never",  # errors.py logs unexpected ones, without personal data
             loggers={"ordipret": {"level": "INFO", "handlers": ["queue_listener"]}},
         ),
-        state={"settings": settings, storage.STATE_KEY: storage.storage_for(settings)},
+        state={
+            "settings": settings,
+            storage.STATE_KEY: storage.storage_for(settings),
+            "login_throttle": login_throttle,
+        },
         debug=False,
     )
+    document_problems(app)
+    return app

@@ -188,6 +188,8 @@ def _is_body_decoding_error(error: HTTPException) -> bool:
 
 
 def _http_handler(request: Request, error: HTTPException) -> Response:
+    if error.status_code >= 500:  # Litestar's own 500s carry internal messages: never shown
+        return _unexpected_handler(request, error)
     detail = (
         error.detail
         if isinstance(error.detail, str)
@@ -202,9 +204,21 @@ def _http_handler(request: Request, error: HTTPException) -> Response:
         detail = "Méthode non autorisée sur cette adresse."
     elif error.status_code == 404 and detail in ("Not Found", ""):
         detail = "Cette adresse n'existe pas."
-    elif error.status_code == 429:
+    elif error.status_code == 429 and not isinstance(error, ProblemDetailsException):
         detail = "Trop de tentatives : réessayez dans une minute."
     return problem(request, error.status_code, detail, headers=getattr(error, "headers", None))
+
+
+def problem_details_handler(request: Request, error: ProblemDetailsException) -> Response:
+    """Problem documents raised by our own code (problem_exception): pages get them as the
+    French error page, with the fields named and the headers (Retry-After) kept."""
+    if not is_page(request):
+        return error.to_response(request)
+    errors = (error.extra or {}).get("errors") if isinstance(error.extra, dict) else None
+    response = problem(request, error.status_code, str(error.detail), errors or [])
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _unexpected_handler(request: Request, error: Exception) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -9,6 +10,11 @@ from email.utils import parseaddr
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ordipret.sqlite"
+
+
+def sqlite_url_in(var_dir: Path) -> str:
+    """The default database: a SQLite file in the var directory, relative or absolute."""
+    return f"sqlite:///{var_dir / 'ordipret.sqlite'}"
 
 
 TLS_MODES = ("starttls", "ssl", "none")
@@ -63,6 +69,22 @@ def smtp_settings_from_env(
     )
 
 
+def parse_trusted_proxies(text: str) -> tuple[str, ...]:
+    """`ORDIPRET_TRUSTED_PROXIES`: comma-separated addresses or networks (CIDR) of the reverse
+    proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed. None by default:
+    without a proxy, such headers come from the client and are ignored."""
+    proxies = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"ORDIPRET_TRUSTED_PROXIES : {item!r} n'est ni une adresse IP ni un réseau "
+                "(exemples : 10.0.0.5, 10.0.0.0/24, ::1)"
+            ) from None
+    return tuple(proxies)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -72,6 +94,7 @@ class Settings:
     var_dir: Path = Path("var")
     secure_cookies: bool = False
     login_rate_limit_per_minute: int = 10
+    trusted_proxies: tuple[str, ...] = ()
     db_pool_size: int = 4
     storage: str = ""  # ORDIPRET_STORAGE; empty: by engine (see api.infra.storage)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -84,13 +107,14 @@ class Settings:
         var_dir = Path(env.get("ORDIPRET_VAR_DIR", "var"))
         public_url = env.get("ORDIPRET_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
         return cls(
-            database_url=env.get("ORDIPRET_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=env.get("ORDIPRET_DATABASE_URL") or sqlite_url_in(var_dir),
             public_url=public_url,
             secret_key=env.get("ORDIPRET_SECRET_KEY", ""),
             redis_url=env.get("ORDIPRET_REDIS_URL", ""),
             var_dir=var_dir,
             secure_cookies=public_url.startswith("https://"),
             login_rate_limit_per_minute=int(env.get("ORDIPRET_LOGIN_RATE_LIMIT", "10")),
+            trusted_proxies=parse_trusted_proxies(env.get("ORDIPRET_TRUSTED_PROXIES", "")),
             db_pool_size=int(env.get("ORDIPRET_DB_POOL_SIZE", "4")),
             storage=env.get("ORDIPRET_STORAGE", "").strip().lower(),
             smtp=smtp_settings_from_env(env),

@@ -23,6 +23,7 @@ from inventory.csv_format import (
     parse_date,
     read_file,
     read_header,
+    refuse_control_characters,
     unprotect_cell,
 )
 from inventory.db import is_unique_violation, write_transaction
@@ -76,6 +77,7 @@ def _values(row: _Row, record: list[str], positions: dict[str, int]) -> None:
     for name, position in positions.items():
         value = unprotect_cell(record[position]) if position < len(record) else ""
         row.values[name] = value if name == "notes" else value.strip()
+    refuse_control_characters(row.values, row.errors)
     used = set(positions.values())
     if any(cell.strip() for i, cell in enumerate(record) if i not in used):
         row.errors[""] = f"{len(record)} valeurs pour {len(positions)} colonnes dans l'en-tête"

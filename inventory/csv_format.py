@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import msgspec
 
+from inventory.text import forbidden_character, forbidden_character_message
+
 COLUMNS = (
     "tag",
     "serial",
@@ -125,6 +127,16 @@ def read_records(text: str) -> Iterator[tuple[int, list[str]]]:
         start, last = last + 1, reader.line_num
         if any(cell.strip() for cell in record):
             yield start, record
+
+
+def refuse_control_characters(values: dict[str, str], errors: dict[str, str]) -> None:
+    """Name in `errors` each cell holding a control character (tab and line breaks are text;
+    NUL and the others are refused, the same way on both engines), and take the character out
+    of the value so that the checks that follow never send it to the database."""
+    for column, value in values.items():
+        if code := forbidden_character(value):
+            errors[column] = forbidden_character_message(code)
+            values[column] = "".join(ch for ch in value if not forbidden_character(ch))
 
 
 def line_errors(rows: Iterable, columns: Sequence[str]) -> list[LineError]:

@@ -28,6 +28,7 @@ from inventory.csv_format import (
     parse_date,
     read_file,
     read_header,
+    refuse_control_characters,
     unprotect_cell,
 )
 from inventory.db import is_unique_violation, write_transaction
@@ -121,6 +122,7 @@ def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
         for name, position in positions.items():
             cell = record[position] if position < len(record) else ""
             row.values[name] = unprotect_cell(cell).strip()
+        refuse_control_characters(row.values, row.errors)
         used = set(positions.values())
         if any(cell.strip() for i, cell in enumerate(record) if i not in used):
             row.errors[""] = f"{len(record)} valeurs pour {len(positions)} colonnes"

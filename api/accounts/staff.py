@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from api.accounts.passwords import password_problem
 from api.accounts.tables import Account, AccountEstablishment, ApiToken
 from inventory.db import Prepared, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
@@ -183,8 +184,8 @@ async def create_account(
     errors = {}
     if "@" not in email:
         errors["email"] = "adresse électronique invalide"
-    if len(password) < 10:
-        errors["password"] = "10 caractères au moins"
+    if problem := password_problem(password, email):
+        errors["password"] = problem
     if role not in ROLES:
         errors["role"] = "rôle inconnu ; valeurs possibles : " + ", ".join(ROLES)
     if role == "region_manager" and not region_code:

@@ -13,20 +13,29 @@ def cmd_migrate(args, settings: Settings) -> int:
     return 0
 
 
+def uvicorn_options(args, settings: Settings) -> dict:
+    """uvicorn's options. Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are believed
+    only from the proxies of ORDIPRET_TRUSTED_PROXIES: uvicorn's own default trusts loopback,
+    which lets anything on the host — or any client, behind a proxy that passes the header
+    through — choose its address, and so its login rate-limit counter."""
+    trusted = list(settings.trusted_proxies)
+    return {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "proxy_headers": bool(trusted),
+        # Explicit even when off: uvicorn would otherwise read FORWARDED_ALLOW_IPS.
+        "forwarded_allow_ips": trusted,
+        "log_level": args.log_level,
+        "access_log": args.access_log,
+    }
+
+
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
     settings.with_secret()  # made once here, before the workers start, so that all share it
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
+    uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(args, settings))
     return 0
 
 

@@ -15,6 +15,7 @@ from api.bodies import DbId, QueryId, Tag, set_fields
 from api.clock import utcnow
 from api.errors import file_problem
 from api.infra.security import EDIT_FLEET
+from api.request_checks import BODY_TYPES, CSV_TYPES
 from inventory import asset_export, asset_import, assets
 from inventory.views import AssetEventView, AssetView, Page
 from loans import desk
@@ -126,6 +127,7 @@ class AssetController(Controller):
             "avec les erreurs par ligne et colonne."
         ),
         request_max_body_size=32 * 1024 * 1024,  # 50,000 rows of a few hundred bytes
+        opt={BODY_TYPES: CSV_TYPES},
     )
     async def import_assets(
         self, request: Request[Principal, None, None], dry_run: FromQuery[bool] = True

@@ -14,13 +14,16 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.errors import problem_exception
+from api.infra.login_throttle import LoginThrottle
 from api.infra.security import SESSION_ACCOUNT_KEY
 from api.infra.sessions import rotate_session_id
+
+MAX_PASSWORD_LENGTH = 1000  # argon2 on megabytes would be a cheap denial of service
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=254)]
-    password: Annotated[str, msgspec.Meta(max_length=1000)]
+    password: Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_LENGTH)]
 
 
 class MeOut(msgspec.Struct):
@@ -60,11 +63,38 @@ def me_out(principal: Principal) -> MeOut:
     )
 
 
+class TooManyLogins(Exception):
+    """Too many failed logins from this address or for this account."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return (
+            "Trop de tentatives de connexion : par sécurité, patientez "
+            f"{self.retry_after} seconde(s) avant de réessayer."
+        )
+
+
 async def sign_in(request: Request, email: str, password: str) -> Principal | None:
-    """Check credentials and start a fresh session (a new id, against session fixation)."""
-    account_id = await accounts.authenticate(email, password)
+    """Check credentials and start a fresh session (a new id, against session fixation).
+    Failed attempts are counted per client address and per account (api/infra/login_throttle);
+    raises TooManyLogins when either budget is spent."""
+    throttle: LoginThrottle = request.app.state["login_throttle"]
+    # The client address is the socket's peer, or the one a trusted proxy forwarded
+    # (uvicorn's proxy headers, ORDIPRET_TRUSTED_PROXIES): never a header the client chose.
+    address = request.client.host if request.client else "inconnue"
+    retry_after = await throttle.begin(address, email)
+    if retry_after is not None:
+        raise TooManyLogins(retry_after)
+    account_id = None
+    if len(password) <= MAX_PASSWORD_LENGTH:
+        account_id = await accounts.authenticate(email, password)
     if account_id is None:
         return None
+    await throttle.succeeded(address, email)
     rotate_session_id(request)
     request.set_session({SESSION_ACCOUNT_KEY: account_id})
     return await accounts.load_principal(account_id)
@@ -76,7 +106,12 @@ class AuthController(Controller):
 
     @post("/login", exclude_from_auth=True, status_code=200)
     async def login(self, request: Request, data: JSONBody[LoginIn]) -> MeOut:
-        principal = await sign_in(request, data.email, data.password)
+        try:
+            principal = await sign_in(request, data.email, data.password)
+        except TooManyLogins as refused:
+            raise problem_exception(
+                429, refused.message, headers={"Retry-After": str(refused.retry_after)}
+            ) from None
         if principal is None:
             raise problem_exception(401, "Adresse électronique ou mot de passe incorrect.")
         return me_out(principal)

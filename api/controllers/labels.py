@@ -119,7 +119,7 @@ class LabelController(Controller):
 
 
 @get(
-    [SHEET_PATH, SHEET_PAGE_PATH],
+    SHEET_PATH,
     guards=[EDIT_FLEET],
     tags=["étiquettes"],
     media_type="application/pdf",
@@ -199,4 +199,14 @@ async def asset_label(request: Request[Principal, None, None], tag: FromPath[str
     return LabelOut(code=code, url=label_url(_public_url(request), code))
 
 
-ROUTES = [LabelController, label_sheet, asset_label]
+# The same sheet for the labels page's form: a page address (its errors are French pages),
+# not an API operation, so kept out of the OpenAPI.
+label_sheet_page = get(
+    SHEET_PAGE_PATH,
+    guards=[EDIT_FLEET],
+    media_type="application/pdf",
+    include_in_schema=False,
+    name="label_sheet_page",
+)(label_sheet.fn)
+
+ROUTES = [LabelController, label_sheet, label_sheet_page, asset_label]

@@ -19,6 +19,7 @@ from litestar.params import QueryParameter
 
 from api.accounts.staff import Principal
 from api.infra.security import DESK_ROLES, FLEET_EDITORS
+from api.request_checks import SCANNER_INPUT
 from inventory import assets
 from inventory.errors import Conflict
 from inventory.views import AssetView
@@ -172,6 +173,7 @@ class ScanController(Controller):
             "d'inventaire ou de série, même déformé par un clavier AZERTY). Répond l'appareil "
             "et les actions possibles maintenant, ou `unbound_code` pour une étiquette vierge."
         ),
+        opt={SCANNER_INPUT: True},  # a GS1 separator is the reader's to remove, not an error
     )
     async def scan_code(
         self,

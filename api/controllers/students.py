@@ -19,6 +19,7 @@ from api.bodies import PathId, UaiQuery, UaiText, set_fields
 from api.clock import utcnow
 from api.errors import file_problem
 from api.infra.security import roles
+from api.request_checks import BODY_TYPES, CSV_TYPES
 from inventory.csv_format import LineError
 from loans import student_import, students
 from loans.views import GuardianView, StudentPage, StudentView
@@ -133,6 +134,7 @@ class StudentController(Controller):
             "met à jour tout, ou rien et répond 422 avec les erreurs par ligne et colonne."
         ),
         request_max_body_size=16 * 1024 * 1024,  # 20,000 rows of a few hundred bytes
+        opt={BODY_TYPES: CSV_TYPES},
     )
     async def import_students(
         self, request: Request[Principal, None, None], dry_run: FromQuery[bool] = True

@@ -7,7 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
-from api.controllers.auth import sign_in
+from api.controllers.auth import TooManyLogins, sign_in
 from api.pages.rendering import LOGIN_PATH, page, safe_next
 
 WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
@@ -70,9 +70,14 @@ async def login(request: Request, data: URLEncodedBody[LoginForm]) -> Response:
         errors["password"] = "Indiquez votre mot de passe."
     if errors:
         return _login_page(request, status=422, email=email, suivant=data.suivant, errors=errors)
-    principal = None
-    if len(data.password) <= 1000:  # argon2 on megabytes would be a cheap denial of service
+    try:
         principal = await sign_in(request, email, data.password)
+    except TooManyLogins as refused:
+        response = _login_page(
+            request, status=429, email=email, suivant=data.suivant, alert=refused.message
+        )
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     if principal is None:
         return _login_page(
             request, status=401, email=email, suivant=data.suivant, alert=WRONG_CREDENTIALS

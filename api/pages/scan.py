@@ -23,6 +23,7 @@ from api.controllers import scan
 from api.infra.security import EDIT_FLEET
 from api.pages import wording
 from api.pages.rendering import page
+from api.request_checks import SCANNER_INPUT
 from inventory import assets
 from inventory.errors import DomainError, Invalid
 from labels import assignment
@@ -99,7 +100,7 @@ class ScanPages(Controller):
     path = PATH
     include_in_schema = False
 
-    @get("/")
+    @get("/", opt={SCANNER_INPUT: True})  # a GS1 separator is the reader's to remove
     async def scan_page(
         self,
         request: Request[Principal, None, None],
