@@ -12,6 +12,7 @@ from loans.tables import (
     RegionPolicy,
     ReminderLog,
     Student,
+    TermsVersion,
 )
 
 APP_CONFIG = AppConfig(
@@ -27,6 +28,7 @@ APP_CONFIG = AppConfig(
         LoanEvent,
         LoanPhoto,
         ReminderLog,
+        TermsVersion,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],
