@@ -28,7 +28,7 @@ from inventory.scope import Actor, Scope
 from inventory.tables import Region
 from loans.default_terms import DEFAULT_TERMS_VERSION, default_terms
 from loans.tables import TermsVersion
-from loans.terms import FIELD, Block, check_blocks
+from loans.terms import FIELD, Block, check_blocks, parse_terms
 
 DEFAULT_AUTHOR = "ordipret (conditions par défaut)"
 AUTHOR_LENGTH = 200  # TermsVersion.author_name
@@ -229,15 +229,24 @@ async def terms_for_agreement(region_id: int, now: dt.datetime) -> TermsVersionV
 
 
 async def publish_terms(
-    scope: Scope, actor: Actor, now: dt.datetime, region_code: str, blocks: Sequence[Block]
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    region_code: str,
+    blocks: Sequence[Block] | str,
 ) -> TermsVersionView:
     """A new version of the region's terms, by its manager or an admin; the previous ones
-    stay as they were. The same blocks as the current version: Conflict."""
+    stay as they were. `blocks` may also be the markup typed in a textarea (a `str`, see
+    `loans.terms`). Invalid names the line or the block; the same blocks as the current
+    version: Conflict. Both name the field `terms`."""
     region = await get_region(scope, region_code)
     if not scope.manages_region(region.id):
         raise NotFound(f"Conditions de la région {region_code} introuvables.")
-    blocks = list(blocks)
-    check_blocks(blocks)
+    if isinstance(blocks, str):
+        blocks = parse_terms(blocks)
+    else:
+        blocks = list(blocks)
+        check_blocks(blocks)
     try:
         async with write_transaction():
             current, stored = await _latest_locked(region.id, now)

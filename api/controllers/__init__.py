@@ -14,6 +14,7 @@ from api.controllers import (
     scan,
     stocktakes,
     students,
+    terms,
 )
 
 ROUTES: list = [
@@ -27,5 +28,6 @@ ROUTES: list = [
     *loans.ROUTES,
     *students.ROUTES,
     *policy.ROUTES,
+    *terms.ROUTES,
     *campaigns.ROUTES,
 ]
