@@ -23,7 +23,8 @@ from loans.terms import FIELD, MAX_BLOCKS, MAX_CHARS, Block
 from loans.terms_versions import TermsVersionSummary, TermsVersionView
 
 READ_TERMS = roles(*sorted(ROLES))  # every staff role; the scope decides which regions
-EDIT_TERMS = roles("admin", "region_manager")
+EDITOR_ROLES = frozenset({"admin", "region_manager"})  # of the region, by scope
+EDIT_TERMS = roles(*sorted(EDITOR_ROLES))
 
 # Bounds at the door, above the domain's own limits so that its French message, naming the
 # line or the block, is the one a client gets.
