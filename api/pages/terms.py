@@ -24,7 +24,6 @@ from inventory.errors import Conflict, Invalid
 from inventory.views import RegionView
 from loans import terms_versions
 from loans.terms import FIELD, Block, format_terms
-from loans.terms_versions import TermsVersionView
 
 PATH = "/regions/{code:str}/conditions"
 
@@ -119,7 +118,7 @@ class TermsPages(Controller):
     ) -> Response:
         scope = request.user.scope
         region = await regions.get_region(scope, code)
-        shown: TermsVersionView = await terms_versions.terms_version(scope, code, version)
+        shown = await terms_versions.terms_version(scope, code, version)
         current = await terms_versions.current_terms_of(scope, code)
         return page(
             request,
