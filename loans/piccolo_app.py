@@ -14,6 +14,7 @@ from loans.tables import (
     RegionPolicy,
     ReminderLog,
     Student,
+    TermsVersion,
 )
 
 APP_CONFIG = AppConfig(
@@ -31,6 +32,7 @@ APP_CONFIG = AppConfig(
         DocumentContent,
         LoanPhoto,
         ReminderLog,
+        TermsVersion,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],

@@ -5,7 +5,9 @@ The invariants the code relies on are the database's to keep:
 - the policy's maximum of open loans per student and device category: each open loan takes a
   numbered slot (1..max) and `loan(student, category, slot) WHERE closed_at IS NULL` is unique,
   so two concurrent hand-overs can never both take the last slot;
-- one ENT account per student within a region (`student(region, ent_id)` unique when set).
+- one ENT account per student within a region (`student(region, ent_id)` unique when set);
+- one row per version number of a region's terms (`terms_version(region, version)` unique), so
+  two concurrent publishes can never give the same number.
 """
 
 from piccolo.columns import (
@@ -190,3 +192,18 @@ class ReminderLog(Table, tablename="reminder_log"):
     sent_at = Timestamptz()
     loan_ids = JSON(default=[])
     recipients = Integer(default=1)
+
+
+class TermsVersion(Table, tablename="terms_version"):
+    """One version of a region's loan terms, never changed once written (agreements print
+    its number). Version 1 is always the default terms: it is stored, as they were then, at
+    the first edit or the first agreement; a region with no row reads them from the code."""
+
+    id: Serial
+    # restrict: agreements name a version; a region with terms is not deleted by accident.
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict, null=False)
+    version = Integer()  # 1, 2, … unique per region (see the module docstring)
+    blocks = JSON()  # the `loans.terms` blocks, as msgspec encodes them
+    author_id = Integer(null=True, default=None)  # None: the default terms
+    author_name = Varchar(length=200)
+    created_at = Timestamptz()

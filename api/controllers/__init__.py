@@ -15,6 +15,7 @@ from api.controllers import (
     scan,
     stocktakes,
     students,
+    terms,
 )
 
 ROUTES: list = [
@@ -29,5 +30,6 @@ ROUTES: list = [
     *documents.ROUTES,
     *students.ROUTES,
     *policy.ROUTES,
+    *terms.ROUTES,
     *campaigns.ROUTES,
 ]

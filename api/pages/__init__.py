@@ -8,6 +8,7 @@ from api.pages import campaigns as campaign_pages
 from api.pages import loans as loan_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
+from api.pages import terms as terms_pages
 from api.pages.rendering import LOGIN_PATH
 
 ROUTES: list = [
@@ -18,6 +19,7 @@ ROUTES: list = [
     *campaign_pages.ROUTES,
     *stocktake_pages.ROUTES,
     *establishments.ROUTES,
+    *terms_pages.ROUTES,
     *found.ROUTES,
 ]
 

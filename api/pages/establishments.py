@@ -9,6 +9,7 @@ from litestar.response import Template
 from api.accounts.staff import Principal
 from api.pages import wording
 from api.pages.rendering import page
+from api.pages.terms import terms_url
 from inventory import fleet_counts, regions
 from inventory.errors import NotFound
 from inventory.fleet_counts import fleet_total
@@ -20,10 +21,13 @@ class EstablishmentPages(Controller):
 
     @get("/")
     async def establishment_list(self, request: Request[Principal, None, None]) -> Template:
+        scope = request.user.scope
         return page(
             request,
             "pages/establishment_list.html",
-            establishments=await regions.list_establishments(request.user.scope),
+            establishments=await regions.list_establishments(scope),
+            # Each region's loan terms: its manager edits them there, its staff read them.
+            regions=await regions.list_regions(scope),
         )
 
     @get("/{uai:str}")
@@ -35,13 +39,15 @@ class EstablishmentPages(Controller):
         counts = await fleet_counts.count_by_state(scope, establishment.uai)
         try:
             region_name = (await regions.get_region(scope, establishment.region_code)).name
+            terms_link = terms_url(establishment.region_code)
         except NotFound:
-            region_name = establishment.region_code
+            region_name, terms_link = establishment.region_code, None
         return page(
             request,
             "pages/establishment_detail.html",
             establishment=establishment,
             region_name=region_name,
+            terms_link=terms_link,
             counts=[(state, wording.state_label(state), n) for state, n in counts.items()],
             total=fleet_total(counts),
         )

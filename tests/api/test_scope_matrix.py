@@ -23,8 +23,9 @@ import pytest
 from inventory import stocktakes
 from inventory.tables import Asset
 from labels.assignment import codes_for_assets
-from loans import campaigns
+from loans import campaigns, terms_versions
 from loans.tables import Loan
+from loans.terms import Paragraph
 from tests.api.problems import assert_problem
 from tests.factories import (
     ACTOR,
@@ -96,6 +97,12 @@ async def school_a(world: World) -> dict:
 
 async def region_24(world: World) -> dict:
     return {"code": "24"}
+
+
+async def published_terms_24(world: World) -> dict:
+    blocks = [Paragraph("Conditions de la Région.")]
+    published = await terms_versions.publish_terms(PLATFORM, ACTOR, NOW, "24", blocks)
+    return {"code": "24", "version": published.version}
 
 
 async def the_model(world: World) -> dict:
@@ -185,6 +192,24 @@ RESOURCES = (
         "loan policy",
         region_24,
         ("/api/v1/regions/{code}/policy", "/api/v1/regions/{code}/policy/history"),
+        None,
+        REGION_24,
+    ),
+    Resource(
+        "loan terms of region 24",
+        region_24,
+        (
+            "/api/v1/regions/{code}/terms/current",
+            "/api/v1/regions/{code}/terms/1",
+            "/api/v1/regions/{code}/terms",
+        ),
+        None,
+        REGION_24,
+    ),
+    Resource(
+        "published loan terms of region 24",
+        published_terms_24,
+        ("/api/v1/regions/{code}/terms/{version}", "/api/v1/regions/{code}/terms/current"),
         None,
         REGION_24,
     ),
