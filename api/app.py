@@ -21,13 +21,15 @@ from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from api import controllers, pages
-from api.errors import EXCEPTION_HANDLERS, problem_details_handler
+from api.errors import ERROR_PAGE, EXCEPTION_HANDLERS, problem_details_handler
 from api.infra import storage
-from api.infra.database import bind, engine_for
+from api.infra.database import engine_for
 from api.infra.login_throttle import LoginThrottle
+from api.infra.piccolo_conf import bind
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
 from api.openapi import document_problems
+from api.pages.errors import error_page
 from api.pages.formatting import register_filters
 from api.request_checks import check_request
 from api.settings import Settings
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": settings,
             storage.STATE_KEY: storage.storage_for(settings),
             "login_throttle": login_throttle,
+            ERROR_PAGE: error_page,
         },
         debug=False,
     )

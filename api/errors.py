@@ -9,41 +9,23 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from typing import NamedTuple
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
+from api.titles import TITLES, UNTITLED
 from inventory.csv_format import LineError
 from inventory.db import is_unique_violation, is_value_out_of_range
-from inventory.errors import Conflict, DomainError, Invalid, NotFound
+from inventory.errors import DomainError
 
 logger = logging.getLogger("ordipret")
 
 PROBLEM_BASE = "https://ordipret.fr/problemes/"
+ERROR_PAGE = "error_page"  # app.state key: (request, status, detail, errors) -> HTML Response
 
 
-class Titles(NamedTuple):
-    problem: str  # in a problem document, for a program
-    page: str  # on an HTML page, for a person
-
-
-# The one table of titles by status. The domain's errors carry their own (inventory/errors.py);
-# the statuses only HTTP produces are worded here, a page sometimes saying it otherwise.
-TITLES: dict[int, Titles] = {
-    **{kind.status: Titles(kind.title, kind.title) for kind in (DomainError, Conflict, Invalid)},
-    401: Titles("Authentification requise", "Authentification requise"),
-    403: Titles("Accès refusé", "Accès refusé"),
-    404: Titles(NotFound.title, "Page introuvable"),  # also an unknown address
-    405: Titles("Méthode non autorisée", "Action impossible sur cette page"),
-    413: Titles("Requête trop volumineuse", "Envoi trop volumineux"),
-    415: Titles("Type de contenu non pris en charge", "Format non pris en charge"),
-    429: Titles("Trop de requêtes", "Trop de tentatives"),
-    500: Titles("Erreur interne", "Erreur interne"),
-}
-_UNTITLED = Titles("Erreur", "Erreur")
 _SLUGS = {
     400: "requete-invalide",
     401: "authentification",
@@ -65,7 +47,7 @@ def problem_exception(
         status_code=status,
         detail=detail,
         type_=PROBLEM_BASE + _SLUGS.get(status, str(status)),
-        title=TITLES.get(status, _UNTITLED).problem,
+        title=TITLES.get(status, UNTITLED).problem,
         extra={"errors": errors} if errors else None,
         headers=headers,
     )
@@ -94,8 +76,9 @@ def problem(
     headers=None,
 ) -> Response:
     if is_page(request):
-        from api.pages.errors import error_page
-
+        # The app factory hands in how pages show an error (api.pages.errors.error_page), so
+        # that this module, which every entrance imports, imports no page.
+        error_page = request.app.state[ERROR_PAGE]
         return error_page(request, status, detail, errors or [])
     return problem_exception(status, detail, errors, headers).to_response(request)
 
@@ -193,7 +176,7 @@ def _http_handler(request: Request, error: HTTPException) -> Response:
     detail = (
         error.detail
         if isinstance(error.detail, str)
-        else TITLES.get(error.status_code, _UNTITLED).problem
+        else TITLES.get(error.status_code, UNTITLED).problem
     )
     if _is_body_decoding_error(error):
         errors = [field_error("body", "JSON mal formé ou tronqué")]

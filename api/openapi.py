@@ -16,7 +16,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
-from api.errors import _TITLES
+from api.titles import TITLES, UNTITLED
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -45,7 +45,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         status: ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_MEDIA_TYPE,
-            description=_TITLES.get(status, "Erreur"),
+            description=TITLES.get(status, UNTITLED).problem,
             generate_examples=False,
         )
         for status in statuses

@@ -110,7 +110,8 @@ def fleet_files(size: int) -> list[bytes]:
 
 async def migrated_engine(url: str):
     """The database at `url`, migrated quietly, bound to every table, its pool open."""
-    from api.infra.database import bind, engine_for, migrate
+    from api.infra.database import engine_for
+    from api.infra.piccolo_conf import bind, migrate
 
     engine = engine_for(url, pool_size=2)
     bind(engine)

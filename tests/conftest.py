@@ -28,7 +28,7 @@ import pytest_asyncio
 from pytest_asyncio import is_async_test
 
 from api.app import create_app
-from api.infra.database import bind
+from api.infra.piccolo_conf import bind
 from api.settings import Settings
 from inventory.tables import Region
 from tests import database

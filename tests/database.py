@@ -12,7 +12,8 @@ from pathlib import Path
 
 import asyncpg
 
-from api.infra.database import app_tables, bind, engine_for, migrate
+from api.infra.database import engine_for
+from api.infra.piccolo_conf import app_tables, bind, migrate
 
 
 def test_database_url(tmp_dir: Path) -> str:

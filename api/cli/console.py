@@ -38,7 +38,8 @@ def progress_bar(description: str):
 
 def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Bind the engine, open its pool, run `work`, close the pool; return what `work` returns."""
-    from api.infra.database import bind, engine_for
+    from api.infra.database import engine_for
+    from api.infra.piccolo_conf import bind
 
     engine = engine_for(settings.database_url, pool_size=2)
     bind(engine)
@@ -54,7 +55,8 @@ def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T
 
 
 def migrate_database(settings: Settings) -> None:
-    from api.infra.database import bind, engine_for, migrate
+    from api.infra.database import engine_for
+    from api.infra.piccolo_conf import bind, migrate
 
     if settings.database_url.startswith("sqlite:"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(

@@ -23,14 +23,6 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-# Every table of every app is bound to the one engine built from the settings.
-APP_CONFIG_MODULES = (
-    "inventory.piccolo_app",
-    "labels.piccolo_app",
-    "loans.piccolo_app",
-    "api.accounts.piccolo_app",
-)
-
 
 class PooledSQLiteTransaction(SQLiteTransaction):
     """A transaction on a connection borrowed from the pool and given back afterwards."""
@@ -162,36 +154,3 @@ def engine_for(database_url: str, pool_size: int = 4) -> Engine:
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresEngine(config={"dsn": database_url}, extensions=())
     raise ValueError(f"ORDIPRET_DATABASE_URL: schéma inconnu {parsed.scheme!r}")
-
-
-def bind(engine: Engine) -> None:
-    """Point every table, and Piccolo's own migration machinery, at `engine`."""
-    from piccolo.apps.migrations.tables import Migration
-
-    from api.infra import piccolo_conf
-
-    piccolo_conf.DB = engine
-    os.environ["PICCOLO_CONF"] = "api.infra.piccolo_conf"
-    # Piccolo's own migration log caches the first engine it met: rebind it too, or a second
-    # database in the same process (benchmarks, tools) would record migrations in the first.
-    for table in [Migration, *app_tables()]:
-        table._meta.db = engine
-
-
-def app_tables() -> list:
-    """Every table of every app, parents before children."""
-    import importlib
-
-    tables = []
-    for module_name in APP_CONFIG_MODULES:
-        tables += importlib.import_module(module_name).APP_CONFIG.table_classes
-    return tables
-
-
-async def migrate() -> None:
-    """Apply every pending migration of every app, in dependency order."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    result = await run_forwards(app_name="all", migration_id="all", fake=False)
-    if not result.success:
-        raise RuntimeError(result.message)

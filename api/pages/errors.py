@@ -11,9 +11,9 @@ from litestar import Request, Response
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from api.errors import TITLES
 from api.pages.rendering import LOGIN_PATH, page
 from api.pages.wording import FIELDS
+from api.titles import TITLES
 
 _EXPLANATIONS = {
     403: (

@@ -21,7 +21,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
-from api.infra.database import bind
+from api.infra.piccolo_conf import bind
 from api.settings import Settings
 from inventory.tables import Region
 from tests import database
