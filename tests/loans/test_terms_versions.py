@@ -22,8 +22,7 @@ from loans.terms_versions import (
     terms_for_agreement,
     terms_version,
 )
-from tests.factories import NOW
-from tests.loans.factories import scope_of
+from tests.factories import NOW, scope_of
 
 LATER = NOW + dt.timedelta(days=30)
 MANAGER = Actor(id=7, name="Claire Martin")
