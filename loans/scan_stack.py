@@ -39,10 +39,11 @@ READ_DPI = 150
 RETRY_DPI = 200
 BAND = 0.25  # share of the page's height searched first, at the bottom then at the top
 MAX_PAGES = 2_000  # a whole school's rentrée is about 1,500 sheets
-MAX_BYTES = 400 * 1024 * 1024  # 2,000 pages of about 200 KB: a copier's 200 dpi grey JPEG
+MAX_BYTES = 600 * 2**20  # a school's 1,500 sheets in 200 dpi grey JPEG: ~360 KB each
 MAX_PIXELS = 6_000_000  # a page rendered no larger than A3 at 150 dpi, whatever its size says
 DARK = 128  # grey level under which a pixel is ink
 BLANK_INK = 0.001  # share of dark pixels under which a page is blank (a printed line is ~0.2 %)
+REOPEN_EVERY = 25  # pages read from one opening of the document (see read_stack)
 EDGE = 0.05  # border left out of the blank test: scanner lids shadow the edges
 
 Verdict = Literal["read", "blank", "unreadable"]
@@ -170,11 +171,7 @@ def read_stack(
     `max_pages` pages or `max_bytes` bytes. `progress(done, total)` after each page.
     CPU-bound (about a tenth of a second a page): run it off the event loop."""
     _check_file(pdf, max_bytes)
-    with _PDFIUM:
-        try:
-            document = pypdfium2.PdfDocument(pdf)
-        except pypdfium2.PdfiumError:
-            raise _unreadable_file() from None
+    document = _open(pdf)
     try:
         with _PDFIUM:
             count = len(document)
@@ -189,13 +186,30 @@ def read_stack(
             )
         pages = []
         for index in range(count):
+            if index and index % REOPEN_EVERY == 0:
+                # pdfium keeps what it parsed of a document (each page's image data
+                # included) until it is closed: about the scan's size by the end of it.
+                _close(document)
+                document = _open(pdf)
             pages.append(_read_page(document, index))
             if progress:
                 progress(index + 1, count)
         return pages
     finally:
-        with _PDFIUM:
-            document.close()
+        _close(document)
+
+
+def _open(pdf: bytes) -> pypdfium2.PdfDocument:
+    with _PDFIUM:
+        try:
+            return pypdfium2.PdfDocument(pdf)
+        except pypdfium2.PdfiumError:
+            raise _unreadable_file() from None
+
+
+def _close(document: pypdfium2.PdfDocument) -> None:
+    with _PDFIUM:
+        document.close()
 
 
 # What a non-blank page belongs to, as far as its own code says: a loan, an unknown code, or

@@ -14,6 +14,7 @@ from bench.scanner import Handling, scan
 from inventory.errors import Invalid
 from loans.agreement_pdf import render_agreement, render_agreements
 from loans.scan_stack import (
+    REOPEN_EVERY,
     LoanPages,
     ScannedPage,
     UnknownCode,
@@ -174,6 +175,17 @@ def test_split_pages_yields_a_pdf_of_exactly_those_pages_as_scanned_and_turned_u
     again = read_stack(part)
     assert {p.text for p in again} == {CLASS[1].verification_url}
     assert all(p.rotation is not None and abs(p.rotation) <= 6 for p in again)
+
+
+def test_a_stack_longer_than_one_opening_of_the_document_is_read_to_its_last_page():
+    batch = [agreement(n) for n in range(10)]  # the printed file itself: ~30 pages
+    owners = [
+        data.verification_url
+        for data in batch
+        for _ in pypdf.PdfReader(io.BytesIO(render_agreement(data))).pages
+    ]
+    assert len(owners) > REOPEN_EVERY
+    assert [p.text for p in read_stack(render_agreements(batch))] == owners
 
 
 # Files refused, limits, progress
