@@ -169,7 +169,8 @@ def read_stack(
     """What the QR code of each page of a scanned stack says, page by page, in order.
     Refuses (`Invalid` on `file`) what is not a PDF, a PDF pdfium cannot open, more than
     `max_pages` pages or `max_bytes` bytes. `progress(done, total)` after each page.
-    CPU-bound (about a tenth of a second a page): run it off the event loop."""
+    CPU-bound (about 45 ms a page of a 200 dpi grey scan, nearly all of it pdfium
+    decoding the page's image): run it off the event loop, in a job for a whole stack."""
     _check_file(pdf, max_bytes)
     document = _open(pdf)
     try:
@@ -294,7 +295,7 @@ def split_pages(
     """A new PDF of the pages `indices` (from 0, in that order) of the scan `pdf`, each page
     of `turns` turned clockwise by its degrees (see `upright_turns`). The pages are copied,
     not rasterised again: the scan as the school made it."""
-    _check_file(pdf, len(pdf))
+    _check_file(pdf, MAX_BYTES)
     try:
         reader = PdfReader(io.BytesIO(pdf))
         count = len(reader.pages)
