@@ -15,7 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 # Imported on demand, in this order, by `python -m bench`.
-MODULES = ("bench.lookup", "bench.labels", "bench.handover", "bench.seal", "bench.agreements")
+MODULES = (
+    "bench.lookup",
+    "bench.labels",
+    "bench.handover",
+    "bench.seal",
+    "bench.agreements",
+    "bench.scan_stack",
+)
 
 Figures = dict[str, object]
 Rows = list[tuple[str, ...]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from labels.assignment import (
 )
 from labels.codes import label_url, normalise_code
 from labels.layout import LabelContent, check_calibration
+from labels.pdfium import PDFIUM
 from labels.render import render_png, render_sheet, render_svg
 from labels.stocks import STOCKS, LabelStock
 from labels.tables import LabelCode
@@ -310,13 +310,9 @@ async def single_label(scope: Scope, public_url: str, raw_code: str) -> LabelCon
     return LabelContent(label_url(public_url, code), device.tag, device.serial, row["region_name"])
 
 
-# pdfium, which rasterises the PNG, must not be entered by two threads at once.
-_PDFIUM = threading.Lock()
-
-
 def label_png(content: LabelContent, stock: LabelStock) -> bytes:
     try:
-        with _PDFIUM:
+        with PDFIUM:
             return render_png(content, stock)
     except ValueError as error:
         raise Invalid({"template": str(error)}) from error
