@@ -3,46 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 from api.demo import asset_csv
-
-
-def ordipret(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "ORDIPRET_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
-        "ORDIPRET_VAR_DIR": str(tmp_path / "var"),
-        "COLUMNS": "200",
-    }
-    env.pop("ORDIPRET_TEST_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture(scope="module")
-def migrated_once(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("cli")
-    result = ordipret(directory, "migrate")
-    assert result.returncode == 0, result.stderr
-    return directory
-
-
-@pytest.fixture
-def migrated(migrated_once: Path, tmp_path: Path) -> Path:
-    """A database just migrated by `ordipret migrate`: a copy of one migrated once."""
-    shutil.copytree(migrated_once, tmp_path, dirs_exist_ok=True)
-    return tmp_path
+from tests.cli_process import ordipret
 
 
 def test_create_user_refuses_an_unknown_role(migrated):

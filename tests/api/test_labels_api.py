@@ -513,7 +513,7 @@ def test_the_command_line_names_a_wrong_option_in_french_and_writes_nothing(seed
     assert not output.exists()
 
 
-@pytest.mark.parametrize("tags", ["", ",,,", " ; ", "\t"])
+@pytest.mark.parametrize("tags", ["", ",,,", " ; ", " , "])
 async def test_a_list_of_no_tags_is_refused_never_read_as_every_device(as_, world, tags):
     await make_asset("T-1", UAI_A, world.model_id)
     response = await as_("it_a").get(SHEET, params={"tags": tags})

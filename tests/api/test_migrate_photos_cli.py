@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.api.test_cli import migrated, migrated_once, ordipret  # noqa: F401 (fixtures)
+from tests.cli_process import ordipret
 
 
-def test_migrating_photos_with_none_left_to_move_says_so(migrated):  # noqa: F811
+def test_migrating_photos_with_none_left_to_move_says_so(migrated):
     result = ordipret(migrated, "migrate-photos")
     assert result.returncode == 0, result.stderr
     assert "0 photo(s) rangée(s)" in result.stdout

@@ -8,7 +8,7 @@ from api.accounts import staff
 from api.accounts.passwords import common_passwords, password_problem
 from api.accounts.tables import Account
 from inventory.errors import Invalid
-from tests.api.test_cli import migrated, ordipret  # noqa: F401 (fixture)
+from tests.cli_process import ordipret
 from tests.factories import NOW
 
 
@@ -64,7 +64,7 @@ async def test_an_accepted_password_is_stored_as_an_argon2id_hash(app):
     assert row["password_hash"].startswith("$argon2id$")
 
 
-def test_create_user_on_the_command_line_refuses_a_common_password(migrated):  # noqa: F811
+def test_create_user_on_the_command_line_refuses_a_common_password(migrated):
     result = ordipret(
         migrated,
         "create-user",

@@ -1,0 +1,25 @@
+"""The `ordipret` command run as a real process, on an SQLite file of its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def ordipret(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "ORDIPRET_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        "ORDIPRET_VAR_DIR": str(tmp_path / "var"),
+        "COLUMNS": "200",
+    }
+    env.pop("ORDIPRET_TEST_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
