@@ -90,6 +90,22 @@ def table(rows: Sequence[list[Any]], widths: list[float], style: list[Any]) -> T
     return built
 
 
+class Box(Flowable):
+    """An empty frame, to sign in by hand."""
+
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.8)
+        self.canv.setStrokeGray(0)
+        self.canv.rect(0, 0, self.width, self.height)
+
+
 class _Stamp:
     """The creation date reportlab writes in the Info dictionary, taken from the data rather
     than the clock (with `invariant`: same data, same bytes)."""
