@@ -15,6 +15,7 @@ from api.controllers import (
     scan,
     stocktakes,
     students,
+    verification,
 )
 
 ROUTES: list = [
@@ -27,6 +28,7 @@ ROUTES: list = [
     *stocktakes.ROUTES,
     *loans.ROUTES,
     *documents.ROUTES,
+    *verification.ROUTES,
     *students.ROUTES,
     *policy.ROUTES,
     *campaigns.ROUTES,
