@@ -33,13 +33,14 @@ async def uploaded_pdf(request: Request) -> bytes:
     """The bytes of the file sent, or `Invalid` naming `file`."""
     if is_multipart(request):
         form = await request.form()
-        upload = form.get(FIELD)
-        if not isinstance(upload, UploadFile):  # else the first file, whatever its name
-            upload = next((v for _, v in form.multi_items() if isinstance(v, UploadFile)), None)
+        files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
+        named = form.get(FIELD)
+        upload = named if isinstance(named, UploadFile) else next(iter(files), None)
+        data = await upload.read() if upload is not None else b""
+        for file in files:
+            await file.close()
         if upload is None:
             raise Invalid({FIELD: "choisissez un fichier PDF à vérifier"})
-        data = await upload.read()
-        await upload.close()
     else:
         data = await request.body()
     if not data:
