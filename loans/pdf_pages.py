@@ -24,12 +24,18 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from loans.minors import PARIS
 from loans.pdf_fonts import BOLD, REGULAR, printable, register_fonts
 
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN  # of the text frame
 GRID = colors.Color(0.6, 0.6, 0.6)
 SHADE = colors.Color(0.93, 0.93, 0.93)
+
+
+def paris_minute(moment: datetime) -> str:
+    """JJ/MM/AAAA HH:MM in Europe/Paris."""
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
 def text(value: str) -> str:

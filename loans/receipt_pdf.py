@@ -17,8 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from inventory.assets import CONDITIONS, STATES
-from loans.pdf_pages import WIDTH, Box, build, facts, para, styles, table, text
-from loans.sealed_record import paris_minute
+from loans.pdf_pages import WIDTH, Box, build, facts, para, paris_minute, styles, table, text
 
 TITLE = "Reçu de retour de matériel"
 SIGNATURE_BOX = 28 * mm

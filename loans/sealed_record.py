@@ -26,8 +26,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
 from inventory.errors import Invalid
-from loans.pdf_pages import build, facts, para, styles, text
-from loans.sealing import PARIS, SealKey, seal, seal_async
+from loans.pdf_pages import build, facts, para, paris_minute, styles, text
+from loans.sealing import SealKey, seal, seal_async
 
 SIGNATURE_WIDTH = 80 * mm  # the largest a signature image is drawn
 SIGNATURE_HEIGHT = 35 * mm
@@ -44,11 +44,6 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     client_address: str = ""  # the IP address the signature came from
     user_agent: str = ""  # the browser's User-Agent, shortened when printed
     document_sha256: str = ""  # of the document they signed
-
-
-def paris_minute(moment: datetime) -> str:
-    """JJ/MM/AAAA HH:MM in Europe/Paris."""
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
 def short_user_agent(user_agent: str, limit: int = USER_AGENT_MAX) -> str:
@@ -214,14 +209,3 @@ async def seal_record_async(
 
 def _reason(reference: str) -> str:
     return f"Convention de prêt {reference} signée, avec son dossier de preuve"
-
-
-__all__ = [
-    "Evidence",
-    "assemble_record",
-    "paris_minute",
-    "seal_record",
-    "seal_record_async",
-    "sha256_hex",
-    "short_user_agent",
-]
