@@ -12,8 +12,10 @@ import traceback
 
 import msgspec
 from litestar import Request, Response
+from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.utils.scope.state import ScopeState
 
 from api.titles import TITLES, UNTITLED
 from inventory.csv_format import LineError
@@ -75,12 +77,26 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers=None,
 ) -> Response:
+    _close_uploads(request)
     if is_page(request):
         # The app factory hands in how pages show an error (api.pages.errors.error_page), so
         # that this module, which every entrance imports, imports no page.
         error_page = request.app.state[ERROR_PAGE]
         return error_page(request, status, detail, errors or [])
     return problem_exception(status, detail, errors, headers).to_response(request)
+
+
+def _close_uploads(request: Request) -> None:
+    """A multipart form refused before its handler could read it (a wrong CSRF token: the
+    middleware parsed it to find the token) keeps its files open until garbage collection:
+    close them with the refusal."""
+    form = ScopeState.from_scope(request.scope).form
+    if not isinstance(form, dict):
+        return
+    for value in form.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, UploadFile):
+                item.file.close()
 
 
 _PATH_TOKEN = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")

@@ -160,3 +160,63 @@ async def list_documents(scope: Scope, loan_id: int) -> list[DocumentView]:
     await loan_row(scope, loan_id)
     rows = await Document.select(*_COLUMNS).where(Document.loan == loan_id).order_by(Document.id)
     return [_view(row) for row in rows]
+
+
+async def store_document_once(
+    storage: Storage,
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    kind: str,
+    data: bytes,
+    media_type: str,
+    loan_id: int,
+) -> DocumentView:
+    """`store_document` for a kind a loan holds once (its return receipt): when the loan
+    already has a document of that kind, that one is returned and nothing is written. The
+    check and the insert share one transaction on the locked loan, so two concurrent calls
+    keep one document."""
+    _check(kind, data, media_type, 1)
+    await loan_row(scope, loan_id)
+    sha256 = await storage.put(data)  # outside the transaction, as in store_document
+    async with write_transaction():
+        loan = await loan_row(scope, loan_id, lock=True)
+        if (existing := await _latest(loan_id, kind)) is not None:
+            return existing
+        document = new_document(
+            loan, actor, now, kind=kind, data=data, media_type=media_type, sha256=sha256
+        )
+        row = (await Document.insert(document).returning(*_COLUMNS))[0]
+    return _view(row)
+
+
+async def document_of_kind(scope: Scope, loan_id: int, kind: str) -> DocumentView | None:
+    """The latest document of `kind` of a loan the caller may see, or None."""
+    await loan_row(scope, loan_id)
+    return await _latest(loan_id, kind)
+
+
+async def _latest(loan_id: int, kind: str) -> DocumentView | None:
+    row = (
+        await Document.select(*_COLUMNS)
+        .where((Document.loan == loan_id) & (Document.kind == kind))
+        .order_by(Document.version, ascending=False)
+        .order_by(Document.id, ascending=False)
+        .first()
+    )
+    return None if row is None else _view(row)
+
+
+async def public_document(public_id: str, kinds: tuple[str, ...]) -> DocumentView | None:
+    """A document by its public id, for anyone who holds it (the verification page, which
+    the QR code of a sealed document leads to): no scope, only the `kinds` meant to be
+    checked in public. The id is 128 random bits, so holding it is the permission."""
+    if len(public_id) != 32:  # token_hex(16): spare a query for anything else
+        return None
+    row = (
+        await Document.select(*_COLUMNS)
+        .where((Document.public_id == public_id) & Document.kind.is_in(list(kinds)))
+        .first()
+    )
+    return None if row is None else _view(row)

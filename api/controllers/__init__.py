@@ -16,6 +16,7 @@ from api.controllers import (
     stocktakes,
     students,
     terms,
+    verification,
 )
 
 ROUTES: list = [
@@ -28,6 +29,7 @@ ROUTES: list = [
     *stocktakes.ROUTES,
     *loans.ROUTES,
     *documents.ROUTES,
+    *verification.ROUTES,
     *students.ROUTES,
     *policy.ROUTES,
     *terms.ROUTES,

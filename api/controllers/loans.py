@@ -21,8 +21,10 @@ from api import photo_uploads
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, QueryId, Tag, Uai, UaiQuery
 from api.clock import today, utcnow
+from api.controllers.documents import document_href
 from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
 from api.infra.storage import legacy_photo_dir, storage_of
+from api.sealed_receipts import seal_receipt_after_return
 from loans import desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.records import get_loan, loan_history
@@ -89,6 +91,8 @@ class ReturnOut(msgspec.Struct):
     damaged: bool
     missing_accessories: list[str]
     device_state: str  # in_repair or in_stock
+    # The sealed return receipt (a PDF document); None when it could not be sealed.
+    receipt_href: str | None = None
 
 
 class TransferOut(msgspec.Struct):
@@ -226,21 +230,23 @@ class LoanController(Controller):
         loan_id: PathId,
         data: JSONBody[ReturnIn],
     ) -> ReturnOut:
-        principal = request.user
+        principal, now = request.user, utcnow()
         result = await desk.take_back(
             principal.scope,
             principal.actor,
-            utcnow(),
+            now,
             loan_id,
             accessories_returned=data.accessories_returned,
             condition=data.condition,
             damage_notes=data.damage_notes,
         )
+        receipt = await seal_receipt_after_return(request, loan_id, now)
         return ReturnOut(
             loan=await self._done(request, loan_id),
             damaged=result.damaged,
             missing_accessories=result.missing_accessories,
             device_state=result.device_state,
+            receipt_href=document_href(receipt.id) if receipt else None,
         )
 
     @post("/{loan_id:int}/transfer", guards=[LOAN_DESK], status_code=200)

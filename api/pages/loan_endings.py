@@ -31,6 +31,7 @@ from api.pages.loan_forms import (
 )
 from api.pages.rendering import page
 from api.photo_uploads import BODY_LIMIT
+from api.sealed_receipts import seal_receipt_after_return
 from inventory.errors import DomainError, Invalid, NotFound
 from loans import desk, lifecycle, photos
 from loans.loan_views import LoanView
@@ -156,6 +157,8 @@ class LoanEndingPages(Controller):
                 )
             except DomainError:  # the return stands; the receipt says the photos are missing
                 suffix = "?photos=refusees"
+        # Sealed once the photos are in, so that the receipt counts them.
+        await seal_receipt_after_return(request, loan_id, now)
         return Redirect(f"{LIST}/{loan_id}/recu{suffix}", status_code=303)
 
     # Loss, theft, cancellation, transfer, cession ------------------------------------------

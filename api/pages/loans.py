@@ -22,6 +22,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today as paris_today  # `today` names a local date here
 from api.clock import utcnow
+from api.controllers.documents import document_href
 from api.infra.security import LOAN_DESK, OVERRIDE_ROLES, may_lend
 from api.pages import loan_endings, pagination, wording
 from api.pages.loan_forms import (
@@ -42,7 +43,7 @@ from api.photo_uploads import photo_href
 from inventory import assets, regions
 from inventory.errors import DomainError, Invalid, NotFound
 from inventory.views import AssetView
-from loans import desk, listing, photos
+from loans import desk, documents, listing, photos, receipts
 from loans.loan_views import LoanView
 from loans.policy import due_date
 from loans.records import get_loan, loan_history
@@ -322,7 +323,7 @@ class LoanPages(Controller):
     async def receipt(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> Template | Redirect:
-        """The return receipt, printable (the PDF comes later, from the same data)."""
+        """The return receipt, printable, with its sealed PDF (drawn from the same data)."""
         scope = request.user.scope
         found = await listing.return_receipt(scope, loan_id, paris_today())
         if found is None:
@@ -342,6 +343,8 @@ class LoanPages(Controller):
             condition_label=wording.condition_label,
             device_state=wording.state_label(found.device_state),
             school=await school_name(scope, found.loan.establishment_uai),
+            sealed=await documents.document_of_kind(scope, loan_id, receipts.KIND),
+            document_href=document_href,
         )
 
     # Continuing a hand-over (a loan prepared earlier, or interrupted) -----------------------
