@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -27,9 +27,28 @@ DEMO_PASSWORD = "seal-demo.password"
 DEMO_COMMON_NAME = "Région de démonstration"
 
 
-@cache
 def seal_key_for(settings: Settings) -> SealKey:
-    """The seal to sign with, loaded once per process (and per settings)."""
+    """The seal to sign with, loaded once per process and loaded again only when its file
+    changes (a certificate renewed in place, a var directory emptied)."""
+    if settings.seal_p12 is None and not (settings.var_dir / DEMO_P12).exists():
+        _load_demo(settings.var_dir, create=True)
+    return _loaded(settings, _identity(_seal_path(settings)))
+
+
+def _seal_path(settings: Settings) -> Path:
+    return settings.seal_p12 if settings.seal_p12 is not None else settings.var_dir / DEMO_P12
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size
+
+
+@lru_cache(maxsize=8)
+def _loaded(settings: Settings, identity: tuple[int, int, int] | None) -> SealKey:
     if settings.seal_p12 is not None:
         return _configured(settings)
     return _load_demo(settings.var_dir, create=True)
@@ -41,9 +60,10 @@ def trusted_certificates(settings: Settings) -> list[x509.Certificate]:
     trusting the issuing CA would vouch for every seal that CA ever sold."""
     if settings.seal_p12 is not None:
         return [seal_key_for(settings).certificate]
-    if not (settings.var_dir / DEMO_P12).exists():
+    identity = _identity(settings.var_dir / DEMO_P12)
+    if identity is None:
         return []
-    return [_load_demo(settings.var_dir, create=False).certificate]
+    return [_loaded(settings, identity).certificate]
 
 
 def _configured(settings: Settings) -> SealKey:
