@@ -23,6 +23,7 @@ from litestar.template import TemplateConfig
 
 from api import controllers, pages
 from api.errors import EXCEPTION_HANDLERS
+from api.infra import storage
 from api.infra.database import bind, engine_for
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
@@ -121,6 +122,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # errors.py logs unexpected ones, without personal data
             loggers={"ordipret": {"level": "INFO", "handlers": ["queue_listener"]}},
         ),
-        state={"settings": settings},
+        state={"settings": settings, storage.STATE_KEY: storage.storage_for(settings)},
         debug=False,
     )

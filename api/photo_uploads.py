@@ -1,9 +1,8 @@
-"""Damage photos on the web: reading a multipart upload into bytes for `loans.photos`, where
-the files are kept, and their addresses. Shared by the JSON API and the return page."""
+"""Damage photos on the web: reading a multipart upload into bytes for `loans.photos`, and
+their addresses. Shared by the JSON API and the return page. Where the bytes are kept is
+`api.infra.storage`."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -44,8 +43,3 @@ async def uploaded_photos(request: Request) -> list[bytes]:
     for upload in files:
         await upload.close()
     return [content for content in contents if content]
-
-
-def photo_dir(request: Request) -> Path:
-    """Where damage photos are kept: under the app's storage directory (settings.var_dir)."""
-    return request.app.state["settings"].var_dir / "photos"

@@ -73,6 +73,7 @@ class Settings:
     secure_cookies: bool = False
     login_rate_limit_per_minute: int = 10
     db_pool_size: int = 4
+    storage: str = ""  # ORDIPRET_STORAGE; empty: by engine (see api.infra.storage)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     seal_p12: Path | None = None  # the region's seal (PKCS#12); None: a demonstration seal
     seal_password: str = field(default="", repr=False)
@@ -91,6 +92,7 @@ class Settings:
             secure_cookies=public_url.startswith("https://"),
             login_rate_limit_per_minute=int(env.get("ORDIPRET_LOGIN_RATE_LIMIT", "10")),
             db_pool_size=int(env.get("ORDIPRET_DB_POOL_SIZE", "4")),
+            storage=env.get("ORDIPRET_STORAGE", "").strip().lower(),
             smtp=smtp_settings_from_env(env),
             seal_p12=Path(env["ORDIPRET_SEAL_P12"]) if env.get("ORDIPRET_SEAL_P12") else None,
             seal_password=env.get("ORDIPRET_SEAL_PASSWORD", ""),

@@ -4,6 +4,8 @@ from piccolo.conf.apps import AppConfig
 
 from loans.tables import (
     Campaign,
+    Document,
+    DocumentContent,
     Guardian,
     Loan,
     LoanEvent,
@@ -25,6 +27,8 @@ APP_CONFIG = AppConfig(
         Campaign,
         Loan,
         LoanEvent,
+        Document,
+        DocumentContent,
         LoanPhoto,
         ReminderLog,
     ],

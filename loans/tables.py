@@ -11,6 +11,7 @@ The invariants the code relies on are the database's to keep:
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -131,14 +132,54 @@ class LoanEvent(Table, tablename="loan_event"):
     establishment_id = Integer(null=True, default=None)
 
 
+class Document(Table, tablename="document"):
+    """What the database knows of a stored document (agreement, sealed agreement, receipt,
+    signature image, paper scan, damage photo): its kind, the SHA-256 of its bytes in the
+    storage (`loans.storage`), and where it belongs, which decides who may read it.
+
+    Bytes are content-addressed and never overwritten: a new version of an agreement is a new
+    row with a higher `version`, the old one stays readable."""
+
+    id: Serial
+    kind = Varchar(length=20)  # see loans.documents.KINDS
+    sha256 = Varchar(length=64, index=True)
+    size = Integer()
+    media_type = Varchar(length=100)
+    loan = ForeignKey(references=Loan, on_delete=OnDelete.restrict, null=True, index=True)
+    version = Integer(default=1)
+    # Random, for a public verification page: never the row id, which can be enumerated.
+    public_id = Varchar(length=32, unique=True)
+    # Who may read it: the scope of this region and establishment (a copy of the loan's).
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
+    establishment = ForeignKey(
+        references=Establishment, on_delete=OnDelete.restrict, null=True, index=True
+    )
+    created_at = Timestamptz()
+    created_by_id = Integer(null=True, default=None)
+    created_by_name = Varchar(length=200)
+
+
+class DocumentContent(Table, tablename="document_content"):
+    """The bytes of documents when the storage is the database (`DatabaseStorage`): several
+    hosts then share documents without a shared disk. One row per distinct content."""
+
+    id: Serial
+    sha256 = Varchar(length=64, unique=True)
+    content = Bytea()
+
+
 class LoanPhoto(Table, tablename="loan_photo"):
-    """A photo of damage taken at return; the file lives in the storage directory."""
+    """A photo of damage taken at return, kept as a `Document` of kind photo.
+
+    `file_name` names the file of a photo taken before documents existed (under the old
+    photo directory, `var/photos`); it is empty for every photo with a `document`."""
 
     id: Serial
     loan = ForeignKey(references=Loan, on_delete=OnDelete.cascade, index=True)
     file_name = Varchar(length=120)
     content_type = Varchar(length=40)
     taken_at = Timestamptz()
+    document = ForeignKey(references=Document, on_delete=OnDelete.restrict, null=True)
 
 
 class ReminderLog(Table, tablename="reminder_log"):

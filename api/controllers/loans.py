@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
-from litestar.response import File
 
 from api import photo_uploads
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, QueryId, Tag, Uai, UaiQuery
 from api.clock import today, utcnow
 from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
+from api.infra.storage import legacy_photo_dir, storage_of
 from loans import desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.records import get_loan, loan_history
@@ -351,7 +350,7 @@ class LoanController(Controller):
             utcnow(),
             loan_id,
             await photo_uploads.uploaded_photos(request),
-            photo_uploads.photo_dir(request),
+            storage_of(request),
         )
         return [_photo_out(loan_id, photo) for photo in added]
 
@@ -365,16 +364,23 @@ class LoanController(Controller):
     @get("/{loan_id:int}/photos/{photo_id:int}", media_type="image/jpeg")
     async def photo(
         self, request: Request[Principal, None, None], loan_id: PathId, photo_id: PathId
-    ) -> File:
-        path, content_type = await photos.photo_file(
-            request.user.scope, loan_id, photo_id, photo_uploads.photo_dir(request)
+    ) -> Response[bytes]:
+        content, content_type = await photos.photo_content(
+            request.user.scope,
+            loan_id,
+            photo_id,
+            storage_of(request),
+            legacy_photo_dir(request.app.state["settings"]),
         )
-        return File(
-            path,
+        name = f"pret-{loan_id}-photo-{photo_id}{photos.SUFFIXES.get(content_type, '')}"
+        return Response(
+            content,
             media_type=content_type,
-            content_disposition_type="inline",
-            filename=quote(f"pret-{loan_id}-photo-{photo_id}{path.suffix}"),
-            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+            headers={
+                "Content-Disposition": f'inline; filename="{name}"',
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
         )
 
 

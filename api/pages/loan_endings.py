@@ -18,6 +18,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today, utcnow
 from api.infra.security import CEDE, DESK_ROLES, LOAN_DESK, OVERRIDE_ROLES
+from api.infra.storage import storage_of
 from api.pages.loan_forms import (
     CONDITION_CHOICES,
     LIST,
@@ -29,7 +30,7 @@ from api.pages.loan_forms import (
     texts_of,
 )
 from api.pages.rendering import page
-from api.photo_uploads import BODY_LIMIT, photo_dir
+from api.photo_uploads import BODY_LIMIT
 from inventory.errors import DomainError, Invalid, NotFound
 from loans import desk, lifecycle, photos
 from loans.loan_views import LoanView
@@ -151,7 +152,7 @@ class LoanEndingPages(Controller):
         if chosen:
             try:
                 await photos.add_photos(
-                    principal.scope, principal.actor, now, loan_id, chosen, photo_dir(request)
+                    principal.scope, principal.actor, now, loan_id, chosen, storage_of(request)
                 )
             except DomainError:  # the return stands; the receipt says the photos are missing
                 suffix = "?photos=refusees"

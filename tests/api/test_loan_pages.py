@@ -15,7 +15,8 @@ from api.clock import utcnow
 from inventory.tables import Asset
 from loans import lifecycle, policy
 from loans.minors import paris_day
-from loans.tables import Loan, LoanEvent, LoanPhoto
+from loans.storage import sha256_of
+from loans.tables import Document, Loan, LoanEvent, LoanPhoto
 from tests.api.test_pages import csrf_token, is_french_html, log_in
 from tests.conftest import client_for
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset
@@ -342,7 +343,7 @@ async def test_the_return_form_offers_the_accessories_given_and_the_four_grades(
     assert 'enctype="multipart/form-data"' in response.text
 
 
-async def test_a_return_leads_to_a_receipt_listing_the_missing_charger(desk, world, settings):
+async def test_a_return_leads_to_a_receipt_listing_the_missing_charger(desk, world):
     loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world, last_name="Roux"))
     client = await desk("it_a")
     response = await submit(
@@ -362,7 +363,8 @@ async def test_a_return_leads_to_a_receipt_listing_the_missing_charger(desk, wor
     assert "C – usé" in text and "coque fendue" in text
     assert "Photos jointes 1" in text
     assert (await Asset.select(Asset.state).first())["state"] == "in_repair"
-    assert len(list((settings.var_dir / "photos").iterdir())) == 1
+    photo = await Document.select(Document.kind, Document.sha256).first()
+    assert photo == {"kind": "photo", "sha256": sha256_of(JPEG)}
 
 
 async def test_a_good_return_says_the_device_is_back_in_stock(desk, world):

@@ -12,7 +12,8 @@ import pytest
 from api.clock import utcnow
 from loans import lifecycle, policy, students
 from loans.minors import paris_day
-from loans.tables import Loan, LoanEvent, LoanPhoto
+from loans.storage import sha256_of
+from loans.tables import Document, Loan, LoanEvent, LoanPhoto
 from tests.api.problems import assert_problem
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset
 from tests.loans.lifecycle_factories import make_student
@@ -705,7 +706,7 @@ async def upload(client, loan_id: int, *files: tuple[str, bytes, str]):
     )
 
 
-async def test_damage_photos_are_kept_with_the_loan_and_served_back(as_, world, settings):
+async def test_damage_photos_are_kept_with_the_loan_and_served_back(app, as_, world):
     loan_id = await active(as_, world, "A-1")
     response = await upload(
         as_("it_a"), loan_id, ("ecran.jpg", JPEG, "image/jpeg"), ("coque.png", PNG, "image/png")
@@ -716,8 +717,14 @@ async def test_damage_photos_are_kept_with_the_loan_and_served_back(as_, world, 
     served = await as_("head_a").get(added[0]["href"])
     assert (served.status_code, served.content) == (200, JPEG)
     assert served.headers["content-type"] == "image/jpeg"
-    stored = sorted(p.name for p in (settings.var_dir / "photos").iterdir())
-    assert len(stored) == 2 and not any("ecran" in name for name in stored)
+    stored = await Document.select(Document.kind, Document.sha256, Document.loan).order_by(
+        Document.id
+    )
+    assert stored == [
+        {"kind": "photo", "sha256": sha256_of(JPEG), "loan": loan_id},
+        {"kind": "photo", "sha256": sha256_of(PNG), "loan": loan_id},
+    ]
+    assert await app.state["storage"].exists(sha256_of(PNG))
     listed = (await as_("manager_24").get(f"{LOANS}/{loan_id}/photos")).json()
     assert [photo["id"] for photo in listed] == [photo["id"] for photo in added]
 
@@ -738,7 +745,7 @@ async def test_a_photo_of_another_loan_is_not_served_under_this_one(as_, world):
     assert_problem(response, 404)
 
 
-async def test_a_file_that_is_not_a_jpeg_or_png_is_refused_naming_it(as_, world, settings):
+async def test_a_file_that_is_not_a_jpeg_or_png_is_refused_naming_it(app, as_, world):
     loan_id = await active(as_, world, "A-1")
     response = await upload(
         as_("it_a"),
@@ -747,10 +754,8 @@ async def test_a_file_that_is_not_a_jpeg_or_png_is_refused_naming_it(as_, world,
         ("note.jpg", b"<script>alert(1)</script>", "image/jpeg"),
     )
     assert "JPEG ou PNG" in names(response, 422, "photos[1]")
-    assert await LoanPhoto.count() == 0
-    assert not (settings.var_dir / "photos").exists() or not any(
-        (settings.var_dir / "photos").iterdir()
-    )
+    assert (await LoanPhoto.count(), await Document.count()) == (0, 0)
+    assert not await app.state["storage"].exists(sha256_of(JPEG))
 
 
 async def test_a_photo_over_five_megabytes_is_refused_naming_it(as_, world):
