@@ -13,7 +13,6 @@ from loans.records import get_loan
 from loans.storage import DirectoryStorage
 from loans.tables import Agreement, LoanEvent, RegionPolicy, Signature
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset
-from tests.loans.lifecycle_factories import make_student
 from tests.loans.agreement_factories import (
     ADULT,
     add_guardian,
@@ -22,6 +21,7 @@ from tests.loans.agreement_factories import (
     issue,
     sign,
 )
+from tests.loans.lifecycle_factories import make_student
 
 TODAY = NOW.date()
 
