@@ -249,9 +249,9 @@ async def record_paper_signature(
     if signed_on > paris_day(now):  # the day in France: 00:30 in Paris is 22:30 UTC
         raise Invalid({"signed_on": "la date de signature ne peut pas être dans le futur"})
     async with write_transaction():
-        missing = await agreement_records.missing_signers(loan_id)
-        if missing == []:
-            await loan_row(scope, loan_id)  # out of scope: not found, never "signed"
+        current = await loan_row(scope, loan_id, lock=True)  # out of scope: not found
+        in_state = current["state"] in TRANSITIONS["paper_signature"][0]
+        if in_state and await agreement_records.missing_signers(loan_id) == []:
             raise Conflict(
                 f"Prêt n° {loan_id} : la convention est déjà signée par toutes les parties.",
                 field="signed_on",
