@@ -188,6 +188,7 @@ class AgreementController(Controller):
         data: JSONBody[LinkBody],
     ) -> signing_links.LinkSent:
         settings = request.app.state["settings"]
+        await agreements.agreement_status(request.user.scope, loan_id)  # out of scope: 404
         if not settings.smtp.configured:
             raise ServiceUnavailableException("L'envoi de courriels n'est pas configuré.")
         principal = request.user

@@ -51,10 +51,10 @@ async def desk(app, world):
         await client.aclose()
 
 
-
 async def paper_day(loan_id: int):
     """The day of the loan's paper signatures, as its view tells it."""
     return (await get_loan(PLATFORM, loan_id, today())).paper_signed_on
+
 
 async def submit(client, form_url: str, action: str, fields: dict | list, files=None):
     """Load the form (for its CSRF token), then send it the way the browser would."""

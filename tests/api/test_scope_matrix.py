@@ -203,6 +203,7 @@ RESOURCES = (
             "/api/v1/loans/{id}",
             "/api/v1/loans/{id}/history",
             "/api/v1/loans/{id}/photos",
+            "/api/v1/loans/{id}/agreement",
         ),
         Listing("/api/v1/loans", "id", "id"),
         SCHOOL_A,
