@@ -18,7 +18,7 @@ from loans.tables import Signature, SigningLink
 from tests.api.problems import assert_problem
 from tests.api.test_send_reminders import SENDER, smtp_server  # noqa: F401 - a fixture
 from tests.conftest import with_changes
-from tests.factories import ACTOR, NOW, PLATFORM
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A
 from tests.loans.agreement_factories import ADULT, add_guardian, awaiting_loan, issue, png
 
 LOANS = "/api/v1/loans"
@@ -271,3 +271,12 @@ async def test_a_link_for_another_loan_shows_nothing(world, tmp_path):
     with pytest.raises(NotFound):
         await signing_links.open_link("not-a-token", NOW)
     assert await Signature.count() == 0
+
+
+async def test_the_head_of_schools_name_is_edited_with_the_school_and_printed_as_signer(as_, world):
+    response = await as_("manager_24").patch(
+        f"/api/v1/establishments/{UAI_A}", json={"head_name": "Mme Françoise Aubépine"}
+    )
+    assert response.json()["head_name"] == "Mme Françoise Aubépine", response.text
+    _, status = await issued(as_, world, "G-13", birth_date=ADULT)
+    assert status["signers"][-1]["name"] == "Mme Françoise Aubépine"
