@@ -15,8 +15,7 @@ from loans.tables import DocumentContent
 from tests.api import test_loan_pages
 from tests.api.test_loan_pages import read, submit
 from tests.api.test_pages import csrf_token, is_french_html
-from tests.factories import PLATFORM, UAI_A
-from tests.loans.lifecycle_factories import active_loan, make_student
+from tests.factories import PLATFORM, UAI_A, active_loan, make_student
 from tests.loans.test_sealing import agreement
 
 desk = test_loan_pages.desk  # the pages' fixture: a client with a session
@@ -27,7 +26,7 @@ PRIVATE = ("Roux", "Camille", "A-1", "ThinkPad", "it_a", "Lycée A")
 
 
 async def returned_by_api(as_, world) -> tuple[int, dict]:
-    student = await make_student(world, last_name="Roux", first_name="Camille")
+    student = (await make_student(last_name="Roux", first_name="Camille")).id
     loan_id = await active_loan(world, "A-1", UAI_A, student)
     response = await as_("it_a").post(
         f"{LOANS}/{loan_id}/return",
@@ -54,7 +53,7 @@ async def test_a_return_through_the_api_seals_a_receipt_that_verify_accepts(app,
 
 
 async def test_a_return_through_the_page_seals_a_receipt_the_receipt_page_links(desk, world):
-    loan_id = await active_loan(world, "A-1", UAI_A, await make_student(world))
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
     client = await desk("it_a")
     response = await submit(
         client, f"/prets/{loan_id}/retour", f"/prets/{loan_id}/retour", {"condition": "B"}

@@ -17,8 +17,7 @@ from loans.receipt_pdf import ReceiptData, render_receipt
 from loans.receipts import seal_return_receipt
 from loans.sealing import load_seal_key, make_demo_seal, verify_async
 from loans.storage import DatabaseStorage, DirectoryStorage
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset
-from tests.loans.lifecycle_factories import make_student
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset, make_student
 
 RETURNED = NOW + dt.timedelta(days=300)
 STAFF = Actor(id=None, name="Jeanne Martin")
@@ -40,7 +39,7 @@ def key():
 async def lent(world, tag: str = "RCU-1") -> int:
     """A laptop handed over with a charger and a sleeve."""
     await make_asset(tag, UAI_A, world.model_id)
-    student = await make_student(world, last_name="Bénard", first_name="Noé")
+    student = (await make_student(last_name="Bénard", first_name="Noé")).id
     loan_id = await lifecycle.prepare_loan(
         PLATFORM, ACTOR, NOW, asset_tag=tag, student_id=student, max_open_per_category=1
     )
