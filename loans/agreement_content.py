@@ -31,12 +31,11 @@ from loans.agreement_data import (
     SignerRole,
     StudentParty,
 )
-from loans.default_terms import DEFAULT_TERMS_VERSION, default_terms
 from loans.minors import is_minor, paris_day
 from loans.policy import END_RULES, due_date, policy_for_region
 from loans.tables import Guardian as GuardianRow
 from loans.tables import Student
-from loans.terms import Block
+from loans.terms_versions import TermsVersionView, stored_terms, terms_for_agreement
 from loans.views import PolicyView
 
 HEAD_LABEL = "Le chef d’établissement"
@@ -60,14 +59,14 @@ class Signer(msgspec.Struct, frozen=True):
         return (self.role, self.guardian_id)
 
 
-def terms_for(region_id: int) -> tuple[int, list[Block]]:
-    """The terms a region's new agreements are issued under, with their version.
-
-    The one place to switch to the region's own versioned terms
-    (`loans.terms_versions.current_terms(region_id)`) once they exist; until then every
-    region has the default terms."""
-    del region_id
-    return DEFAULT_TERMS_VERSION, default_terms()
+async def terms_for(region_id: int, now: dt.datetime, version: int | None = None) -> TermsVersionView:
+    """The terms an agreement is made from: `version` when given (an agreement already
+    issued, read again: it never changes), else the region's version in force, stored the
+    first time an agreement is made from it (`loans.terms_versions.terms_for_agreement`),
+    so that the number the agreement records always names one stored text."""
+    if version is not None:
+        return await stored_terms(region_id, version)
+    return await terms_for_agreement(region_id, now)
 
 
 def display_name(first_name: str, last_name: str) -> str:
@@ -142,9 +141,15 @@ def planned_accessories(
 
 
 async def agreement_data(
-    loan: dict, now: dt.datetime, *, version: int, verification_url: str
+    loan: dict,
+    now: dt.datetime,
+    *,
+    version: int,
+    verification_url: str,
+    terms_version: int | None = None,
 ) -> tuple[AgreementData, list[Signer]]:
-    """The convention of a loan (a row of `loans.records.loan_row`) issued at `now`."""
+    """The convention of a loan (a row of `loans.records.loan_row`) issued at `now`, under
+    the region's terms in force, or under `terms_version` (an issued agreement's)."""
     today = paris_day(now)
     policy = await policy_for_region(loan["region_id"], now)
     student = await _student(loan["student"])
@@ -181,7 +186,7 @@ async def agreement_data(
     assert asset is not None  # assets are never deleted
     signers = required_signers(student, guardians, policy, school["head_name"], today)
     asked = {g.guardian_id for g in signers if g.role == "guardian"}
-    terms_version, terms = terms_for(loan["region_id"])
+    terms = await terms_for(loan["region_id"], now, terms_version)
     accessories = (
         list(loan["accessories_given"] or [])
         if loan["handed_over_at"]
@@ -222,8 +227,8 @@ async def agreement_data(
         end_rule=f"Le matériel est rendu à l’établissement à la {END_RULES[policy.end_rule]}, "
         "ou plus tôt si l’élève quitte l’établissement.",
         cession_terms=CESSION_TERMS if policy.cession_allowed else None,
-        terms=terms,
-        terms_version=terms_version,
+        terms=terms.blocks,
+        terms_version=terms.version,
         data_protection_notice=(
             f"Responsable du traitement : {region['name']}. Pour exercer vos droits, écrivez au "
             "délégué à la protection des données de la Région, ou à l’établissement."

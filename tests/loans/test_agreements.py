@@ -12,7 +12,7 @@ from loans import agreements, lifecycle
 from loans.records import get_loan
 from loans.storage import DirectoryStorage
 from loans.tables import Agreement, LoanEvent, RegionPolicy, Signature
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset, make_student
 from tests.loans.agreement_factories import (
     ADULT,
     add_guardian,
@@ -21,7 +21,6 @@ from tests.loans.agreement_factories import (
     issue,
     sign,
 )
-from tests.loans.lifecycle_factories import make_student
 
 TODAY = NOW.date()
 
@@ -224,7 +223,7 @@ async def test_a_draft_loan_awaits_signatures_once_its_agreement_is_issued(world
         ACTOR,
         NOW,
         asset_tag="S-17",
-        student_id=await make_student(world),
+        student_id=(await make_student()).id,
         max_open_per_category=1,
         draft=True,
     )
