@@ -11,7 +11,8 @@ import sys
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
-from api.infra.database import bind, engine_for
+from api.infra.database import engine_for
+from api.infra.piccolo_conf import bind
 
 BEFORE = "2026-12-06T01:16:39:415423"  # agreements exist, loan.paper_signed_on still does
 
