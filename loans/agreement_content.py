@@ -59,7 +59,9 @@ class Signer(msgspec.Struct, frozen=True):
         return (self.role, self.guardian_id)
 
 
-async def terms_for(region_id: int, now: dt.datetime, version: int | None = None) -> TermsVersionView:
+async def terms_for(
+    region_id: int, now: dt.datetime, version: int | None = None
+) -> TermsVersionView:
     """The terms an agreement is made from: `version` when given (an agreement already
     issued, read again: it never changes), else the region's version in force, stored the
     first time an agreement is made from it (`loans.terms_versions.terms_for_agreement`),

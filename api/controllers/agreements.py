@@ -24,6 +24,7 @@ from api.clock import utcnow
 from api.infra.mailer import SmtpMailer
 from api.infra.security import LOAN_DESK, roles
 from api.infra.storage import storage_of
+from api.sealed_agreements import seal_after_signature
 from inventory.errors import Invalid
 from loans import agreements, signing_links
 from loans.agreements import AgreementStatus, SignatureIn
@@ -165,15 +166,19 @@ class AgreementController(Controller):
             client_address=address,
             user_agent=agent,
         )
-        return await agreements.sign(
+        now = utcnow()
+        status = await agreements.sign(
             storage_of(request),
             principal.scope,
             principal.actor,
-            utcnow(),
+            now,
             loan_id,
             signature,
             head_delegation=principal.role in HEAD_DELEGATION,
         )
+        if status.complete:  # the last signature: the sealed record, never undoing it
+            await seal_after_signature(request, principal.scope, principal.actor, loan_id, now)
+        return status
 
     @post(
         "/signing-links",
