@@ -212,3 +212,17 @@ async def _state_after_return(asset_id: int, loan_id: int) -> str:
             state = changes.get("state")
             return state[1] if state else "in_stock"  # unchanged: it was and stays in stock
     return "in_stock"
+
+
+async def loan_ids(scope: Scope, filters: LoanFilters, today: dt.date, limit: int) -> list[int]:
+    """The ids of the loans the filters select in scope, by the student's class then name
+    (the order a class's papers are handed out in); `limit` at most."""
+    query = _filtered(Loan.select(Loan.id), scope, filters, today)
+    rows = await (
+        query.order_by(Loan.student.class_name)
+        .order_by(Loan.student.last_name)
+        .order_by(Loan.student.first_name)
+        .order_by(Loan.id)
+        .limit(limit)
+    )
+    return [row["id"] for row in rows]
