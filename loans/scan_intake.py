@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from typing import Any
 
 import msgspec
 
@@ -83,15 +84,14 @@ async def _resolver(scope: Scope, pages: list[ScannedPage]) -> dict[str, tuple[i
     query = Agreement.select(Agreement.loan, Agreement.public_id).where(
         Agreement.public_id.is_in(wanted) & Agreement.superseded_at.is_null()
     )
-    if (
-        clause := scope.restrict(Agreement.loan.establishment.region, Agreement.loan.establishment)
-    ) is not None:
+    school: Any = Agreement.loan.establishment  # a join Piccolo types loosely
+    if (clause := scope.restrict(school.region, school)) is not None:
         query = query.where(clause)
     by_public_id = {row["public_id"]: row["loan"] for row in await query}
     return {
         text: (by_public_id[public_id], public_id)
         for text, public_id in ids.items()
-        if public_id in by_public_id
+        if public_id is not None and public_id in by_public_id
     }
 
 
