@@ -8,11 +8,14 @@ import random
 from collections.abc import Callable
 
 from api.accounts import staff as accounts
+from api.demo_loans import load_demo_loans
 from inventory import asset_import, catalogue, regions
 from inventory.csv_format import COLUMNS, DELIMITER, format_date
 from inventory.scope import Actor, Scope
 from inventory.tables import Region
 from inventory.uai import CHECK_LETTERS
+from loans.sealing import SealKey
+from loans.storage import Storage
 
 REGION = ("24", "Centre-Val de Loire")
 LYCEES = (
@@ -72,9 +75,15 @@ async def demo_loaded() -> bool:
 
 
 async def load_demo(
-    now: dt.datetime, asset_count: int = 3000, progress: Callable[[int, int], None] | None = None
+    now: dt.datetime,
+    asset_count: int = 3000,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    loans: tuple[Storage, SealKey, str] | None = None,
 ) -> list[tuple[str, str, str]]:
-    """Create the demo data; return (email, password, role label) of each demo account."""
+    """Create the demo data; return (email, password, role label) of each demo account.
+    With `loans` (the document storage, the seal, the public URL): students and loans at
+    every step of a convention (`api.demo_loans`)."""
     platform = Scope.platform()
     await regions.create_region(platform, *REGION)
     for digits, name, city in LYCEES:
@@ -113,4 +122,6 @@ async def load_demo(
             now=now,
         )
         logins.append((email, DEMO_PASSWORD, accounts.ROLES[role]))
+    if loans is not None:
+        await load_demo_loans(*loans, ACTOR, now, school)
     return logins

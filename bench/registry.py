@@ -22,6 +22,7 @@ MODULES = (
     "bench.seal",
     "bench.agreements",
     "bench.scan_stack",
+    "bench.agreement_batch",
 )
 
 Figures = dict[str, object]

@@ -86,6 +86,7 @@ def new_document(
     media_type: str,
     sha256: str,
     version: int = 1,
+    public_id: str | None = None,
 ) -> Document:
     """The row of a document whose bytes are already stored, placed where its loan is.
     For use-cases that write it in their own transaction (photos, with their event)."""
@@ -96,7 +97,7 @@ def new_document(
         media_type=media_type,
         loan=loan["id"],
         version=version,
-        public_id=secrets.token_hex(16),
+        public_id=public_id or secrets.token_hex(16),
         region=loan["region_id"],
         establishment=loan["establishment"],
         created_at=now,
@@ -116,8 +117,11 @@ async def store_document(
     media_type: str,
     loan_id: int,
     version: int = 1,
+    public_id: str | None = None,
 ) -> DocumentView:
-    """Keep a document of a loan the caller may see.
+    """Keep a document of a loan the caller may see. `public_id`: the one its verification
+    address names, when it is already printed elsewhere (a sealed convention takes its
+    convention's, so the QR on the paper opens it); a new random one by default.
 
     The bytes are stored first, outside the transaction (SQLite holds its only write lock
     during it). When the row is then refused, the bytes stay as an orphan: harmless, since
@@ -137,6 +141,7 @@ async def store_document(
             media_type=media_type,
             sha256=sha256,
             version=version,
+            public_id=public_id,
         )
         row = (await Document.insert(document).returning(*_COLUMNS))[0]
     return _view(row)
@@ -172,20 +177,36 @@ async def store_document_once(
     data: bytes,
     media_type: str,
     loan_id: int,
+    version: int = 1,
+    public_id: str | None = None,
 ) -> DocumentView:
     """`store_document` for a kind a loan holds once (its return receipt): when the loan
-    already has a document of that kind, that one is returned and nothing is written. The
-    check and the insert share one transaction on the locked loan, so two concurrent calls
-    keep one document."""
-    _check(kind, data, media_type, 1)
+    already has a document of that kind, that one is returned and nothing is written. With
+    a `public_id`, once per public id instead (a sealed convention: once per version of the
+    convention). The check and the insert share one transaction on the locked loan, so two
+    concurrent calls keep one document."""
+    _check(kind, data, media_type, version)
     await loan_row(scope, loan_id)
     sha256 = await storage.put(data)  # outside the transaction, as in store_document
     async with write_transaction():
         loan = await loan_row(scope, loan_id, lock=True)
-        if (existing := await _latest(loan_id, kind)) is not None:
+        existing = (
+            await _latest(loan_id, kind)
+            if public_id is None
+            else await public_document(public_id, (kind,))
+        )
+        if existing is not None:
             return existing
         document = new_document(
-            loan, actor, now, kind=kind, data=data, media_type=media_type, sha256=sha256
+            loan,
+            actor,
+            now,
+            kind=kind,
+            data=data,
+            media_type=media_type,
+            sha256=sha256,
+            version=version,
+            public_id=public_id,
         )
         row = (await Document.insert(document).returning(*_COLUMNS))[0]
     return _view(row)

@@ -19,7 +19,7 @@ from inventory.errors import NotFound
 from loans.documents import DocumentView, public_document
 from loans.sealing import Verification, verify_async
 from loans.storage import CorruptedContent, Storage
-from loans.tables import Loan
+from loans.tables import Agreement, Loan, Signature
 
 # The kinds a public id may be checked for, and how the page names them.
 PUBLIC_KINDS = {
@@ -71,14 +71,18 @@ def initials(*names: str) -> str:
     return " ".join(letters)
 
 
-def parties_of(document: DocumentView) -> list[Party]:
-    """Who signed the document, for the public page.
+# How the public page names each party of a convention.
+AGREEMENT_ROLES = {
+    "student": "Élève",
+    "guardian": "Représentant légal",
+    "head_of_school": "Chef d’établissement",
+}
 
-    - A receipt: the staff member who took the device back and sealed it, on that day.
-    - A sealed convention: its signatures live in the signature tables (being built
-      alongside, `loans.agreements`); until they are read here, no party is listed and the
-      page shows the seal alone.
-    """
+
+def parties_of(document: DocumentView) -> list[Party]:
+    """Who signed a receipt, for the public page: the staff member who took the device back
+    and sealed it, on that day. A convention's parties are read from its signatures
+    (`agreement_parties`)."""
     if document.kind == "receipt":
         names = document.created_by.split()
         return [
@@ -89,6 +93,71 @@ def parties_of(document: DocumentView) -> list[Party]:
             )
         ]
     return []
+
+
+def _name_initials(name: str) -> str:
+    """Signer names are kept as « Léa MARTIN »: their first and last words."""
+    words = name.split()
+    return initials(*words[:1], *words[1:][-1:])
+
+
+async def agreement_parties(public_id: str) -> list[Party]:
+    """The signatures of the convention `public_id`, in the order they were made: role,
+    initials and time (nothing more: the page is public)."""
+    rows = await (
+        Signature.select(Signature.role, Signature.signer_name, Signature.signed_at)
+        .where(Signature.agreement.public_id == public_id)
+        .order_by(Signature.signed_at)
+        .order_by(Signature.id)
+    )
+    return [
+        Party(
+            role=AGREEMENT_ROLES.get(row["role"], row["role"]),
+            initials=_name_initials(row["signer_name"]),
+            at=row["signed_at"],
+        )
+        for row in rows
+    ]
+
+
+class AwaitingSignatures(msgspec.Struct, frozen=True, kw_only=True):
+    """A convention issued but not sealed yet, as the public may see it: no name at all."""
+
+    issued_at: dt.datetime
+    superseded: bool  # a newer version replaces it: this printout is out of date
+    complete: bool  # every signature is in; the sealed record is on its way
+    signed: int
+    required: int
+
+
+async def awaiting_signatures(public_id: str) -> AwaitingSignatures | None:
+    """What `/verify/{public_id}` says of a convention that has no sealed record (yet): None
+    when no convention has that public id."""
+    public_id = public_id.strip().lower()
+    if len(public_id) != 32:
+        return None
+    row = (
+        await Agreement.select(
+            Agreement.id,
+            Agreement.issued_at,
+            Agreement.superseded_at,
+            Agreement.completed_at,
+            Agreement.required,
+        )
+        .where(Agreement.public_id == public_id)
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        return None
+    signed = await Signature.count().where(Signature.agreement == row["id"])
+    return AwaitingSignatures(
+        issued_at=row["issued_at"],
+        superseded=row["superseded_at"] is not None,
+        complete=row["completed_at"] is not None,
+        signed=signed,
+        required=len(row["required"] or []),
+    )
 
 
 async def _student_initials(loan_id: int | None) -> str:
@@ -129,6 +198,10 @@ async def check_public(
         kind_label=PUBLIC_KINDS[document.kind],
         created_at=document.created_at,
         student_initials=await _student_initials(document.loan_id),
-        parties=parties_of(document),
+        parties=(
+            await agreement_parties(document.public_id)
+            if document.kind == "sealed_agreement"
+            else parties_of(document)
+        ),
         verification=verification,
     )

@@ -42,6 +42,8 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_demo(args, settings: Settings) -> int:
     from api.clock import utcnow
     from api.demo import demo_loaded, load_demo
+    from api.infra.seal import seal_key_for
+    from api.infra.storage import storage_for
 
     migrate_database(settings)
 
@@ -49,7 +51,8 @@ def cmd_demo(args, settings: Settings) -> int:
         if await demo_loaded():
             return None
         with progress_bar("Appareils de démonstration") as advance:
-            return await load_demo(utcnow(), asset_count=args.assets, progress=advance)
+            loans = (storage_for(settings), seal_key_for(settings), settings.public_url)
+            return await load_demo(utcnow(), asset_count=args.assets, progress=advance, loans=loans)
 
     logins = run_with_database(settings, seed)
     if logins:

@@ -3,6 +3,8 @@ handlers in `ROUTES`. The app factory registers `ROUTES` below and the pages' `R
 nothing else: a new resource is a new module added to this list."""
 
 from api.controllers import (
+    agreement_batches,
+    agreements,
     assets,
     auth,
     campaigns,
@@ -28,6 +30,8 @@ ROUTES: list = [
     *labels.ROUTES,
     *stocktakes.ROUTES,
     *loans.ROUTES,
+    *agreements.ROUTES,
+    *agreement_batches.ROUTES,
     *documents.ROUTES,
     *verification.ROUTES,
     *students.ROUTES,

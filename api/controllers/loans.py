@@ -24,6 +24,7 @@ from api.clock import today, utcnow
 from api.controllers.documents import document_href
 from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
 from api.infra.storage import legacy_photo_dir, storage_of
+from api.sealed_agreements import seal_after_signature
 from api.sealed_receipts import seal_receipt_after_return
 from loans import desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
@@ -206,9 +207,12 @@ class LoanController(Controller):
         data: JSONBody[SignatureIn],
     ) -> LoanView:
         principal = request.user
+        now = utcnow()
         await lifecycle.record_paper_signature(
-            principal.scope, principal.actor, utcnow(), loan_id, data.signed_on
+            principal.scope, principal.actor, now, loan_id, data.signed_on
         )
+        # A convention issued here is now complete: sealed (a failure never undoes it).
+        await seal_after_signature(request, principal.scope, principal.actor, loan_id, now)
         return await self._done(request, loan_id)
 
     @post("/{loan_id:int}/hand-over", guards=[LOAN_DESK], status_code=200)

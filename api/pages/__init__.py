@@ -3,7 +3,7 @@
 `ROUTES` is what the app factory registers; `LOGIN_PATH` is where a 401 on a page leads.
 """
 
-from api.pages import assets, establishments, found, login, verification
+from api.pages import agreement_scans, assets, establishments, found, login, verification
 from api.pages import campaigns as campaign_pages
 from api.pages import loans as loan_pages
 from api.pages import scan as scan_page
@@ -22,6 +22,7 @@ ROUTES: list = [
     *terms_pages.ROUTES,
     *found.ROUTES,
     *verification.ROUTES,
+    *agreement_scans.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

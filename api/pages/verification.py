@@ -17,12 +17,14 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
+from api.clock import utcnow
 from api.infra.seal import trusted_certificates
 from api.infra.storage import storage_of
 from api.pages.found import FOUND_HEADERS
 from api.pdf_uploads import BODY_LIMIT, FIELD, MAX_PDF_BYTES, uploaded_pdf
+from api.sealed_agreements import seal_if_complete
 from inventory.errors import Invalid
-from loans.public_verification import check_public
+from loans.public_verification import awaiting_signatures, check_public
 from loans.sealing import verify_async
 
 TEMPLATE = "pages/verify.html"
@@ -45,6 +47,7 @@ def _page(request: Request, *, status: int = 200, **context: Any) -> Template:
             "document": None,
             "upload": None,
             "unknown": False,
+            "awaiting": None,
             "error": "",
             **context,
         },
@@ -72,6 +75,14 @@ async def verify_document(request: Request, public_id: FromPath[str]) -> Templat
     """The QR code's address: the document ordipret keeps, checked again now."""
     found = await check_public(storage_of(request), public_id, _trusted(request))
     if found is None:
+        awaiting = await awaiting_signatures(public_id)
+        if awaiting is not None and awaiting.complete and not awaiting.superseded:
+            # Signed, but its sealing failed or has not run: seal it now, then show it.
+            await seal_if_complete(request, public_id.strip().lower(), utcnow())
+            found = await check_public(storage_of(request), public_id, _trusted(request))
+    if found is None:
+        if awaiting is not None:
+            return _page(request, awaiting=awaiting)
         return _page(request, status=404, unknown=True)
     return _page(request, document=found, verification=found.verification)
 
