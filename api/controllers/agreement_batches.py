@@ -23,7 +23,7 @@ from api.bodies import PathId
 from api.clock import utcnow
 from api.infra.security import LOAN_DESK
 from api.infra.storage import storage_of
-from api.request_checks import BODY_TYPES
+from api.request_checks import BODY_TYPES, PDF_TYPES
 from loans import campaigns
 from loans.agreement_batches import print_agreements, selection
 from loans.scan_intake import ScanReport
@@ -101,7 +101,7 @@ class AgreementBatchController(Controller):
             "avec un cookie de session, ajoutez l'en-tête `X-Requested-With`."
         ),
         request_max_body_size=BODY_LIMIT,
-        opt={BODY_TYPES: frozenset({"application/pdf", "multipart/form-data"})},
+        opt={BODY_TYPES: PDF_TYPES | {"multipart/form-data"}},
     )
     async def scans(self, request: Request[Principal, None, None]) -> ScanReport:
         return await file_and_seal(request, await uploaded_scan(request))
