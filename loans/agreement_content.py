@@ -32,7 +32,7 @@ from loans.agreement_data import (
     StudentParty,
 )
 from loans.minors import is_minor, paris_day
-from loans.policy import END_RULES, due_date, policy_for_region
+from loans.policy import END_RULES, accessories_for, due_date, policy_for_region
 from loans.tables import Guardian as GuardianRow
 from loans.tables import Student
 from loans.terms_versions import TermsVersionView, stored_terms, terms_for_agreement
@@ -135,13 +135,6 @@ async def signers_for_loan(loan: dict, now: dt.datetime) -> list[Signer]:
     )
 
 
-def planned_accessories(
-    policy: PolicyView, model_id: int, model_accessories: list[str]
-) -> list[str]:
-    by_model = policy.accessories_by_model or {}
-    return list(by_model.get(str(model_id), model_accessories or []))
-
-
 async def agreement_data(
     loan: dict,
     now: dt.datetime,
@@ -192,7 +185,7 @@ async def agreement_data(
     accessories = (
         list(loan["accessories_given"] or [])
         if loan["handed_over_at"]
-        else planned_accessories(policy, asset["model_id"], asset["accessories"])
+        else accessories_for(policy, asset["model_id"], asset["accessories"])
     )
     category: str = CATEGORIES.get(asset["category"]) or asset["category"] or ""
     data = AgreementData(

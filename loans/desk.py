@@ -27,7 +27,7 @@ from inventory.views import AssetView, DeviceModelView, EstablishmentView
 from loans import campaigns, lifecycle, listing, students
 from loans.loan_views import LoanView
 from loans.minors import paris_day
-from loans.policy import due_date, policy_for_region
+from loans.policy import accessories_for, due_date, policy_for_region
 from loans.records import loan_row
 from loans.tables import Loan
 from loans.views import PolicyView
@@ -35,10 +35,7 @@ from loans.views import PolicyView
 
 def default_accessories(policy: PolicyView, model: DeviceModelView) -> list[str]:
     """What goes with the device: the region's list for this model, else the model's own."""
-    by_model = policy.accessories_by_model or {}
-    if str(model.id) in by_model:
-        return list(by_model[str(model.id)])
-    return list(model.accessories)
+    return accessories_for(policy, model.id, model.accessories)
 
 
 async def policy_of_asset(asset: AssetView, now: dt.datetime) -> PolicyView:

@@ -246,3 +246,9 @@ def due_date(policy: PolicyView, student_class_name: str, today: dt.date) -> dt.
     current_end_year = today.year if today <= ends_this_year else today.year + 1
     years = cycle_years(student_class_name) if policy.end_rule == "cycle" else 1
     return _year_end(policy, current_end_year + years - 1)
+
+
+def accessories_for(policy: PolicyView, model_id: int, model_accessories: list[str]) -> list[str]:
+    """What goes with a device of this model: the region's list for it, else the model's own."""
+    by_model = policy.accessories_by_model or {}
+    return list(by_model.get(str(model_id), model_accessories or []))
