@@ -21,6 +21,7 @@ _ESTABLISHMENT_COLUMNS = (
     Establishment.region.code.as_alias("region_code"),
     Establishment.contact_email,
     Establishment.contact_phone,
+    Establishment.head_name,
 )
 
 

@@ -33,6 +33,7 @@ class Establishment(Table, tablename="establishment"):
     region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
     contact_email = Varchar(length=200, default="")
     contact_phone = Varchar(length=40, default="")
+    head_name = Varchar(length=200, default="")  # the chef d'établissement, signs agreements
 
 
 class DeviceModel(Table, tablename="device_model"):

@@ -21,6 +21,7 @@ class EstablishmentView(msgspec.Struct, frozen=True):
     region_code: str
     contact_email: str
     contact_phone: str
+    head_name: str = ""  # the chef d'établissement, printed on agreements
 
 
 class DeviceModelView(msgspec.Struct, frozen=True):

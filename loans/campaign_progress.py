@@ -23,6 +23,7 @@ from piccolo.columns.combination import Or
 
 from inventory.errors import Invalid
 from inventory.scope import Scope
+from loans.agreement_records import signed_states
 from loans.campaigns import CampaignView, campaign_row, view_of
 from loans.minors import PARIS
 from loans.tables import Loan, Student
@@ -105,7 +106,6 @@ async def _distribution_lines(row: dict) -> list[TodoItem]:
         Loan.student,
         Loan.state,
         Loan.due_on,
-        Loan.paper_signed_on,
         Loan.handed_over_at,
         Loan.asset.tag.as_alias("asset_tag"),
     ).where(
@@ -115,8 +115,10 @@ async def _distribution_lines(row: dict) -> list[TodoItem]:
             (Loan.campaign == row["id"]) & (Loan.state != "cancelled"),
         )
     )
+    signed = await signed_states([loan["id"] for loan in loans], paper=False)
     by_student = defaultdict(list)
     for loan in loans:
+        loan["signed"] = signed[loan["id"]].signed
         by_student[loan["student"]].append(loan)
     return [_distribution_item(s, by_student.get(s["id"], [])) for s in students]
 
@@ -124,7 +126,7 @@ async def _distribution_lines(row: dict) -> list[TodoItem]:
 def _distribution_item(student: dict, loans: list[dict]) -> TodoItem:
     if any(loan["state"] == "active" or loan["handed_over_at"] for loan in loans):
         status, todo = "handed_over", ""
-    elif any(loan["paper_signed_on"] is not None for loan in loans):
+    elif any(loan["signed"] for loan in loans):
         status, todo = "signed", "Remettre l'appareil"
     elif any(loan["state"] == "draft" for loan in loans):
         status, todo = "prepared", "Émettre la convention et la faire signer"

@@ -15,6 +15,8 @@ from inventory.errors import Conflict, Invalid, NotFound
 from inventory.history import AssetChange, change_assets
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset
+from loans import agreement_records
+from loans.agreement_content import signers_for_loan
 from loans.minors import paris_day
 from loans.records import loan_row
 from loans.states import OPEN_STATES, TRANSITIONS, refusal
@@ -50,6 +52,7 @@ async def _transition(
     values: dict | None = None,
     asset_values: dict | None = None,
     check=None,
+    note: dict | None = None,
 ) -> dict:
     """Move a loan along `TRANSITIONS[name]`, in the caller's transaction.
 
@@ -77,6 +80,7 @@ async def _transition(
     changes = {"state": [row["state"], target]}
     changes.update({k: [_iso(row.get(k)), _iso(v)] for k, v in values.items() if k != "state"})
     changes.pop("closed_at", None)
+    changes.update(note or {})
     await record_loan_event(loan_id, actor, now, name, changes, row["establishment"])
     if asset_values is not None:
         await _update_asset(row["asset"], asset_values, actor, now, name, row, loan_id)
@@ -241,25 +245,47 @@ async def issue_agreement(scope: Scope, actor: Actor, now: dt.datetime, loan_id:
 async def record_paper_signature(
     scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, signed_on: dt.date
 ) -> None:
-    """Staff record that every required party signed the agreement on paper."""
+    """Staff attest that the paper convention, signed on `signed_on`, carries the signature of
+    every party asked: each signer still missing gets a paper signature without scan on the
+    current agreement (a version 1 without PDF when none was issued yet)."""
     if signed_on > paris_day(now):  # the day in France: 00:30 in Paris is 22:30 UTC
         raise Invalid({"signed_on": "la date de signature ne peut pas être dans le futur"})
-
-    def not_yet_signed(row: dict) -> None:
-        if row["paper_signed_on"] is not None:
-            raise Conflict(
-                f"Prêt n° {loan_id} : la signature papier est déjà enregistrée.", field="signed_on"
-            )
-
     async with write_transaction():
-        await _transition(
+        current = await loan_row(scope, loan_id, lock=True)  # out of scope: not found
+        in_state = current["state"] in TRANSITIONS["paper_signature"][0]
+        if in_state and await agreement_records.missing_signers(loan_id) == []:
+            raise Conflict(
+                f"Prêt n° {loan_id} : la convention est déjà signée par toutes les parties.",
+                field="signed_on",
+            )
+        row = await _transition(
             scope,
             actor,
             now,
             loan_id,
             "paper_signature",
-            {"paper_signed_on": signed_on},
-            check=not_yet_signed,
+            note={"paper_signed_on": [None, signed_on.isoformat()]},
+        )
+        signers = await signers_for_loan(row, now)
+        await agreement_records.record_paper_signatures(loan_id, signers, actor, now, signed_on)
+
+
+async def refuse_unless_signed(loan_id: int, row: dict, now: dt.datetime) -> None:
+    """The hand-over waits for every signature the current agreement asks, naming who is
+    missing (everyone asked, when no agreement was issued yet)."""
+    if row["state"] != "awaiting_signature":
+        return  # the transition refuses with its own reason
+    missing = await agreement_records.missing_signers(loan_id)
+    if missing is None:
+        missing = [
+            agreement_records.SignerStatus(s.role, s.guardian_id, s.name, signed=False)
+            for s in await signers_for_loan(row, now)
+        ]
+    if missing:
+        raise Conflict(
+            f"Prêt n° {loan_id} : la convention n'est pas signée par toutes les parties ; "
+            f"{agreement_records.missing_text(missing)}.",
+            field="state",
         )
 
 
@@ -274,16 +300,10 @@ async def hand_over(
     accessories: list[str],
     due_on: dt.date | None,
 ) -> None:
-    def signed(row: dict) -> None:
-        if row["paper_signed_on"] is None:
-            raise Conflict(
-                f"Prêt n° {loan_id} : la convention n'est pas signée par toutes les parties.",
-                field="state",
-            )
-
     values = {"handed_over_at": now, "accessories_given": accessories, "due_on": due_on}
     async with write_transaction():
-        await _transition(scope, actor, now, loan_id, "hand_over", values, {}, check=signed)
+        await refuse_unless_signed(loan_id, await loan_row(scope, loan_id, lock=True), now)
+        await _transition(scope, actor, now, loan_id, "hand_over", values, {})
 
 
 async def take_back(
@@ -436,7 +456,6 @@ async def transfer(
                     slot=row["slot"],
                     due_on=row["due_on"],
                     accessories_given=row["accessories_given"],
-                    paper_signed_on=row["paper_signed_on"],
                     created_at=now,
                     handed_over_at=row["handed_over_at"],
                 )
@@ -453,6 +472,7 @@ async def transfer(
             },
             to_establishment_id,
         )
+        await agreement_records.carry_over(loan_id, new_id)
         await Student.update({Student.establishment: to_establishment_id}).where(
             Student.id == row["student"]
         )

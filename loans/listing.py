@@ -17,6 +17,7 @@ from inventory.errors import Invalid
 from inventory.scope import Scope
 from inventory.tables import AssetEvent
 from inventory.uai import normalise_uai
+from loans.agreement_records import signed_states
 from loans.loan_views import LoanPage, LoanView
 from loans.records import COLUMNS, decoded, loan_row, view
 from loans.states import OPEN_STATES, STATES
@@ -91,7 +92,8 @@ async def list_loans(
         query.order_by(Loan.id, ascending=False).limit(limit).offset(offset).output(load_json=True)
     )
     total = await _filtered(Loan.count(), scope, filters, today)
-    items = [view(decoded(row), today) for row in rows]
+    signed = await signed_states([row["id"] for row in rows])
+    items = [view(decoded(row), today, signed[row["id"]]) for row in rows]
     return LoanPage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -102,7 +104,8 @@ async def _open_loan(scope: Scope, where, today: dt.date | None) -> LoanView | N
     if not rows or not scope.sees_establishment(rows[0]["establishment"], rows[0]["region_id"]):
         return None
     # Without `today` nothing is called overdue: the caller did not ask.
-    return view(decoded(rows[0]), today or dt.date.min)
+    signed = await signed_states([rows[0]["id"]])
+    return view(decoded(rows[0]), today or dt.date.min, signed[rows[0]["id"]])
 
 
 async def open_loan_for_asset(
@@ -186,7 +189,7 @@ async def return_receipt(scope: Scope, loan_id: int, today: dt.date) -> ReturnRe
         .first()
     )
     return ReturnReceipt(
-        loan=view(row, today),
+        loan=view(row, today, (await signed_states([loan_id]))[loan_id]),
         returned_at=event["at"] if event else row["closed_at"],
         received_by=event["actor_name"] if event else "",
         device_state=await _state_after_return(row["asset"], loan_id),

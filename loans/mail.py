@@ -102,3 +102,43 @@ def _contact_html(contact: SchoolContact) -> str:
     if contact.phone:
         parts.append(escape(contact.phone))
     return parts[0] + (" : " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+# Signing links -------------------------------------------------------------------------------
+
+SIGNING_SUBJECT = "Convention de prêt de matériel numérique à signer"
+
+
+def signing_text(school: str, url: str, expires_on: dt.date) -> str:
+    """The link to sign, and nothing about the student: the school's name says enough."""
+    return "\n".join(
+        [
+            "Bonjour,",
+            "",
+            f"{school} vous invite à lire et signer la convention de prêt de matériel "
+            "numérique de la Région.",
+            "",
+            f"Pour la lire et la signer, ouvrez ce lien (valable jusqu'au {date_fr(expires_on)}, "
+            "une seule fois) :",
+            url,
+            "",
+            "Si vous n'attendiez pas ce message, ignorez-le ou écrivez à l'établissement.",
+            "",
+            "-- ",
+            FOOTER,
+            "",
+        ]
+    )
+
+
+def signing_html(school: str, url: str, expires_on: dt.date) -> str:
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        f"<title>{escape(SIGNING_SUBJECT)}</title></head><body><p>Bonjour,</p>"
+        f"<p>{escape(school)} vous invite à lire et signer la convention de prêt de matériel "
+        "numérique de la Région.</p>"
+        f'<p><a href="{escape(url)}">Lire et signer la convention</a> (lien valable jusqu\'au '
+        f"{date_fr(expires_on)}, une seule fois).</p>"
+        "<p>Si vous n'attendiez pas ce message, ignorez-le ou écrivez à l'établissement.</p>"
+        f"<hr><p><small>{escape(FOOTER)}</small></p></body></html>"
+    )

@@ -3,6 +3,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from loans.tables import (
+    Agreement,
     Campaign,
     Document,
     DocumentContent,
@@ -13,6 +14,8 @@ from loans.tables import (
     PolicyEvent,
     RegionPolicy,
     ReminderLog,
+    Signature,
+    SigningLink,
     Student,
     TermsVersion,
 )
@@ -31,6 +34,9 @@ APP_CONFIG = AppConfig(
         Document,
         DocumentContent,
         LoanPhoto,
+        Agreement,
+        Signature,
+        SigningLink,
         ReminderLog,
         TermsVersion,
     ],

@@ -8,6 +8,7 @@ import json
 from inventory.db import PARAMETER, Prepared, for_update
 from inventory.errors import NotFound
 from inventory.scope import Scope
+from loans.agreement_records import SignedState, signed_states
 from loans.loan_views import LoanEventView, LoanStudent, LoanView
 from loans.tables import Loan, LoanEvent
 
@@ -49,13 +50,9 @@ def decoded(row: dict) -> dict:
     return row
 
 
-def is_signed(row: dict) -> bool:
-    """Every required party has signed. Until electronic signatures land, a signature made on
-    paper and recorded by staff is the only way."""
-    return row["paper_signed_on"] is not None
-
-
-def view(row: dict, today: dt.date) -> LoanView:
+def view(row: dict, today: dt.date, signed: SignedState | None = None) -> LoanView:
+    """`signed`: from `agreement_records.signed_states` (read in one batch for a list)."""
+    signed = signed or SignedState()
     given, returned = row["accessories_given"] or [], row["accessories_returned"] or []
     return LoanView(
         id=row["id"],
@@ -73,8 +70,8 @@ def view(row: dict, today: dt.date) -> LoanView:
         previous_id=row["previous"],
         due_on=row["due_on"],
         overdue=row["state"] == "active" and row["due_on"] is not None and row["due_on"] < today,
-        signed=is_signed(row),
-        paper_signed_on=row["paper_signed_on"],
+        signed=signed.signed,
+        paper_signed_on=signed.paper_signed_on,
         accessories_given=given,
         accessories_returned=returned,
         # Only a return can miss accessories: a transferred loan's went on with the device.
@@ -94,7 +91,8 @@ def view(row: dict, today: dt.date) -> LoanView:
 
 
 async def get_loan(scope: Scope, loan_id: int, today: dt.date) -> LoanView:
-    return view(await loan_row(scope, loan_id), today)
+    row = await loan_row(scope, loan_id)
+    return view(row, today, (await signed_states([loan_id]))[loan_id])
 
 
 async def loan_history(scope: Scope, loan_id: int) -> list[LoanEventView]:

@@ -115,7 +115,6 @@ class Loan(Table, tablename="loan"):
     circumstances = Text(default="")
     police_report_ref = Varchar(length=60, default="")  # récépissé de dépôt de plainte
     police_report_on = Date(null=True, default=None)
-    paper_signed_on = Date(null=True, default=None)
     created_at = Timestamptz()
     handed_over_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)  # set by every terminal transition
@@ -168,6 +167,72 @@ class DocumentContent(Table, tablename="document_content"):
     id: Serial
     sha256 = Varchar(length=64, unique=True)
     content = Bytea()
+
+
+class Agreement(Table, tablename="agreement"):
+    """One version of a loan's convention. A new version is issued each time what it says
+    changes (device, accessories, due date, signers, terms); the previous one is then
+    superseded and its signatures no longer count. `(loan, version)` is unique.
+
+    `sha256` is the issued PDF's (a `Document` of kind agreement); NULL for a convention
+    printed outside the platform: loans signed on paper before agreements were issued here,
+    and paper signatures recorded at the desk before any PDF was issued.
+    `required` is the list of signers asked when it was issued ({role, guardian_id, name,
+    label}); `completed_at` is set in the transaction of the signature that completes it."""
+
+    id: Serial
+    loan = ForeignKey(references=Loan, on_delete=OnDelete.restrict, index=True)
+    version = Integer(default=1)
+    terms_version = Integer(default=1)
+    sha256 = Varchar(length=64, null=True, default=None)
+    document = ForeignKey(references=Document, on_delete=OnDelete.restrict, null=True)
+    content_key = Varchar(length=64, null=True, default=None)  # what it says, see agreements
+    required = JSON(default=[])
+    # Random, for the QR verification URL ({public_url}/verify/{public_id}).
+    public_id = Varchar(length=32, unique=True)
+    issued_at = Timestamptz()
+    issued_by_name = Varchar(length=200, default="")
+    superseded_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None)
+
+
+class Signature(Table, tablename="signature"):
+    """One party's signature of one agreement version: who, how, when, from where, and the
+    SHA-256 of the exact PDF signed. The drawn image (PNG) or the paper scan is a document in
+    the storage, known by its hash. `without_scan`: a paper signature recorded by staff with
+    no scan (the paper dates of loans signed before this table existed, and the desk's
+    « signé sur papier »). One signature per (agreement, role, guardian)."""
+
+    id: Serial
+    agreement = ForeignKey(references=Agreement, on_delete=OnDelete.restrict, index=True)
+    role = Varchar(length=20)  # student, guardian, head_of_school
+    guardian = ForeignKey(references=Guardian, on_delete=OnDelete.restrict, null=True)
+    signer_name = Varchar(length=200)
+    method = Varchar(length=10)  # in_person, remote, paper
+    signed_at = Timestamptz()
+    client_address = Varchar(length=64, default="")
+    user_agent = Varchar(length=300, default="")
+    document_sha256 = Varchar(length=64, null=True, default=None)
+    image_sha256 = Varchar(length=64, null=True, default=None)
+    scan_sha256 = Varchar(length=64, null=True, default=None)
+    without_scan = Boolean(default=False)
+    recorded_by_id = Integer(null=True, default=None)
+    recorded_by_name = Varchar(length=200, default="")
+
+
+class SigningLink(Table, tablename="signing_link"):
+    """A link sent to a remote signer: only the SHA-256 of its token is kept (the token is in
+    the mail, never in the database), it expires and works once."""
+
+    id: Serial
+    agreement = ForeignKey(references=Agreement, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=20)
+    guardian = ForeignKey(references=Guardian, on_delete=OnDelete.cascade, null=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    created_by_name = Varchar(length=200, default="")
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
 
 
 class LoanPhoto(Table, tablename="loan_photo"):

@@ -3,6 +3,7 @@ handlers in `ROUTES`. The app factory registers `ROUTES` below and the pages' `R
 nothing else: a new resource is a new module added to this list."""
 
 from api.controllers import (
+    agreements,
     assets,
     auth,
     campaigns,
@@ -28,6 +29,7 @@ ROUTES: list = [
     *labels.ROUTES,
     *stocktakes.ROUTES,
     *loans.ROUTES,
+    *agreements.ROUTES,
     *documents.ROUTES,
     *verification.ROUTES,
     *students.ROUTES,

@@ -40,6 +40,7 @@ class EstablishmentPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaul
     city: Str200 | msgspec.UnsetType = msgspec.UNSET
     contact_email: Str200 | msgspec.UnsetType = msgspec.UNSET
     contact_phone: Annotated[str, msgspec.Meta(max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+    head_name: Str200 | msgspec.UnsetType = msgspec.UNSET  # printed on agreements
 
 
 class DeviceModelIn(msgspec.Struct, forbid_unknown_fields=True):

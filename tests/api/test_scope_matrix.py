@@ -234,6 +234,7 @@ RESOURCES = (
             "/api/v1/loans/{id}",
             "/api/v1/loans/{id}/history",
             "/api/v1/loans/{id}/photos",
+            "/api/v1/loans/{id}/agreement",
             "/api/v1/loans/{id}/documents",
         ),
         Listing("/api/v1/loans", "id", "id"),
