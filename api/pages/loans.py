@@ -182,7 +182,7 @@ async def _steps_page(request, loan: LoanView, steps: list[Step]) -> Template:
 async def _signing_context(request, loan: LoanView) -> dict:
     """The convention's panel (api.pages.signing_panel) and the words it needs."""
     panel = await signing_panel(request.user, request.app.state["settings"], loan)
-    return {"panel": panel, "role_name": role_name, "method_name": method_name}
+    return {"panel": panel, "signer_role": role_name, "method_name": method_name}
 
 
 # Pages --------------------------------------------------------------------------------------

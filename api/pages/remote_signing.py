@@ -68,7 +68,7 @@ async def _form(
         summary=await summary_of(platform, loan, agreement, link.school_name),
         signer=link,
         errors=errors or {},
-        role_name=role_name,
+        signer_role=role_name,
     )
 
 

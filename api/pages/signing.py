@@ -401,7 +401,7 @@ async def _signature_page(
         done=DONE.get(done, ""),
         pdf_href=f"/api/v1/loans/{loan.id}/agreement.pdf",
         state_label=state_label,
-        role_name=role_name,
+        signer_role=role_name,
         method_name=method_name,
         signer_key=signer_key,
     )
@@ -432,7 +432,7 @@ async def _send_page(
         values=values or {},
         problem=problem,
         state_label=state_label,
-        role_name=role_name,
+        signer_role=role_name,
         method_name=method_name,
         signer_key=signer_key,
         max_scan_mb=MAX_SCAN // 1024 // 1024,

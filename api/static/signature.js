@@ -2,7 +2,7 @@
    Pointer events (finger, pen, mouse), strokes smoothed through quadratic curves between
    midpoints, drawn at the screen's pixel density; « Effacer » starts again; on submit the
    drawing goes into the hidden field as a PNG data URL (white background, so that it prints).
-   Without this script the pad stays hidden and the page says to sign on paper. */
+   Without this script the pad stays hidden and the page's notice says to sign on paper. */
 "use strict";
 
 (function () {
@@ -17,6 +17,8 @@
   let current = null;
 
   pad.hidden = false;
+  const noScript = document.querySelector("[data-signature-nojs]");
+  if (noScript) noScript.hidden = true;
 
   function resize() {
     const ratio = Math.max(window.devicePixelRatio || 1, 1);

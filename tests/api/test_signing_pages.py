@@ -117,7 +117,7 @@ async def test_each_signer_signs_in_person_in_turn_then_the_device_is_handed_ove
     page = await client.get(f"/prets/{loan_id}/signature")
     assert "(élève)" in read(page.text) and "J'ai lu la convention" in read(page.text)
     assert '<canvas id="signature"' in page.text and "/static/signature.js" in page.text
-    assert "Sans JavaScript, la signature à l'écran n'est pas possible." in page.text
+    assert "Sans JavaScript, la signature à l'écran n'est pas possible." in read(page.text)
     locations = [(await sign_next(client, loan_id)).headers["location"] for _ in range(3)]
     assert locations == [
         f"/prets/{loan_id}/signature?fait=1",
