@@ -42,6 +42,10 @@ CSV_TYPES = frozenset(
 )
 
 
+# A PDF sent as the raw body (a file checked by anyone, a scanned stack).
+PDF_TYPES = frozenset({"application/pdf", "application/octet-stream"})
+
+
 def _refused(field: str, message: str):
     return problem_exception(400, f"Données invalides : {field}.", [field_error(field, message)])
 

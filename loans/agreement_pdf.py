@@ -54,6 +54,7 @@ from loans.agreement_data import (
     StudentParty,
 )
 from loans.pdf_fonts import BOLD, REGULAR, printable, register_fonts
+from loans.pdf_pages import Box
 from loans.pdf_paragraphs import SharedParagraph
 from loans.terms import Block, Heading
 from loans.terms import Paragraph as TextParagraph
@@ -240,22 +241,6 @@ def _terms(blocks: Sequence[Block], version: int) -> list[Flowable]:
     return flowables
 
 
-class _SignatureBox(Flowable):
-    """An empty frame to sign in."""
-
-    def __init__(self, width: float, height: float) -> None:
-        super().__init__()
-        self.width, self.height = width, height
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def draw(self) -> None:
-        self.canv.setLineWidth(0.8)
-        self.canv.setStrokeGray(0)
-        self.canv.rect(0, 0, self.width, self.height)
-
-
 def _signature_cell(block: SignatureBlock, box_width: float) -> list[Flowable]:
     text = (
         f"<b>{_text(block.title)}</b><br/>{_text(block.name)}<br/>"
@@ -264,7 +249,7 @@ def _signature_cell(block: SignatureBlock, box_width: float) -> list[Flowable]:
     return [
         Paragraph(text, _styles()["cell"]),
         Spacer(0, 1.5 * mm),
-        _SignatureBox(box_width, SIGNATURE_BOX),
+        Box(box_width, SIGNATURE_BOX),
     ]
 
 

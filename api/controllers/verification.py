@@ -13,6 +13,7 @@ from litestar import Request, post
 
 from api.infra.seal import trusted_certificates
 from api.pdf_uploads import BODY_LIMIT, FIELD, uploaded_pdf, verification_upload_checks
+from api.request_checks import BODY_TYPES, PDF_TYPES
 from inventory.errors import Invalid
 from loans.sealing import Verification, verify_async
 
@@ -45,6 +46,7 @@ def verification_out(verification: Verification) -> VerificationOut:
     "/api/v1/documents/verify",
     exclude_from_auth=True,
     before_request=verification_upload_checks,
+    opt={BODY_TYPES: PDF_TYPES},
     request_max_body_size=BODY_LIMIT,
     status_code=200,
     tags=["documents"],
