@@ -29,6 +29,7 @@ from pytest_asyncio import is_async_test
 
 from api.app import create_app
 from api.infra.piccolo_conf import bind
+from api.infra.seal import seal_key_for
 from api.settings import Settings
 from inventory.tables import Region
 from tests import database
@@ -83,6 +84,9 @@ def settings(session_settings: Settings) -> Settings:
     """The shared app's settings, with an empty var/ directory: no session, no login attempt
     counted, no photo left by an earlier test."""
     empty_directory(session_settings.var_dir)
+    # The demonstration seal lives in var/ and is loaded once per settings: forget the one
+    # an earlier test made (a return seals its receipt), or it would not match var/'s new one.
+    seal_key_for.cache_clear()
     return session_settings
 
 
