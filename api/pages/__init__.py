@@ -3,7 +3,16 @@
 `ROUTES` is what the app factory registers; `LOGIN_PATH` is where a 401 on a page leads.
 """
 
-from api.pages import agreement_scans, assets, establishments, found, login, verification
+from api.pages import (
+    agreement_scans,
+    assets,
+    establishments,
+    found,
+    login,
+    remote_signing,
+    signing,
+    verification,
+)
 from api.pages import campaigns as campaign_pages
 from api.pages import loans as loan_pages
 from api.pages import scan as scan_page
@@ -16,6 +25,8 @@ ROUTES: list = [
     *scan_page.ROUTES,
     *assets.ROUTES,
     *loan_pages.ROUTES,
+    *signing.ROUTES,
+    *remote_signing.ROUTES,
     *campaign_pages.ROUTES,
     *stocktake_pages.ROUTES,
     *establishments.ROUTES,

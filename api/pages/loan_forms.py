@@ -10,6 +10,7 @@ from api.pages.formatting import date_fr, datetime_fr
 from inventory import regions
 from inventory.errors import DomainError, Invalid, NotFound
 from inventory.scope import Scope
+from loans.agreement_records import METHODS, ROLE_NAMES
 from loans.loan_views import LoanEventView
 from loans.states import STATES
 
@@ -28,6 +29,9 @@ DONE = {
     "annulation": "Prêt annulé : l'appareil est de nouveau disponible.",
     "transfert": "Prêt transféré : il se poursuit dans le nouvel établissement.",
     "cession": "Appareil cédé à l'élève : il quitte le parc.",
+    "signee": "Convention signée par toutes les parties : l'appareil peut être remis.",
+    "lien": "Lien de signature envoyé par courriel (valable 7 jours, une seule fois).",
+    "papier": "Convention signée sur papier enregistrée, avec son scan.",
 }
 ACTIONS = {
     "prepare_loan": "préparation du prêt",
@@ -42,6 +46,8 @@ ACTIONS = {
     "declare_theft": "vol déclaré",
     "cancel": "annulation",
     "photos_added": "photos ajoutées",
+    "agreement_issued": "convention émise",
+    "sign": "signature de la convention",
 }
 FIELDS = {
     "state": "état du prêt",
@@ -61,6 +67,10 @@ FIELDS = {
     "establishment_id": "établissement",
     "previous_loan": "prêt d'origine",
     "photos": "photos",
+    "agreement_version": "version de la convention",
+    "signer": "signataire",
+    "role": "qualité",
+    "method": "mode de signature",
 }
 _ORDER = {name: n for n, name in enumerate(FIELDS)}
 
@@ -130,6 +140,10 @@ def _value(name: str, value: object) -> str:
             return str(value)
     if name in ("paper_signed_on", "due_on", "incident_on", "police_report_on"):
         return date_fr(str(value))
+    if name == "role":
+        return ROLE_NAMES.get(str(value), str(value))
+    if name == "method":
+        return METHODS.get(str(value), str(value))
     if name == "previous_loan":
         return f"prêt n° {value}"
     if isinstance(value, list):

@@ -39,6 +39,7 @@ from api.pages.loan_forms import (
     texts_of,
 )
 from api.pages.rendering import page
+from api.pages.signing_panel import method_name, role_name, signing_panel
 from api.photo_uploads import photo_href
 from inventory import assets, regions
 from inventory.errors import DomainError, Invalid, NotFound
@@ -174,7 +175,14 @@ async def _steps_page(request, loan: LoanView, steps: list[Step]) -> Template:
         steps=steps,
         state_label=state_label,
         school=await school_name(request.user.scope, loan.establishment_uai),
+        **await _signing_context(request, loan),
     )
+
+
+async def _signing_context(request, loan: LoanView) -> dict:
+    """The convention's panel (api.pages.signing_panel) and the words it needs."""
+    panel = await signing_panel(request.user, request.app.state["settings"], loan)
+    return {"panel": panel, "signer_role": role_name, "method_name": method_name}
 
 
 # Pages --------------------------------------------------------------------------------------
@@ -317,6 +325,7 @@ class LoanPages(Controller):
             state_label=state_label,
             condition_label=wording.condition_label,
             school=await school_name(principal.scope, loan.establishment_uai),
+            **await _signing_context(request, loan),
         )
 
     @get("/{loan_id:int}/recu")
@@ -351,9 +360,12 @@ class LoanPages(Controller):
 
     @get("/{loan_id:int}/remise", guards=[LOAN_DESK])
     async def continue_hand_over(
-        self, request: Request[Principal, None, None], loan_id: PathId
+        self,
+        request: Request[Principal, None, None],
+        loan_id: PathId,
+        fait: FromQuery[str | None] = None,
     ) -> Template | Redirect:
-        return await _continue_page(request, loan_id, HandOverForm())
+        return await _continue_page(request, loan_id, HandOverForm(), done=DONE.get(fait or "", ""))
 
     @post("/{loan_id:int}/remise", guards=[LOAN_DESK])
     async def finish_hand_over(
@@ -382,7 +394,9 @@ class LoanPages(Controller):
         return Redirect(f"{LIST}/{loan_id}?fait=remise", status_code=303)
 
 
-async def _continue_page(request, loan_id: int, form: HandOverForm, status: int = 200):
+async def _continue_page(
+    request, loan_id: int, form: HandOverForm, status: int = 200, done: str = ""
+):
     principal, now = request.user, utcnow()
     loan = await get_loan(principal.scope, loan_id, paris_today(now))
     if loan.state not in OPEN_STATES or loan.state == "active":
@@ -401,7 +415,9 @@ async def _continue_page(request, loan_id: int, form: HandOverForm, status: int 
         tag=plan.asset.tag,
         today=paris_today(now),
         problem="",
+        done=done,
         state_label=wording.state_label,
+        **await _signing_context(request, loan),
     )
 
 

@@ -9,7 +9,16 @@ from loans import agreements, lifecycle
 from loans.agreements import SignatureIn
 from loans.storage import DirectoryStorage
 from loans.tables import Guardian
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, World, make_asset, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    SCHOOLS,
+    UAI_A,
+    World,
+    make_asset,
+    make_student,
+)
 
 PUBLIC_URL = "https://ordipret.example.fr"
 MINOR = dt.date(2010, 3, 14)  # 16 on NOW
@@ -43,7 +52,8 @@ async def awaiting_loan(
 ) -> tuple[int, int]:
     """(loan id, student id) of a prepared loan awaiting signatures."""
     await make_asset(tag, uai, world.model_id)
-    student = (await make_student(birth_date=birth_date)).id
+    school = next(key for key, code in SCHOOLS.items() if code == uai)
+    student = (await make_student(school, birth_date=birth_date)).id
     loan_id = await lifecycle.prepare_loan(
         PLATFORM, ACTOR, NOW, asset_tag=tag, student_id=student, max_open_per_category=1
     )
