@@ -26,7 +26,7 @@ from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
 from api.infra.storage import legacy_photo_dir, storage_of
 from api.sealed_agreements import seal_after_signature
 from api.sealed_receipts import seal_receipt_after_return
-from loans import desk, lifecycle, listing, photos
+from loans import agreements, desk, lifecycle, listing, photos
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.records import get_loan, loan_history
 
@@ -190,8 +190,17 @@ class LoanController(Controller):
     async def issue_agreement(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> LoanView:
-        principal = request.user
-        await lifecycle.issue_agreement(principal.scope, principal.actor, utcnow(), loan_id)
+        principal, now = request.user, utcnow()
+        # The draft's transition (refused from any other state), then the convention itself.
+        await lifecycle.issue_agreement(principal.scope, principal.actor, now, loan_id)
+        await agreements.issue_agreement(
+            storage_of(request),
+            principal.scope,
+            principal.actor,
+            now,
+            loan_id,
+            request.app.state["settings"].public_url,
+        )
         return await self._done(request, loan_id)
 
     @post(

@@ -93,6 +93,8 @@ async def test_a_draft_waits_until_the_agreement_is_issued(as_, world):
     refused(await client.post(f"{LOANS}/{loan_id}/hand-over", json={}), "pas encore été émise")
     issued = await client.post(f"{LOANS}/{loan_id}/issue-agreement")
     assert (issued.status_code, issued.json()["state"]) == (200, "awaiting_signature")
+    agreement = (await client.get(f"{LOANS}/{loan_id}/agreement")).json()
+    assert agreement["version"] == 1  # the convention itself, as a PDF to sign
 
 
 async def test_issuing_the_agreement_of_a_loan_already_awaiting_signature_is_refused(as_, world):
