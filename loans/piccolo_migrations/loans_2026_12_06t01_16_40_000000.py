@@ -47,6 +47,9 @@ def _is_minor(birth: dt.date, day: dt.date) -> bool:
 
 
 async def _copy_paper_dates() -> None:
+    # A table class is bound to an engine when it is defined, once per process: point it at
+    # the engine migrating now (a process may migrate several databases, as benchmarks do).
+    _Raw._meta.db = engine_finder()
     loans = await _Raw.raw(
         "SELECT l.id, l.paper_signed_on, l.created_at, s.id AS student_id, s.first_name, "
         "s.last_name, s.birth_date, s.region FROM loan l JOIN student s ON s.id = l.student "
