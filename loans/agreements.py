@@ -266,33 +266,58 @@ async def record_signature(
             row, actor, now, kind=kind, data=data, media_type=media_type, sha256=stored
         )
         await Document.insert(document)
-        await agreement_records.add_signature(
+        await record_signed(
+            loan_id,
             agreement,
             signer,
+            actor,
             now,
+            row["establishment"],
             method=signature.method,
             client_address=signature.client_address[:64],
             user_agent=signature.user_agent[:300],
-            document_sha256=agreement["sha256"],
             image_sha256=stored if kind == "signature" else None,
             scan_sha256=stored if kind == "paper_scan" else None,
-            recorded_by_id=actor.id,
-            recorded_by_name=actor.name,
-        )
-        await lifecycle.record_loan_event(
-            loan_id,
-            actor,
-            now,
-            "sign",
-            {
-                "signer": [None, signer.name],
-                "role": [None, signer.role],
-                "method": [None, signature.method],
-                "agreement_version": [None, agreement["version"]],
-            },
-            row["establishment"],
         )
     return await _status(loan_id)
+
+
+async def record_signed(
+    loan_id: int,
+    agreement: dict,
+    signer: Signer,
+    actor: Actor,
+    now: dt.datetime,
+    establishment_id: int,
+    *,
+    method: str,
+    **values,
+) -> None:
+    """One signature of the current agreement and its event in the loan's history, in the
+    caller's transaction; the signature holds the hash of the exact PDF signed."""
+    await agreement_records.add_signature(
+        agreement,
+        signer,
+        now,
+        method=method,
+        document_sha256=agreement["sha256"],
+        recorded_by_id=actor.id,
+        recorded_by_name=actor.name,
+        **values,
+    )
+    await lifecycle.record_loan_event(
+        loan_id,
+        actor,
+        now,
+        "sign",
+        {
+            "signer": [None, signer.name],
+            "role": [None, signer.role],
+            "method": [None, method],
+            "agreement_version": [None, agreement["version"]],
+        },
+        establishment_id,
+    )
 
 
 def _signer(agreement: dict | None, signature: SignatureIn, loan_id: int) -> Signer:

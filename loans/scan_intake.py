@@ -23,8 +23,9 @@ import msgspec
 
 from inventory.db import write_transaction
 from inventory.scope import Actor, Scope
-from loans import agreement_records, lifecycle
+from loans import agreement_records
 from loans.agreement_content import Signer
+from loans.agreements import record_signed
 from loans.documents import new_document
 from loans.records import loan_row
 from loans.scan_stack import (
@@ -126,28 +127,15 @@ async def _file_loan(
         missing = [s for s in agreement_records.statuses(agreement, signatures) if not s.signed]
         for status in missing:
             signer = Signer(status.role, status.name, status.guardian_id)  # type: ignore[arg-type]
-            await agreement_records.add_signature(
+            await record_signed(
+                loan_id,
                 agreement,
                 signer,
-                now,
-                method="paper",
-                document_sha256=agreement["sha256"],
-                scan_sha256=sha256,
-                recorded_by_id=actor.id,
-                recorded_by_name=actor.name,
-            )
-            await lifecycle.record_loan_event(
-                loan_id,
                 actor,
                 now,
-                "sign",
-                {
-                    "signer": [None, signer.name],
-                    "role": [None, signer.role],
-                    "method": [None, "paper"],
-                    "agreement_version": [None, agreement["version"]],
-                },
                 row["establishment"],
+                method="paper",
+                scan_sha256=sha256,
             )
     return document_id, len(missing)
 
