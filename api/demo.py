@@ -24,6 +24,8 @@ LYCEES = (
     ("0370035", "Lycée Descartes", "Tours"),
     ("0180005", "Lycée Alain-Fournier", "Bourges"),
 )
+# Who signs the conventions for each lycée (invented names).
+HEADS = ("Mme Hélène Marchand", "M. Julien Perrot", "Mme Sophie Lefèvre", "M. Karim Benali")
 MODELS = (
     ("Lenovo", "ThinkPad E14 Gen 5", "laptop", ["chargeur", "housse"]),
     ("HP", "ProBook 440 G10", "laptop", ["chargeur", "sacoche"]),
@@ -86,7 +88,7 @@ async def load_demo(
     every step of a convention (`api.demo_loans`)."""
     platform = Scope.platform()
     await regions.create_region(platform, *REGION)
-    for digits, name, city in LYCEES:
+    for (digits, name, city), head in zip(LYCEES, HEADS, strict=True):
         await regions.create_establishment(
             platform,
             uai=uai(digits),
@@ -96,6 +98,7 @@ async def load_demo(
             contact_email=f"numerique.{uai(digits).lower()}@ac-orleans-tours.fr",
             contact_phone="02 38 00 00 00",
         )
+        await regions.update_establishment(platform, uai(digits), {"head_name": head})
     for manufacturer, name, category, accessories in MODELS:
         await catalogue.create_device_model(
             platform,
