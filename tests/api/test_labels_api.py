@@ -19,6 +19,7 @@ from labels.stocks import STOCKS
 from labels.tables import LabelCode
 from tests.api import test_pages
 from tests.api.problems import assert_problem
+from tests.cli_process import ordipret as run_ordipret
 from tests.factories import UAI_A, UAI_B, UAI_C, make_asset
 from tests.labels.samples import crop, decode, page_texts, pages
 
@@ -417,21 +418,9 @@ async def test_the_form_of_a_signed_in_person_gets_the_pdf(signed_in, world):
 
 
 def ordipret(directory: Path, *args: str) -> subprocess.CompletedProcess:
-    """`ordipret …` as a real process, on its own SQLite file."""
-    env = {
-        **os.environ,
-        "ORDIPRET_DATABASE_URL": f"sqlite:///{directory / 'cli.sqlite'}",
-        "ORDIPRET_VAR_DIR": str(directory / "var"),
-        "ORDIPRET_PUBLIC_URL": "https://ordipret.example.fr",
-        "COLUMNS": "200",
-    }
-    env.pop("ORDIPRET_TEST_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    """`ordipret …` as a real process, on its own SQLite file, labels pointing at our URL."""
+    return run_ordipret(
+        directory, *args, env_extra={"ORDIPRET_PUBLIC_URL": "https://ordipret.example.fr"}
     )
 
 
