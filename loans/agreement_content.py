@@ -5,7 +5,8 @@ Who signs (`required_signers`):
 - the student, always;
 - each guardian *with legal authority*, when the student is a minor on the day the agreement
   is issued and the region's policy asks guardians to co-sign (`guardian_cosign_for_minors`);
-  a guardian without legal authority is never asked;
+  a guardian without legal authority is never asked; with none recorded, an unnamed legal
+  guardian's slot that only a paper signature fills;
 - the head of school (or staff holding that delegation: the web layer decides who).
 
 `content_key` is the SHA-256 of everything the convention says except its version, issue
@@ -40,6 +41,7 @@ from loans.views import PolicyView
 
 HEAD_LABEL = "Le chef d’établissement"
 LEGAL_AUTHORITY = "titulaire de l’autorité parentale"
+UNRECORDED_GUARDIAN = "Représentant légal non enregistré"
 CESSION_TERMS = (
     "À la fin de la scolarité de l’élève, la Région peut lui céder le matériel ; il devient "
     "alors sa propriété (article 7)."
@@ -91,6 +93,11 @@ def required_signers(
             for g in guardians
             if g["legal_authority"]
         ]
+        if not any(g["legal_authority"] for g in guardians):
+            # A minor's convention is never complete without a legal guardian: with none
+            # recorded, a slot nobody can sign online stays open (a paper convention carries
+            # the signature by hand; recording the guardian issues a version naming them).
+            signers.append(Signer("guardian", UNRECORDED_GUARDIAN, label="Représentant légal"))
     signers.append(Signer("head_of_school", head_name.strip() or HEAD_LABEL))
     return signers
 
@@ -182,11 +189,12 @@ async def agreement_data(
     signers = required_signers(student, guardians, policy, school["head_name"], today)
     asked = {g.guardian_id for g in signers if g.role == "guardian"}
     terms = await terms_for(loan["region_id"], now, terms_version)
-    accessories = (
-        list(loan["accessories_given"] or [])
-        if loan["handed_over_at"]
-        else accessories_for(policy, asset["model_id"], asset["accessories"])
-    )
+    if loan["handed_over_at"]:
+        accessories = list(loan["accessories_given"] or [])
+    elif loan.get("accessories_planned") is not None:
+        accessories = list(loan["accessories_planned"])
+    else:
+        accessories = accessories_for(policy, asset["model_id"], asset["accessories"])
     category: str = CATEGORIES.get(asset["category"]) or asset["category"] or ""
     data = AgreementData(
         reference=f"{region['code']}-{loan['id']:06d}",

@@ -40,6 +40,12 @@ class SignerStatus(msgspec.Struct, frozen=True):
     without_scan: bool = False
 
     @property
+    def unrecorded(self) -> bool:
+        """A minor's legal guardian nobody recorded: only a paper convention carries their
+        signature; record the guardian to sign otherwise."""
+        return self.role == "guardian" and self.guardian_id is None
+
+    @property
     def described(self) -> str:
         """« Léa MARTIN (élève) »."""
         return f"{self.name} ({ROLE_NAMES.get(self.role, self.role)})"
@@ -149,6 +155,7 @@ async def new_version(
     document_id: int | None = None,
     content_key: str | None = None,
     public_id: str | None = None,
+    stated: dict | None = None,
 ) -> dict:
     """A new agreement version for the loan; the current one, if any, is superseded (its
     signatures no longer count)."""
@@ -168,6 +175,7 @@ async def new_version(
         sha256=sha256,
         document=document_id,
         content_key=content_key,
+        stated=stated,
         required=[msgspec.to_builtins(s) for s in signers],
         public_id=public_id or secrets.token_hex(16),
         issued_at=now,

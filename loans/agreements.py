@@ -25,13 +25,14 @@ from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope
 from loans import agreement_records, lifecycle
 from loans.agreement_content import Signer, agreement_data, content_key
+from loans.agreement_currency import stated_by
 from loans.agreement_pdf import render_agreement
 from loans.agreement_records import SignerStatus
 from loans.documents import new_document
 from loans.records import loan_row
 from loans.states import OPEN_STATES
 from loans.storage import Storage
-from loans.tables import Agreement, Document
+from loans.tables import Agreement, Document, Loan
 
 ROLES = ("student", "guardian", "head_of_school")
 METHODS = ("in_person", "remote", "paper")
@@ -173,6 +174,7 @@ async def issue_agreement(
             document_id=document_id,
             content_key=key,
             public_id=public_id,
+            stated=stated_by(data),
         )
         await lifecycle.record_loan_event(
             loan_id,
@@ -185,6 +187,44 @@ async def issue_agreement(
         if row["state"] == "draft":
             await lifecycle.issue_agreement(scope, actor, now, loan_id)
     return await _status(loan_id)
+
+
+async def reissue_for_hand_over(
+    storage: Storage,
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    accessories: list[str],
+    public_url: str,
+    refusal: str,
+) -> Conflict:
+    """After a hand-over refused because the signed convention says otherwise (`refusal`,
+    from `loans.agreement_currency`): the loan keeps the accessories chosen as planned, and
+    the convention saying so is issued. Returns the refusal to give, naming the new version
+    and who must sign it before the device leaves."""
+    async with write_transaction():
+        row = await loan_row(scope, loan_id, lock=True)
+        if row["state"] not in OPEN_STATES or row["handed_over_at"] is not None:
+            raise Conflict(f"Prêt n° {loan_id} : le matériel est déjà remis.", field="state")
+        if row["accessories_planned"] != accessories:
+            await Loan.update({Loan.accessories_planned: accessories}).where(Loan.id == loan_id)
+            await lifecycle.record_loan_event(
+                loan_id,
+                actor,
+                now,
+                "accessories_planned",
+                {"accessories_planned": [row["accessories_planned"], accessories]},
+                row["establishment"],
+            )
+    status = await issue_agreement(storage, scope, actor, now, loan_id, public_url)
+    missing = [s for s in status.signers if not s.signed]
+    return Conflict(
+        f"{refusal} Une nouvelle version de la convention (version {status.version}) est "
+        f"émise : elle doit être signée avant la remise ; "
+        f"{agreement_records.missing_text(missing)}.",
+        field="accessories",
+    )
 
 
 class SignatureIn(msgspec.Struct, frozen=True):

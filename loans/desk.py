@@ -25,6 +25,7 @@ from inventory.scope import Actor, Scope
 from inventory.stocktake_views import StocktakeView
 from inventory.views import AssetView, DeviceModelView, EstablishmentView
 from loans import campaigns, lifecycle, listing, students
+from loans.agreement_currency import AgreementOutdated, refuse_if_outdated
 from loans.loan_views import LoanView
 from loans.minors import paris_day
 from loans.policy import accessories_for, due_date, policy_for_region
@@ -150,10 +151,12 @@ async def prepare(
 
 
 class HandOverPlan(msgspec.Struct, frozen=True):
-    """What a hand-over of this loan records unless told otherwise."""
+    """What a hand-over of this loan records unless told otherwise: `planned` (the
+    convention's accessories), chosen among `accessories` (the model's list)."""
 
     asset: AssetView
     accessories: list[str]
+    planned: list[str]
     due_on: dt.date | None
 
 
@@ -161,9 +164,12 @@ async def hand_over_plan(scope: Scope, loan_id: int, now: dt.datetime) -> HandOv
     row = await loan_row(scope, loan_id)
     asset = await assets.get_asset(scope, row["asset_tag"])
     policy = await policy_for_region(row["region_id"], now)
+    listed = default_accessories(policy, asset.model)
+    planned = row["accessories_planned"]
     return HandOverPlan(
         asset=asset,
-        accessories=default_accessories(policy, asset.model),
+        accessories=listed,
+        planned=listed if planned is None else list(planned),
         due_on=due_date(policy, row["student_class_name"], paris_day(now)),
     )
 
@@ -196,7 +202,9 @@ def checked_accessories(chosen: list[str], planned: list[str]) -> list[str]:
                 " pour un autre objet, écrivez « autre : » suivi de sa description"
             }
         )
-    return list(dict.fromkeys(kept))
+    # In the model's order whatever the order ticked: the convention lists them so.
+    order = {name: position for position, name in enumerate(planned)}
+    return sorted(dict.fromkeys(kept), key=lambda name: order.get(name, len(order)))
 
 
 async def _hand_over(
@@ -204,17 +212,20 @@ async def _hand_over(
 ) -> None:
     plan = await hand_over_plan(scope, loan_id, now)
     chosen = (
-        plan.accessories
-        if accessories is None
-        else checked_accessories(accessories, plan.accessories)
+        plan.planned if accessories is None else checked_accessories(accessories, plan.accessories)
     )
+    row = await loan_row(scope, loan_id, lock=True)
+    await lifecycle.refuse_unless_signed(loan_id, row, now)  # who is missing comes first
+    await refuse_if_outdated(row, chosen, plan.due_on, now)
     await lifecycle.hand_over(scope, actor, now, loan_id, chosen, plan.due_on)
 
 
 async def hand_over(
     scope: Scope, actor: Actor, now: dt.datetime, loan_id: int, accessories: list[str] | None
 ) -> None:
-    """`accessories` None: the policy's list for the model (else the model's own)."""
+    """`accessories` None: those planned (by default the policy's list for the model, else
+    the model's own). Refused with `AgreementOutdated` when the signed convention says
+    otherwise (see `loans.agreement_currency`)."""
     async with write_transaction():
         await _hand_over(scope, actor, now, loan_id, accessories)
 
@@ -225,6 +236,9 @@ class Step(msgspec.Struct):
     kind: str  # prepare, sign, hand_over
     status: str = "todo"  # done, refused, todo
     message: str = ""
+    # Refused because the signed convention says otherwise: the accessories chosen, for
+    # `loans.agreements.reissue_for_hand_over`.
+    reissue_with: list[str] | None = None
 
 
 async def _sign_and_hand_over(
@@ -246,6 +260,8 @@ async def _sign_and_hand_over(
             step.status = "done"
         except DomainError as refused:
             step.status, step.message = "refused", refused.message
+            if isinstance(refused, AgreementOutdated):
+                step.reissue_with = refused.accessories
             break
     return steps
 

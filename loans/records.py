@@ -44,7 +44,7 @@ async def loan_row(scope: Scope, loan_id: int, lock: bool = False) -> dict:
 
 def decoded(row: dict) -> dict:
     """Raw reads return JSON columns as text."""
-    for key in ("accessories_given", "accessories_returned"):
+    for key in ("accessories_planned", "accessories_given", "accessories_returned"):
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
     return row

@@ -107,6 +107,9 @@ class Loan(Table, tablename="loan"):
     category = Varchar(length=20)  # the device model's category, for the per-student maximum
     slot = Integer(default=1)  # 1..policy maximum while open (see the module docstring)
     due_on = Date(null=True, default=None)
+    # Chosen before the hand-over (None: the policy's list for the model), so that the
+    # convention names what will be handed over; a hand-over of other items issues a new one.
+    accessories_planned = JSON(null=True, default=None)
     accessories_given = JSON(default=[])
     accessories_returned = JSON(default=[])
     return_condition = Varchar(length=1, null=True, default=None)
@@ -188,6 +191,9 @@ class Agreement(Table, tablename="agreement"):
     document = ForeignKey(references=Document, on_delete=OnDelete.restrict, null=True)
     content_key = Varchar(length=64, null=True, default=None)  # what it says, see agreements
     required = JSON(default=[])
+    # What the hand-over must match, as issued: {"accessories": [...], "due_date": "AAAA-MM-JJ"}
+    # (see loans.agreement_currency); NULL for a convention printed outside the platform.
+    stated = JSON(null=True, default=None)
     # Random, for the QR verification URL ({public_url}/verify/{public_id}).
     public_id = Varchar(length=32, unique=True)
     issued_at = Timestamptz()

@@ -19,6 +19,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api import photo_uploads
 from api.accounts.staff import Principal
+from api.agreement_reissue import reissued
 from api.bodies import DbId, PathId, QueryId, Tag, Uai, UaiQuery
 from api.clock import today, utcnow
 from api.controllers.documents import document_href
@@ -27,6 +28,7 @@ from api.infra.storage import legacy_photo_dir, storage_of
 from api.sealed_agreements import seal_after_signature
 from api.sealed_receipts import seal_receipt_after_return
 from loans import agreements, desk, lifecycle, listing, photos
+from loans.agreement_currency import AgreementOutdated
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.records import get_loan, loan_history
 
@@ -231,9 +233,14 @@ class LoanController(Controller):
         loan_id: PathId,
         data: JSONBody[HandOverIn | None] = None,
     ) -> LoanView:
-        principal = request.user
+        principal, now = request.user, utcnow()
         accessories = data.accessories if data is not None else None
-        await desk.hand_over(principal.scope, principal.actor, utcnow(), loan_id, accessories)
+        try:
+            await desk.hand_over(principal.scope, principal.actor, now, loan_id, accessories)
+        except AgreementOutdated as outdated:
+            raise await reissued(
+                request, now, loan_id, outdated.accessories, outdated.message
+            ) from None
         return await self._done(request, loan_id)
 
     @post("/{loan_id:int}/return", guards=[LOAN_DESK], status_code=200)

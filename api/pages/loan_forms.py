@@ -47,6 +47,7 @@ ACTIONS = {
     "cancel": "annulation",
     "photos_added": "photos ajoutées",
     "agreement_issued": "convention émise",
+    "accessories_planned": "accessoires prévus modifiés",
     "sign": "signature de la convention",
 }
 FIELDS = {
@@ -54,6 +55,7 @@ FIELDS = {
     "asset_tag": "appareil",
     "paper_signed_on": "signature papier",
     "handed_over_at": "remis le",
+    "accessories_planned": "accessoires prévus",
     "accessories_given": "accessoires remis",
     "due_on": "à rendre le",
     "accessories_returned": "accessoires rendus",

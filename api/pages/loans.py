@@ -19,6 +19,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.accounts.staff import Principal
+from api.agreement_reissue import reissued
 from api.bodies import PathId
 from api.clock import today as paris_today  # `today` names a local date here
 from api.clock import utcnow
@@ -382,11 +383,14 @@ class LoanPages(Controller):
             signed_on = _signature_day(form, now)
         if form.errors:
             return await _continue_page(request, loan_id, form, status=422)
-        steps = _labelled(
-            await desk.sign_and_hand_over(
-                principal.scope, principal.actor, now, loan_id, signed_on, form.accessories
-            )
+        done = await desk.sign_and_hand_over(
+            principal.scope, principal.actor, now, loan_id, signed_on, form.accessories
         )
+        for step in done:
+            if step.reissue_with is not None:  # the convention signed says otherwise
+                refusal = await reissued(request, now, loan_id, step.reissue_with, step.message)
+                step.message = refusal.message
+        steps = _labelled(done)
         if any(step.status == "refused" for step in steps):
             return await _steps_page(
                 request, await get_loan(principal.scope, loan_id, paris_today(now)), steps
@@ -410,7 +414,7 @@ async def _continue_page(
         loan=loan,
         due_on=plan.due_on,
         accessories=plan.accessories,
-        ticked=plan.accessories if form.accessories is None else form.accessories,
+        ticked=plan.planned if form.accessories is None else form.accessories,
         form=form,
         tag=plan.asset.tag,
         today=paris_today(now),

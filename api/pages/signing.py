@@ -73,7 +73,7 @@ async def summary_of(scope, loan: LoanView, status: AgreementStatus, school: str
     try:
         plan = await desk.hand_over_plan(scope, loan.id, utcnow())
         device = f"{plan.asset.model.manufacturer} {plan.asset.model.name}"
-        accessories = accessories or plan.accessories
+        accessories = accessories or plan.planned
         due_on = due_on or plan.due_on
     except NotFound:  # the device has left the caller's scope since
         pass

@@ -33,6 +33,8 @@ def signer_key(signer: SignerStatus) -> str:
 
 def may_sign_for(principal: Principal, signer: SignerStatus) -> bool:
     """May this person record this signer's signature on this device?"""
+    if signer.unrecorded:
+        return False
     if principal.role == "head":
         return signer.role == "head_of_school"
     if principal.role == "admin":
@@ -92,7 +94,7 @@ async def signing_panel(principal: Principal, settings: Settings, loan: LoanView
             signer_key(s), s.described, emails.get(s.guardian_id, "") if s.guardian_id else ""
         )
         for s in pending
-        if s.role in ("student", "guardian")
+        if s.role in ("student", "guardian") and not s.unrecorded
     ]
     return SigningPanel(
         status=status,

@@ -280,3 +280,18 @@ async def test_the_head_of_schools_name_is_edited_with_the_school_and_printed_as
     assert response.json()["head_name"] == "Mme Françoise Aubépine", response.text
     _, status = await issued(as_, world, "G-13", birth_date=ADULT)
     assert status["signers"][-1]["name"] == "Mme Françoise Aubépine"
+
+
+async def test_a_hand_over_of_other_accessories_than_signed_issues_the_version_to_sign(as_, world):
+    loan_id, status = await issued(as_, world, "G-40", birth_date=ADULT)
+    desk = as_("it_a")
+    await desk.post(f"{LOANS}/{loan_id}/signatures", json=body(status, "student"))
+    await as_("head_a").post(f"{LOANS}/{loan_id}/signatures", json=body(status, "head_of_school"))
+    refused = await desk.post(f"{LOANS}/{loan_id}/hand-over", json={"accessories": ["housse"]})
+    problem = assert_problem(refused, 409, "accessories")
+    assert "accessoires remis : housse (convention : chargeur, housse)" in problem["detail"]
+    assert "version 2" in problem["detail"] and "(élève)" in problem["detail"]
+    current = (await desk.get(f"{LOANS}/{loan_id}/agreement")).json()
+    assert (current["version"], current["complete"]) == (2, False)
+    history = (await desk.get(f"{LOANS}/{loan_id}/history")).json()
+    assert "accessories_planned" in [event["action"] for event in history]

@@ -137,9 +137,27 @@ async def test_each_signer_signs_in_person_in_turn_then_the_device_is_handed_ove
     assert len(sealed) == 1  # the last signature sealed the record
     hand_over = await client.get(f"/prets/{loan_id}/remise?fait=signee")
     assert "Convention signée par toutes les parties" in read(hand_over.text)
-    done = await submit(client, f"/prets/{loan_id}/remise", f"/prets/{loan_id}/remise", {})
+    ticked = [("accessories", "chargeur"), ("accessories", "housse")]  # as the page ticks them
+    done = await submit(client, f"/prets/{loan_id}/remise", f"/prets/{loan_id}/remise", ticked)
     assert done.status_code == 303
     assert (await get_loan(PLATFORM, loan_id, today())).state == "active"
+
+
+async def test_handing_over_without_an_accessory_signed_for_asks_to_sign_a_new_version(desk, world):
+    loan_id = await minor_with_guardian(world, "S-9")
+    client = await desk("admin")
+    await start(client, loan_id)
+    for _ in range(3):
+        await sign_next(client, loan_id)
+    form = f"/prets/{loan_id}/remise"
+    done = await submit(client, form, form, [("accessories", "chargeur")])
+    text = read(done.text)
+    assert done.status_code == 409
+    assert "accessoires remis : chargeur (convention : chargeur, housse)" in text
+    assert "nouvelle version de la convention (version 2)" in text
+    assert (await get_loan(PLATFORM, loan_id, today())).state == "awaiting_signature"
+    again = await client.get(f"/prets/{loan_id}/remise")
+    assert 'value="housse"' in again.text and 'value="housse" checked' not in again.text
 
 
 async def test_not_read_and_nothing_drawn_are_said_next_to_their_fields(desk, world):

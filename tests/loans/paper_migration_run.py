@@ -24,10 +24,10 @@ async def main(url: str) -> None:
         assert result.success, result.message
 
     from inventory import catalogue, regions
-    from loans import lifecycle
+    from inventory.tables import Asset
     from loans.agreement_records import signed_states
     from loans.tables import Guardian, Loan, Signature
-    from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset
+    from tests.factories import NOW, PLATFORM, UAI_A, make_asset
 
     region = await regions.create_region(PLATFORM, "24", "Centre-Val de Loire")
     await regions.create_establishment(
@@ -68,9 +68,19 @@ async def main(url: str) -> None:
                     )
                 )
         await make_asset(f"P-{name}", UAI_A, model.id)
-        loans[name] = await lifecycle.prepare_loan(
-            PLATFORM, ACTOR, NOW, asset_tag=f"P-{name}", student_id=student, max_open_per_category=1
+        asset = await Asset.select(Asset.id).order_by(Asset.id, ascending=False).first()
+        # Written in SQL, as the schema was then: today's Loan table has columns added since.
+        await Loan.raw(
+            "INSERT INTO loan (asset, student, establishment, state, category, slot, "
+            "accessories_given, accessories_returned, damage_notes, circumstances, "
+            "police_report_ref, created_at) VALUES ({}, {}, {}, 'awaiting_signature', "
+            "'laptop', 1, '[]', '[]', '', '', '', {})",
+            asset["id"],
+            student,
+            establishment,
+            NOW,
         )
+        loans[name] = (await Loan.raw("SELECT max(id) AS id FROM loan"))[0]["id"]
         if name != "unsigned":
             await Loan.raw(
                 "UPDATE loan SET paper_signed_on = {} WHERE id = {}",

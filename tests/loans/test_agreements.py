@@ -8,13 +8,15 @@ import hashlib
 import pytest
 
 from inventory.errors import Conflict, Invalid
-from loans import agreements, lifecycle
+from loans import agreements, desk, lifecycle
+from loans.agreement_currency import AgreementOutdated
 from loans.records import get_loan
 from loans.storage import DirectoryStorage
 from loans.tables import Agreement, LoanEvent, RegionPolicy, Signature
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset, make_student
 from tests.loans.agreement_factories import (
     ADULT,
+    PUBLIC_URL,
     add_guardian,
     awaiting_loan,
     in_person,
@@ -229,3 +231,86 @@ async def test_a_draft_loan_awaits_signatures_once_its_agreement_is_issued(world
     )
     await issue(storage, loan_id)
     assert (await get_loan(PLATFORM, loan_id, TODAY)).state == "awaiting_signature"
+
+
+async def test_a_minor_with_no_guardian_recorded_cannot_complete_the_agreement_online(
+    world, storage
+):
+    loan_id, student = await awaiting_loan(world, "S-30")
+    status = await issue(storage, loan_id)
+    assert [(s.role, s.guardian_id) for s in status.signers] == [
+        ("student", None),
+        ("guardian", None),
+        ("head_of_school", None),
+    ]
+    await sign(storage, loan_id, status, "student")
+    status = await sign(storage, loan_id, status, "head_of_school")
+    assert not status.complete
+    assert status.missing == ["Représentant légal non enregistré (représentant légal)"]
+    with pytest.raises(Invalid):
+        await sign(storage, loan_id, status, "guardian")
+    mother = await add_guardian(student, "Claire")
+    status = await issue(storage, loan_id)
+    assert status.version == 2
+    assert [(s.role, s.guardian_id) for s in status.signers][1] == ("guardian", mother)
+
+
+async def test_a_paper_convention_carries_the_signature_of_a_guardian_not_recorded(world, storage):
+    loan_id, _ = await awaiting_loan(world, "S-31")
+    await issue(storage, loan_id)
+    await lifecycle.record_paper_signature(PLATFORM, ACTOR, NOW, loan_id, TODAY)
+    assert (await get_loan(PLATFORM, loan_id, TODAY)).signed
+
+
+async def signed_by_all(storage, loan_id: int):
+    status = await issue(storage, loan_id)
+    await sign(storage, loan_id, status, "student")
+    return await sign(storage, loan_id, status, "head_of_school")
+
+
+async def test_handing_over_other_accessories_than_signed_issues_a_new_version_to_sign(
+    world, storage
+):
+    loan_id, _ = await awaiting_loan(world, "S-32", birth_date=ADULT)
+    first = await signed_by_all(storage, loan_id)
+    assert first.complete
+    with pytest.raises(AgreementOutdated) as refused:
+        await desk.hand_over(PLATFORM, ACTOR, NOW, loan_id, ["chargeur"])
+    assert "accessoires remis : chargeur (convention : chargeur, housse)" in refused.value.message
+    assert (await get_loan(PLATFORM, loan_id, TODAY)).state == "awaiting_signature"
+    conflict = await agreements.reissue_for_hand_over(
+        storage, PLATFORM, ACTOR, NOW, loan_id, ["chargeur"], PUBLIC_URL, refused.value.message
+    )
+    assert "version 2" in conflict.message and "élève" in conflict.message
+    second = await agreements.agreement_status(PLATFORM, loan_id)
+    assert (second.version, second.complete) == (2, False)
+    plan = await desk.hand_over_plan(PLATFORM, loan_id, NOW)
+    assert (plan.planned, plan.accessories) == (["chargeur"], ["chargeur", "housse"])
+    with pytest.raises(Conflict, match="manque la signature"):
+        await desk.hand_over(PLATFORM, ACTOR, NOW, loan_id, ["chargeur"])
+    await sign(storage, loan_id, second, "student")
+    await sign(storage, loan_id, second, "head_of_school")
+    await desk.hand_over(PLATFORM, ACTOR, NOW, loan_id, None)  # the planned ones
+    loan = await get_loan(PLATFORM, loan_id, TODAY)
+    assert (loan.state, loan.accessories_given) == ("active", ["chargeur"])
+
+
+async def test_the_accessories_signed_are_handed_over_without_a_new_version(world, storage):
+    loan_id, _ = await awaiting_loan(world, "S-33", birth_date=ADULT)
+    await signed_by_all(storage, loan_id)
+    await desk.hand_over(PLATFORM, ACTOR, NOW, loan_id, ["housse", "chargeur"])
+    status = await agreements.agreement_status(PLATFORM, loan_id)
+    assert (status.version, status.complete) == (1, True)
+
+
+async def test_a_due_date_moved_since_signing_refuses_the_hand_over_naming_both_dates(
+    world, storage
+):
+    loan_id, _ = await awaiting_loan(world, "S-34", birth_date=ADULT)
+    await signed_by_all(storage, loan_id)
+    await RegionPolicy.update({RegionPolicy.school_year_end: dt.date(2027, 6, 30)}).where(
+        RegionPolicy.region == world.region_ids["24"]
+    )
+    with pytest.raises(AgreementOutdated, match="date de retour : 30/06/2027"):
+        await desk.hand_over(PLATFORM, ACTOR, NOW, loan_id, None)
+    assert await Signature.count() == 2  # nothing written by the refusal
