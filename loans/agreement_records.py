@@ -17,7 +17,7 @@ import msgspec
 
 from inventory.db import for_update
 from inventory.scope import Actor
-from loans.agreement_content import Signer
+from loans.agreement_content import HEAD_LABEL, Signer
 from loans.default_terms import DEFAULT_TERMS_VERSION
 from loans.minors import PARIS, paris_day
 from loans.tables import Agreement, Signature
@@ -47,7 +47,9 @@ class SignerStatus(msgspec.Struct, frozen=True):
 
     @property
     def described(self) -> str:
-        """« Léa MARTIN (élève) »."""
+        """« Léa MARTIN (élève) »; a school with no head's name recorded: its title alone."""
+        if self.name == HEAD_LABEL:
+            return self.name
         return f"{self.name} ({ROLE_NAMES.get(self.role, self.role)})"
 
 

@@ -67,7 +67,7 @@ async def test_an_in_person_signing_then_the_head_completes_the_agreement(as_, w
         headers={"User-Agent": "Tablette de l'accueil"},
     )
     assert response.status_code == 201, response.text
-    assert response.json()["missing"] == ["Le chef d’établissement (chef d’établissement)"]
+    assert response.json()["missing"] == ["Le chef d’établissement"]
     refused = await desk.post(f"{LOANS}/{loan_id}/hand-over", json={})
     assert_problem(refused, 409, "state")
     assert "chef d’établissement" in refused.json()["detail"]

@@ -85,7 +85,7 @@ def test_every_signer_signs_in_person_then_the_device_is_handed_over(
     desk.goto(f"/prets/{loan_id}")
     expect(desk.locator("#convention")).to_contain_text("pas encore été émise")
     desk.get_by_role("button", name="Signer sur place").click()
-    for signer in ("(élève)", "(représentant légal)", "(chef d’établissement)"):
+    for signer in ("(élève)", "(représentant légal)", "chef d’établissement"):
         expect(desk.get_by_role("heading", level=1)).to_contain_text(signer)
         expect(desk.get_by_role("link", name="Ouvrir la convention (PDF)")).to_be_visible()
         # Nothing drawn, not ticked: both said next to their fields.
