@@ -110,4 +110,4 @@ async def load_demo_loans(
             await desk.take_back(
                 platform, actor, later, loan_id, accessories_returned=[], condition="B"
             )
-            await seal_return_receipt(storage, key, platform, actor, later, loan_id)
+            await seal_return_receipt(storage, key, platform, actor, later, loan_id, public_url)

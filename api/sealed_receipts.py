@@ -29,9 +29,15 @@ async def seal_receipt_after_return(
     """The sealed receipt of the return just recorded, or None when it could not be made."""
     principal = request.user
     try:
-        key = seal_key_for(request.app.state["settings"])
+        settings = request.app.state["settings"]
         return await seal_return_receipt(
-            storage_of(request), key, principal.scope, principal.actor, now, loan_id
+            storage_of(request),
+            seal_key_for(settings),
+            principal.scope,
+            principal.actor,
+            now,
+            loan_id,
+            settings.public_url,
         )
     except DomainError as error:
         logger.warning("Reçu de retour du prêt %s non scellé : %s", loan_id, error.message)

@@ -25,8 +25,8 @@ from reportlab.platypus.flowables import Flowable
 
 from labels.qr import QrMatrix, qr_matrix
 from loans.pdf_fonts import BOLD, REGULAR, printable
+from loans.pdf_pages import qr_path
 
-QUIET_ZONE = 4  # light modules the QR standard asks for around the symbol
 QR_SIDE = 22 * mm  # the symbol with its quiet zone: ~0.5 mm modules for a version-4 URL
 MARGIN = 15 * mm
 FOOTER_HEIGHT = QR_SIDE + 6 * mm  # what the frame leaves free at the bottom of each page
@@ -40,15 +40,6 @@ class Footer:
     student: str
     document_version: int
     verification_url: str
-
-
-def _qr_path(qr: QrMatrix, x: float, y: float, side: float) -> str:
-    """The symbol as one PDF path in a module-unit coordinate system, y downwards from its
-    top-left corner (like the matrix): each horizontal run is `col row length 1 re`."""
-    module = side / (qr.size + 2 * QUIET_ZONE)
-    left, top = x + QUIET_ZONE * module, y + side - QUIET_ZONE * module
-    runs = "".join(f"{c} {r} {n} 1 re\n" for r, c, n in qr.dark_runs())
-    return f"q 0 g {module:.4f} 0 0 {-module:.4f} {left:.3f} {top:.3f} cm\n{runs}f Q"
 
 
 class StartAgreement(Flowable):
@@ -122,7 +113,7 @@ class AgreementCanvas(Canvas):
 
     def _draw_footer(self, footer: Footer, qr: QrMatrix, number: int, total: int) -> None:
         width = self._pagesize[0]  # type: ignore[attr-defined]
-        self.addLiteral(_qr_path(qr, width - MARGIN - QR_SIDE, 5 * mm, QR_SIDE))
+        self.addLiteral(qr_path(qr, width - MARGIN - QR_SIDE, 5 * mm, QR_SIDE))
         left, top = MARGIN, 5 * mm + QR_SIDE - 4 * mm
         self.setStrokeGray(0.6)
         self.setLineWidth(0.5)

@@ -118,6 +118,7 @@ async def seal_agreement(
         loan_id=loan_id,
         version=agreement["version"],
         public_id=agreement["public_id"],
+        once_per_public_id=True,
     )
 
 

@@ -28,7 +28,7 @@ from loans.agreement_content import Signer, agreement_data, content_key
 from loans.agreement_currency import stated_by
 from loans.agreement_pdf import render_agreement
 from loans.agreement_records import SignerStatus
-from loans.documents import new_document
+from loans.documents import new_document, verification_url
 from loans.records import loan_row
 from loans.states import OPEN_STATES
 from loans.storage import Storage
@@ -51,10 +51,6 @@ def media_type_of(data: bytes) -> str | None:
         if data.startswith(magic):
             return media_type
     return None
-
-
-def verification_url(public_url: str, public_id: str) -> str:
-    return f"{public_url.rstrip('/')}/verify/{public_id}"
 
 
 class AgreementVersion(msgspec.Struct, frozen=True):

@@ -167,6 +167,11 @@ async def list_documents(scope: Scope, loan_id: int) -> list[DocumentView]:
     return [_view(row) for row in rows]
 
 
+def verification_url(public_url: str, public_id: str) -> str:
+    """Where a document's QR code leads: its public check."""
+    return f"{public_url.rstrip('/')}/verify/{public_id}"
+
+
 async def store_document_once(
     storage: Storage,
     scope: Scope,
@@ -179,21 +184,22 @@ async def store_document_once(
     loan_id: int,
     version: int = 1,
     public_id: str | None = None,
+    once_per_public_id: bool = False,
 ) -> DocumentView:
     """`store_document` for a kind a loan holds once (its return receipt): when the loan
     already has a document of that kind, that one is returned and nothing is written. With
-    a `public_id`, once per public id instead (a sealed convention: once per version of the
-    convention). The check and the insert share one transaction on the locked loan, so two
-    concurrent calls keep one document."""
+    `once_per_public_id`, once per `public_id` instead (a sealed convention: once per version
+    of the convention). The check and the insert share one transaction on the locked loan,
+    so two concurrent calls keep one document."""
     _check(kind, data, media_type, version)
     await loan_row(scope, loan_id)
     sha256 = await storage.put(data)  # outside the transaction, as in store_document
     async with write_transaction():
         loan = await loan_row(scope, loan_id, lock=True)
         existing = (
-            await _latest(loan_id, kind)
-            if public_id is None
-            else await public_document(public_id, (kind,))
+            await public_document(public_id, (kind,))
+            if once_per_public_id and public_id is not None
+            else await _latest(loan_id, kind)
         )
         if existing is not None:
             return existing

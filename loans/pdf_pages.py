@@ -24,6 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from labels.qr import QrMatrix, qr_matrix
 from loans.minors import PARIS
 from loans.pdf_fonts import BOLD, REGULAR, printable, register_fonts
 
@@ -31,6 +32,7 @@ MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN  # of the text frame
 GRID = colors.Color(0.6, 0.6, 0.6)
 SHADE = colors.Color(0.93, 0.93, 0.93)
+QUIET_ZONE = 4  # light modules the QR standard asks for around the symbol
 
 
 def paris_minute(moment: datetime) -> str:
@@ -110,6 +112,30 @@ class Box(Flowable):
         self.canv.setLineWidth(0.8)
         self.canv.setStrokeGray(0)
         self.canv.rect(0, 0, self.width, self.height)
+
+
+def qr_path(qr: QrMatrix, x: float, y: float, side: float) -> str:
+    """The symbol as one PDF path in a module-unit coordinate system, y downwards from its
+    top-left corner (like the matrix): each horizontal run is `col row length 1 re`."""
+    module = side / (qr.size + 2 * QUIET_ZONE)
+    left, top = x + QUIET_ZONE * module, y + side - QUIET_ZONE * module
+    runs = "".join(f"{c} {r} {n} 1 re\n" for r, c, n in qr.dark_runs())
+    return f"q 0 g {module:.4f} 0 0 {-module:.4f} {left:.3f} {top:.3f} cm\n{runs}f Q"
+
+
+class QrCode(Flowable):
+    """A QR code of `text` as vector rectangles, `side` wide with its quiet zone."""
+
+    def __init__(self, text: str, side: float) -> None:
+        super().__init__()
+        self.qr = qr_matrix(text)
+        self.width = self.height = side
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.addLiteral(qr_path(self.qr, 0, 0, self.width))
 
 
 class _Stamp:

@@ -17,10 +17,22 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from inventory.assets import CONDITIONS, STATES
-from loans.pdf_pages import WIDTH, Box, build, facts, para, paris_minute, styles, table, text
+from loans.pdf_pages import (
+    WIDTH,
+    Box,
+    QrCode,
+    build,
+    facts,
+    para,
+    paris_minute,
+    styles,
+    table,
+    text,
+)
 
 TITLE = "Reçu de retour de matériel"
 SIGNATURE_BOX = 28 * mm
+QR_SIDE = 24 * mm
 
 
 class ReceiptData(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,6 +55,7 @@ class ReceiptData(msgspec.Struct, frozen=True, kw_only=True):
     damage_notes: str
     photo_count: int
     printed_on: date
+    verification_url: str = ""  # where its QR code leads (`/verify/{public_id}`); "": none
 
 
 def condition_label(code: str | None) -> str:
@@ -86,6 +99,21 @@ def _signatures(data: ReceiptData) -> Flowable:
         [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
     )
     return KeepTogether([para("Signatures", "section"), grid])
+
+
+def _seal_notice(verification_url: str) -> Flowable:
+    notice = (
+        "Ce reçu est scellé électroniquement par la Région : toute modification, même d’un "
+        "seul caractère, rend le sceau invalide. Il peut être vérifié à tout moment"
+    )
+    if not verification_url:
+        return para(notice + ".", "small")
+    words = para(f"{notice}, en lisant ce code ou à l’adresse {verification_url}.", "small")
+    return table(
+        [[words, QrCode(verification_url, QR_SIDE)]],
+        [WIDTH - QR_SIDE - 4 * mm, QR_SIDE + 4 * mm],
+        [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
+    )
 
 
 def render_receipt(data: ReceiptData) -> bytes:
@@ -137,11 +165,7 @@ def render_receipt(data: ReceiptData) -> bytes:
         Spacer(0, 4 * mm),
         _signatures(data),
         Spacer(0, 6 * mm),
-        para(
-            "Ce reçu est scellé électroniquement par la Région : toute modification, même d’un "
-            "seul caractère, rend le sceau invalide. Il peut être vérifié à tout moment.",
-            "small",
-        ),
+        _seal_notice(data.verification_url),
     ]
     return build(
         flowables,

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 
 from inventory.errors import Conflict
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset, Establishment
 from loans import documents, listing
-from loans.documents import DocumentView
+from loans.documents import DocumentView, verification_url
 from loans.listing import ReturnReceipt
 from loans.minors import paris_day
 from loans.receipt_pdf import ReceiptData, render_receipt
@@ -26,7 +27,9 @@ from loans.storage import Storage
 KIND = "receipt"
 
 
-async def receipt_data(receipt: ReturnReceipt, printed_on: dt.date) -> ReceiptData:
+async def receipt_data(
+    receipt: ReturnReceipt, printed_on: dt.date, verification_url: str = ""
+) -> ReceiptData:
     """What the PDF prints, from the receipt a caller may see (`listing.return_receipt`)."""
     loan = receipt.loan
     school = (
@@ -67,11 +70,18 @@ async def receipt_data(receipt: ReturnReceipt, printed_on: dt.date) -> ReceiptDa
         damage_notes=loan.damage_notes,
         photo_count=receipt.photo_count,
         printed_on=printed_on,
+        verification_url=verification_url,
     )
 
 
 async def seal_return_receipt(
-    storage: Storage, key: SealKey, scope: Scope, actor: Actor, now: dt.datetime, loan_id: int
+    storage: Storage,
+    key: SealKey,
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    public_url: str,
 ) -> DocumentView:
     """The sealed receipt of a returned loan, made and kept on the first call, the same
     document on every later one. `Conflict` while the loan has not ended with a return.
@@ -83,7 +93,10 @@ async def seal_return_receipt(
     receipt = await listing.return_receipt(scope, loan_id, paris_day(now))
     if receipt is None:
         raise Conflict(f"Le prêt n° {loan_id} n'est pas rendu : il n'a pas de reçu de retour.")
-    data = await receipt_data(receipt, paris_day(now))
+    # Its QR code leads to the public check of this very document.
+    public_id = secrets.token_hex(16)
+    url = verification_url(public_url, public_id)
+    data = await receipt_data(receipt, paris_day(now), url)
     pdf = await asyncio.to_thread(render_receipt, data)
     sealed = await seal_async(
         pdf,
@@ -101,4 +114,5 @@ async def seal_return_receipt(
         data=sealed,
         media_type="application/pdf",
         loan_id=loan_id,
+        public_id=public_id,
     )

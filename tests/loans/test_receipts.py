@@ -13,11 +13,14 @@ from inventory.errors import Conflict, NotFound
 from inventory.scope import Actor, Scope
 from loans import lifecycle, photos
 from loans.documents import list_documents
+from loans.public_verification import check_public
 from loans.receipt_pdf import ReceiptData, render_receipt
 from loans.receipts import seal_return_receipt
 from loans.sealing import load_seal_key, make_demo_seal, verify_async
 from loans.storage import DatabaseStorage, DirectoryStorage
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset, make_student
+from tests.labels.samples import decode, pages
+from tests.loans.agreement_factories import PUBLIC_URL
 
 RETURNED = NOW + dt.timedelta(days=300)
 STAFF = Actor(id=None, name="Jeanne Martin")
@@ -58,13 +61,17 @@ async def returned(world, storage, **changes) -> int:
     return loan_id
 
 
+async def sealed_receipt(storage, key, loan_id: int):
+    return await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id, PUBLIC_URL)
+
+
 def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 async def test_a_return_gets_a_sealed_receipt_that_verify_accepts(world, storage, key):
     loan_id = await returned(world, storage)
-    receipt = await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id)
+    receipt = await sealed_receipt(storage, key, loan_id)
     assert (receipt.kind, receipt.loan_id, receipt.media_type) == (
         "receipt",
         loan_id,
@@ -80,7 +87,7 @@ async def test_the_receipt_holds_the_items_the_missing_accessories_and_the_condi
     world, storage, key
 ):
     loan_id = await returned(world, storage)
-    receipt = await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id)
+    receipt = await sealed_receipt(storage, key, loan_id)
     text = text_of(await storage.get(receipt.sha256))
     assert "Reçu de retour de matériel" in text and f"Prêt n° {loan_id}" in text
     assert "RCU-1 – Lenovo" in text  # the device and its model
@@ -94,11 +101,21 @@ async def test_the_receipt_holds_the_items_the_missing_accessories_and_the_condi
     assert "Rendu le\n28/06/2027 10:00 (heure de Paris)" in text
 
 
+async def test_the_receipts_qr_code_leads_to_the_public_check_of_that_receipt(world, storage, key):
+    loan_id = await returned(world, storage)
+    receipt = await sealed_receipt(storage, key, loan_id)
+    [image] = pages(await storage.get(receipt.sha256), dpi=200)
+    assert decode(image) == [f"{PUBLIC_URL}/verify/{receipt.public_id}"]
+    check = await check_public(storage, receipt.public_id, [key.certificate], now=RETURNED)
+    assert check is not None and check.kind == "receipt"
+    assert check.verification.status == "intact"
+
+
 async def test_a_second_call_returns_the_same_sealed_receipt(world, storage, key):
     loan_id = await returned(world, storage)
-    first = await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id)
+    first = await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id, PUBLIC_URL)
     later = RETURNED + dt.timedelta(hours=2)
-    again = await seal_return_receipt(storage, key, PLATFORM, ACTOR, later, loan_id)
+    again = await seal_return_receipt(storage, key, PLATFORM, ACTOR, later, loan_id, PUBLIC_URL)
     assert again == first
     kinds = [d.kind for d in await list_documents(PLATFORM, loan_id)]
     assert kinds.count("receipt") == 1
@@ -107,7 +124,7 @@ async def test_a_second_call_returns_the_same_sealed_receipt(world, storage, key
 async def test_a_loan_still_lent_has_no_receipt(world, storage, key):
     loan_id = await lent(world)
     with pytest.raises(Conflict):
-        await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id)
+        await seal_return_receipt(storage, key, PLATFORM, STAFF, RETURNED, loan_id, PUBLIC_URL)
     assert await list_documents(PLATFORM, loan_id) == [
         d for d in await list_documents(PLATFORM, loan_id) if d.kind != "receipt"
     ]
@@ -117,7 +134,7 @@ async def test_staff_of_another_school_cannot_seal_its_receipt(world, storage, k
     loan_id = await returned(world, storage)
     school_b = Scope.establishments({world.establishment_ids["B"]: world.region_ids["24"]})
     with pytest.raises(NotFound):
-        await seal_return_receipt(storage, key, school_b, STAFF, RETURNED, loan_id)
+        await seal_return_receipt(storage, key, school_b, STAFF, RETURNED, loan_id, PUBLIC_URL)
 
 
 def sample(**changes) -> ReceiptData:
