@@ -318,6 +318,70 @@ async def record_signature(
     return await _status(loan_id)
 
 
+async def record_paper_scan(
+    storage: Storage,
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_id: int,
+    scan: bytes,
+    *,
+    public_id: str | None = None,
+    version: int | None = None,
+    client_address: str = "",
+    user_agent: str = "",
+) -> tuple[int | None, int]:
+    """A signed paper convention, scanned: the scan is kept (a `paper_scan` document) and
+    every signer still missing gets a paper signature pointing at it, in one transaction.
+    The paper must be of the current convention (its `public_id`, read from its QR code, or
+    its `version`); else nothing is written and (None, 0) returned. Returns the document's
+    id and the number of signatures recorded."""
+    media_type = media_type_of(scan)
+    if media_type is None:
+        raise Invalid({"scan": "un PDF, une image PNG ou JPEG est attendu(e)"})
+    if len(scan) > MAX_SCAN:
+        raise Invalid({"scan": f"{MAX_SCAN // 1024} Ko au plus"})
+    await loan_row(scope, loan_id)  # out of scope: not found, before anything is stored
+    sha256 = await storage.put(scan)  # outside the transaction, see loans.documents
+    async with write_transaction():
+        row = await loan_row(scope, loan_id, lock=True)
+        agreement = await agreement_records.current_agreement(loan_id, lock=True)
+        if (
+            agreement is None
+            or (public_id is not None and public_id != agreement["public_id"])
+            or (version is not None and version != agreement["version"])
+        ):
+            return None, 0  # reissued since it was printed: this paper is out of date
+        document = new_document(
+            row,
+            actor,
+            now,
+            kind="paper_scan",
+            data=scan,
+            media_type=media_type,
+            sha256=sha256,
+            version=agreement["version"],
+        )
+        document_id = (await Document.insert(document).returning(Document.id))[0]["id"]
+        signatures = await agreement_records.signatures_of(agreement["id"])
+        missing = [s for s in agreement_records.statuses(agreement, signatures) if not s.signed]
+        for status in missing:
+            signer = Signer(status.role, status.name, status.guardian_id)  # type: ignore[arg-type]
+            await record_signed(
+                loan_id,
+                agreement,
+                signer,
+                actor,
+                now,
+                row["establishment"],
+                method="paper",
+                scan_sha256=sha256,
+                client_address=client_address[:64],
+                user_agent=user_agent[:300],
+            )
+    return document_id, len(missing)
+
+
 async def record_signed(
     loan_id: int,
     agreement: dict,

@@ -21,13 +21,9 @@ from typing import Any
 
 import msgspec
 
-from inventory.db import write_transaction
 from inventory.scope import Actor, Scope
 from loans import agreement_records
-from loans.agreement_content import Signer
-from loans.agreements import record_signed
-from loans.documents import new_document
-from loans.records import loan_row
+from loans.agreements import record_paper_scan
 from loans.scan_stack import (
     MAX_BYTES,
     ScannedPage,
@@ -38,7 +34,7 @@ from loans.scan_stack import (
     upright_turns,
 )
 from loans.storage import Storage
-from loans.tables import Agreement, Document
+from loans.tables import Agreement
 
 PUBLIC_ID = re.compile(r"/verify/([0-9a-fA-F]{32})/?$")
 
@@ -106,38 +102,7 @@ async def _file_loan(
     scan: bytes,
 ) -> tuple[int | None, int]:
     """Keep the loan's scan and sign for its missing signers: (document id, signatures)."""
-    sha256 = await storage.put(scan)  # outside the transaction, see loans.documents
-    async with write_transaction():
-        row = await loan_row(scope, loan_id, lock=True)
-        agreement = await agreement_records.current_agreement(loan_id, lock=True)
-        if agreement is None or agreement["public_id"] != public_id:
-            return None, 0  # reissued since it was printed: this paper is out of date
-        document = new_document(
-            row,
-            actor,
-            now,
-            kind="paper_scan",
-            data=scan,
-            media_type="application/pdf",
-            sha256=sha256,
-            version=agreement["version"],
-        )
-        document_id = (await Document.insert(document).returning(Document.id))[0]["id"]
-        signatures = await agreement_records.signatures_of(agreement["id"])
-        missing = [s for s in agreement_records.statuses(agreement, signatures) if not s.signed]
-        for status in missing:
-            signer = Signer(status.role, status.name, status.guardian_id)  # type: ignore[arg-type]
-            await record_signed(
-                loan_id,
-                agreement,
-                signer,
-                actor,
-                now,
-                row["establishment"],
-                method="paper",
-                scan_sha256=sha256,
-            )
-    return document_id, len(missing)
+    return await record_paper_scan(storage, scope, actor, now, loan_id, scan, public_id=public_id)
 
 
 async def file_scanned_stack(

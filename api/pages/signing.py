@@ -332,25 +332,18 @@ class SigningPages(Controller):
                 loan_id,
                 request.app.state["settings"].public_url,
             )
-            for signer in [s for s in status.signers if not s.signed]:
-                status = await agreements.sign(
-                    storage,
-                    principal.scope,
-                    principal.actor,
-                    now,
-                    loan_id,
-                    SignatureIn(
-                        version=status.version or 0,
-                        sha256=None,
-                        role=signer.role,
-                        method="paper",
-                        guardian_id=signer.guardian_id,
-                        scan=scan,
-                        client_address=client_of(request)[0],
-                        user_agent=client_of(request)[1],
-                    ),
-                    head_delegation=True,
-                )
+            await agreements.record_paper_scan(
+                storage,
+                principal.scope,
+                principal.actor,
+                now,
+                loan_id,
+                scan,
+                version=status.version,
+                client_address=client_of(request)[0],
+                user_agent=client_of(request)[1],
+            )
+            status = await agreements.agreement_status(principal.scope, loan_id)
         except DomainError as refused:
             return await _send_page(
                 request, loan, "papier", status=refused.status, errors={"scan": refused.message}

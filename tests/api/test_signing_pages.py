@@ -358,6 +358,24 @@ async def test_the_signed_paper_scan_signs_for_every_party_on_paper(desk, world)
     assert await Document.count().where(Document.kind == "sealed_agreement") == 1
 
 
+async def test_a_paper_scan_signs_for_a_minors_guardian_not_recorded_with_the_others(desk, world):
+    loan_id, _ = await awaiting_loan(world, "S-12")  # a minor, no guardian recorded
+    client = await desk("it_a")
+    form = f"/prets/{loan_id}/signature/papier"
+    response = await submit(
+        client, form, form, {}, files={"scan": ("convention.jpg", JPEG, "image/jpeg")}
+    )
+    assert response.status_code == 303
+    rows = await Signature.select(Signature.role, Signature.guardian, Signature.user_agent)
+    assert sorted((r["role"], r["guardian"]) for r in rows) == [
+        ("guardian", None),
+        ("head_of_school", None),
+        ("student", None),
+    ]
+    assert all(r["user_agent"] for r in rows)
+    assert await Document.count().where(Document.kind == "paper_scan") == 1
+
+
 async def test_a_scan_that_is_not_a_pdf_or_an_image_is_refused_next_to_the_field(desk, world):
     loan_id = await minor_with_guardian(world)
     client = await desk("it_a")
