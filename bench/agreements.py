@@ -14,6 +14,7 @@ counts, but on a busy machine the process's CPU time (`*_cpu_s`) is the steadier
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 from datetime import date
@@ -21,6 +22,8 @@ from datetime import date
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from bench.registry import Options, benchmark
@@ -35,7 +38,7 @@ from loans.agreement_data import (
 )
 from loans.agreement_pdf import french_date, render_agreement, render_agreements
 from loans.default_terms import DEFAULT_TERMS_VERSION, default_terms
-from loans.pdf_fonts import BOLD, REGULAR, register_fonts
+from loans.pdf_fonts import FONT_DIR
 from loans.terms import Heading, Items
 from loans.terms import Paragraph as TextParagraph
 
@@ -114,18 +117,29 @@ def _bare_texts(data: AgreementData) -> list[tuple[str, str]]:
     return texts
 
 
+@functools.cache
+def _bare_fonts() -> tuple[str, str]:
+    """The same font files as the conventions, registered as plain reportlab fonts: without
+    the font programs ordipret keeps per process (`loans.pdf_font_cache`), as reportlab
+    alone would embed them."""
+    names = ("BenchBare", "BenchBare-Bold")
+    for name, file in zip(names, ("Vera.ttf", "VeraBd.ttf"), strict=True):
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
+    return names
+
+
 def bare_document(data: AgreementData) -> bytes:
-    """The baseline: the same texts, bare platypus, the same embedded fonts."""
-    register_fonts()
-    body = ParagraphStyle("b", fontName=REGULAR, fontSize=9.5, leading=12.5, spaceAfter=3)
+    """The baseline: the same texts, bare platypus, the same fonts embedded by reportlab."""
+    regular, bold = _bare_fonts()
+    body = ParagraphStyle("b", fontName=regular, fontSize=9.5, leading=12.5, spaceAfter=3)
     styles = {
         "body": body,
-        "heading": ParagraphStyle("h", body, fontName=BOLD, fontSize=11, leading=14),
-        "title": ParagraphStyle("t", body, fontName=BOLD, fontSize=16, leading=20),
+        "heading": ParagraphStyle("h", body, fontName=bold, fontSize=11, leading=14),
+        "title": ParagraphStyle("t", body, fontName=bold, fontSize=16, leading=20),
     }
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, invariant=1, initialFontName=REGULAR, leftMargin=15 * mm
+        buffer, pagesize=A4, invariant=1, initialFontName=regular, leftMargin=15 * mm
     )
     doc.build([Paragraph(text, styles[style]) for style, text in _bare_texts(data)])
     return buffer.getvalue()

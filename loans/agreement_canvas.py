@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.flowables import Flowable
 
 from labels.qr import QrMatrix, qr_matrix
+from loans.pdf_font_cache import reserve_repertoire
 from loans.pdf_fonts import BOLD, REGULAR, printable
 from loans.pdf_pages import qr_path
 
@@ -76,6 +77,8 @@ class AgreementCanvas(Canvas):
         self, *args: Any, footers: list[Footer], issued: date, title: str, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        # See loans.pdf_font_cache (`_doc` is reportlab's own, not in the stubs).
+        reserve_repertoire(self._doc, [REGULAR, BOLD])  # type: ignore[attr-defined]
         self._footers = footers
         self._pages: list[dict[str, Any]] = []
         self._ordipret_agreement = 0

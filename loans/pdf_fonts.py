@@ -23,6 +23,8 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from loans.pdf_font_cache import cache_encodings, cache_font_programs
+
 FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 REGULAR, BOLD, ITALIC, BOLD_ITALIC = (
     "OrdipretSans",
@@ -49,6 +51,8 @@ def register_fonts() -> str:
     addMapping(REGULAR, 1, 0, BOLD)
     addMapping(REGULAR, 0, 1, ITALIC)
     addMapping(REGULAR, 1, 1, BOLD_ITALIC)
+    cache_font_programs(list(_FILES))
+    cache_encodings(list(_FILES))
     return REGULAR
 
 

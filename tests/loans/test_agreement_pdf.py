@@ -183,3 +183,26 @@ def test_terms_laid_out_once_and_reused_print_exactly_as_laid_out_afresh():
     assert render_agreement(data) == cold
     assert render_agreements([agreement(1), data])  # warms the caches with a batch
     assert render_agreement(data) == cold
+
+
+def font_programs(pdf: bytes) -> list[bytes]:
+    return sorted(
+        resolved(resolved(font["/FontDescriptor"])["/FontFile2"]).get_data()
+        for font in fonts_of(pdf)
+        if "/FontDescriptor" in font
+    )
+
+
+def test_conventions_within_the_usual_characters_embed_the_same_font_programs():
+    first, second = render_agreement(agreement(1)), render_agreement(agreement(2))
+    assert texts(first)[0] != texts(second)[0]  # other students
+    assert font_programs(first) == font_programs(second)
+
+
+def test_a_name_outside_the_usual_characters_still_prints_and_reads_back():
+    student = msgspec.structs.replace(agreement(0).student, last_name="Ðorđević-Şahin")
+    data = msgspec.structs.replace(agreement(0), student=student)
+    pdf = render_agreement(data)
+    assert "Léa ÐORĐEVIĆ-ŞAHIN" in texts(pdf)[0]
+    assert font_programs(pdf) != font_programs(render_agreement(agreement(0)))
+    assert render_agreement(data) == pdf  # still the same bytes for the same data
