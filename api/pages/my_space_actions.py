@@ -20,7 +20,7 @@ from api.pages.loan_forms import field_errors, parse_day, problem_status, text_o
 from api.pages.my_space import SPACE, Visitor, linked_visitor, space_page
 from api.pages.signing import int_of, placed_errors, signature_form
 from api.sealed_agreements import seal_after_signature
-from inventory.errors import Conflict, DomainError
+from inventory.errors import Conflict, DomainError, Invalid
 from inventory.scope import SYSTEM
 from loans import loss_declarations, my_space
 from loans.my_space import SpaceLoan
@@ -174,6 +174,17 @@ class MySpaceActions(Controller):
         police_report_on = parse_day(
             values["police_report_on"], "police_report_on", errors, required=False
         )
+        try:  # every problem at once: the domain's rules on what could be read
+            loss_declarations.check_declaration(
+                utcnow(),
+                kind,
+                incident_on,
+                values["circumstances"],
+                values["police_report_ref"],
+                police_report_on,
+            )
+        except Invalid as invalid:
+            errors = {**field_errors(invalid), **errors}
         if errors:
             return await _declare_page(
                 request, visitor, loan, status=422, errors=errors, values=values

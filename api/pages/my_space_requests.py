@@ -6,6 +6,7 @@ the requests of their schools only."""
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api.accounts.staff import Principal
@@ -63,7 +64,7 @@ class StudentRequestPages(Controller):
 
     @post("/liaisons/{proposal_id:int}/{decision:str}")
     async def decide_link(
-        self, request: Request[Principal, None, None], proposal_id: PathId, decision: str
+        self, request: Request[Principal, None, None], proposal_id: PathId, decision: FromPath[str]
     ) -> Template | Redirect:
         principal = request.user
         use_case = {
@@ -80,7 +81,10 @@ class StudentRequestPages(Controller):
 
     @post("/declarations/{declaration_id:int}/{decision:str}", guards=[LOAN_DESK])
     async def decide_declaration(
-        self, request: Request[Principal, None, None], declaration_id: PathId, decision: str
+        self,
+        request: Request[Principal, None, None],
+        declaration_id: PathId,
+        decision: FromPath[str],
     ) -> Template | Redirect:
         principal, now = request.user, utcnow()
         try:
