@@ -10,8 +10,8 @@ import pytest
 
 from inventory.tables import Asset
 from loans.tables import Loan, LossDeclaration
-from tests.api.ent_sessions import ent, identity  # noqa: F401 (the fixture)
-from tests.api.test_loan_pages import desk, read, submit  # noqa: F401 (the fixture)
+from tests.api.ent_sessions import identity
+from tests.api.test_loan_pages import read, submit
 from tests.factories import NOW, UAI_A, active_loan, make_student
 
 STAFF_API = [
@@ -40,7 +40,7 @@ async def test_an_ent_session_never_reaches_staff_pages(world, ent, path):
 
 
 async def test_a_proposed_account_shows_nothing_until_staff_of_its_school_confirm(
-    world, ent, desk, as_
+    world, ent, staff, as_
 ):
     student = await make_student("A", ent_id=None, last_name="Dupont", first_name="Léa")
     await active_loan(world, "P-001", UAI_A, student.id)
@@ -56,7 +56,7 @@ async def test_a_proposed_account_shows_nothing_until_staff_of_its_school_confir
     refused = await as_("it_b").post(f"/api/v1/ent-link-proposals/{listed[0]['id']}/confirm")
     assert refused.status_code == 404
 
-    staff = await desk("it_a")
+    staff = await staff("it_a")
     page = read((await staff.get("/demandes-eleves")).text)
     assert "Comptes ENT à lier (1)" in page and "K-9" in page
     done = await submit(
@@ -114,7 +114,7 @@ async def test_a_loss_declared_in_the_space_is_confirmed_by_the_school_and_the_d
     assert again.status_code == 409
 
 
-async def test_staff_reject_a_theft_declaration_on_their_page(world, ent, desk):
+async def test_staff_reject_a_theft_declaration_on_their_page(world, ent, staff):
     student = await make_student("A", ent_id="K-1")
     loan_id = await active_loan(world, "P-001", UAI_A, student.id)
     client = await ent(identity("K-1"))
@@ -128,7 +128,7 @@ async def test_staff_reject_a_theft_declaration_on_their_page(world, ent, desk):
         "police_report_on": NOW.date().isoformat(),
     }
     assert (await submit(client, form, form, fields)).status_code == 303
-    staff = await desk("it_a")
+    staff = await staff("it_a")
     page = (await staff.get("/demandes-eleves")).text
     assert "Pertes et vols déclarés (1)" in read(page) and "PV-42" in page
     row = await LossDeclaration.select(LossDeclaration.id).first()
@@ -143,12 +143,12 @@ async def test_staff_reject_a_theft_declaration_on_their_page(world, ent, desk):
     assert "Aucune déclaration n'attend" in read((await staff.get("/demandes-eleves")).text)
 
 
-async def test_loan_views_show_the_linked_ent_account(world, as_, desk):
+async def test_loan_views_show_the_linked_ent_account(world, as_, staff):
     student = await make_student("A", ent_id="K-1")
     loan_id = await active_loan(world, "P-001", UAI_A, student.id)
     loan = (await as_("it_a").get(f"/api/v1/loans/{loan_id}")).json()
     assert loan["student"]["ent_id"] == "K-1"
     listed = (await as_("it_a").get("/api/v1/loans")).json()["items"]
     assert [item["student"]["ent_id"] for item in listed] == ["K-1"]
-    page = read((await (await desk("it_a")).get(f"/prets/{loan_id}")).text)
+    page = read((await (await staff("it_a")).get(f"/prets/{loan_id}")).text)
     assert "Compte ENT K-1" in page
