@@ -15,7 +15,14 @@ from tests.api.ent_sessions import identity
 from tests.api.test_loan_pages import read, submit
 from tests.api.test_pages import is_french_html
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, active_loan, make_student
-from tests.loans.agreement_factories import PUBLIC_URL, add_guardian, awaiting_loan, png
+from tests.loans.agreement_factories import (
+    ADULT,
+    PUBLIC_URL,
+    add_guardian,
+    awaiting_loan,
+    in_person,
+    png,
+)
 
 DRAWING = "data:image/png;base64," + base64.b64encode(png()).decode()
 
@@ -179,3 +186,31 @@ async def test_signing_out_ends_the_space(world, ent):
     assert "Vous êtes déconnecté" in read((await client.get("/mon-espace/au-revoir")).text)
     again = await client.get("/mon-espace")
     assert again.status_code == 303 and again.headers["location"] == "/connexion"
+
+
+async def test_the_last_signature_in_the_space_seals_the_convention_the_student_can_download(
+    app, world, ent
+):
+    loan_id, student_id = await awaiting_loan(world, "P-1", birth_date=ADULT)
+    await Student.update({Student.ent_id: "K-1"}).where(Student.id == student_id)
+    storage = app.state[STATE_KEY]
+    status = await agreements.issue_agreement(storage, PLATFORM, ACTOR, NOW, loan_id, PUBLIC_URL)
+    await agreements.sign(
+        storage,
+        PLATFORM,
+        ACTOR,
+        NOW,
+        loan_id,
+        in_person(status, "head_of_school"),
+        head_delegation=True,
+    )
+    client = await ent(identity("K-1"))
+    assert (await _sign(client, loan_id)).status_code == 303
+    sealed = await Document.select(Document.id).where(
+        (Document.loan == loan_id) & (Document.kind == "sealed_agreement")
+    )
+    assert len(sealed) == 1
+    page = read((await client.get(f"/mon-espace/prets/{loan_id}")).text)
+    assert "Convention signée (scellée) (version 1)" in page
+    download = await client.get(f"/mon-espace/documents/{sealed[0]['id']}")
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-")
