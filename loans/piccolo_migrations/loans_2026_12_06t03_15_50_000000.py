@@ -73,7 +73,7 @@ class Student(Table, tablename="student", schema=None):
     )
 
 
-ID = "2026-12-06T03:04:46:496385"
+ID = "2026-12-06T03:15:50:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "ENT link proposals, loss declarations, ENT signatures"
 
