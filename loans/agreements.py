@@ -281,7 +281,10 @@ async def record_signature(
     signature: SignatureIn,
     head_delegation: bool,
     before_write=None,
+    signed_values: dict | None = None,
 ) -> AgreementStatus:
+    """`signed_values`: more columns of the signature row (a signature made inside an ENT
+    session records the signer's ENT key and sign-in method, see loans.space_signing)."""
     data, media_type, kind = _check(signature, head_delegation)
     await loan_row(scope, loan_id)  # out of scope: not found, before anything is stored
     stored = await storage.put(data)
@@ -314,6 +317,7 @@ async def record_signature(
             user_agent=signature.user_agent[:300],
             image_sha256=stored if kind == "signature" else None,
             scan_sha256=stored if kind == "paper_scan" else None,
+            **(signed_values or {}),
         )
     return await _status(loan_id)
 

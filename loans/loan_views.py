@@ -12,6 +12,7 @@ class LoanStudent(msgspec.Struct, frozen=True):
     last_name: str
     first_name: str
     class_name: str
+    ent_id: str | None = None  # the linked ENT account (the student's ENT key)
 
 
 class LoanView(msgspec.Struct, frozen=True):

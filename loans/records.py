@@ -20,6 +20,7 @@ COLUMNS = (
     Loan.student.last_name.as_alias("student_last_name"),
     Loan.student.first_name.as_alias("student_first_name"),
     Loan.student.class_name.as_alias("student_class_name"),
+    Loan.student.ent_id.as_alias("student_ent_id"),
     Loan.establishment.uai.as_alias("establishment_uai"),
     Loan.establishment.region.as_alias("region_id"),
 )
@@ -64,6 +65,7 @@ def view(row: dict, today: dt.date, signed: SignedState | None = None) -> LoanVi
             last_name=row["student_last_name"],
             first_name=row["student_first_name"],
             class_name=row["student_class_name"],
+            ent_id=row["student_ent_id"],
         ),
         establishment_uai=row["establishment_uai"],
         campaign_id=row["campaign"],

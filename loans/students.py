@@ -66,6 +66,7 @@ class StudentFilters:
     class_name: str | None = None
     left: bool | None = None  # True: only those who left; False: only those enrolled
     q: str | None = None  # prefixes of the last or first name, one per word
+    ent_id: str | None = None  # the ENT key: the one student linked to that ENT account
 
 
 # Checking fields --------------------------------------------------------------------------
@@ -237,6 +238,8 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
         query = query.where(Student.establishment.uai == normalise_uai(filters.establishment_uai))
     if filters.class_name:
         query = query.where(Student.class_name == normalise_class(filters.class_name))
+    if filters.ent_id:
+        query = query.where(Student.ent_id == filters.ent_id.strip())
     if filters.left is not None:
         query = query.where(
             Student.left_on.is_not_null() if filters.left else Student.left_on.is_null()

@@ -6,6 +6,8 @@ The invariants the code relies on are the database's to keep:
   numbered slot (1..max) and `loan(student, category, slot) WHERE closed_at IS NULL` is unique,
   so two concurrent hand-overs can never both take the last slot;
 - one ENT account per student within a region (`student(region, ent_id)` unique when set);
+- one pending ENT link proposal per ENT account of a region, and one pending loss or theft
+  declaration per loan (partial unique indexes, see their migration);
 - one row per version number of a region's terms (`terms_version(region, version)` unique), so
   two concurrent publishes can never give the same number.
 """
@@ -224,6 +226,10 @@ class Signature(Table, tablename="signature"):
     without_scan = Boolean(default=False)
     recorded_by_id = Integer(null=True, default=None)
     recorded_by_name = Varchar(length=200, default="")
+    # Signed inside an ENT session (the student or guardian space): the signer's ENT key and
+    # how the session was opened (cas, oidc). NULL and "" for every other signature.
+    ent_key = Varchar(length=100, null=True, default=None)
+    auth_method = Varchar(length=10, default="")
 
 
 class SigningLink(Table, tablename="signing_link"):
@@ -278,3 +284,47 @@ class TermsVersion(Table, tablename="terms_version"):
     author_id = Integer(null=True, default=None)  # None: the default terms
     author_name = Varchar(length=200)
     created_at = Timestamptz()
+
+
+class EntLinkProposal(Table, tablename="ent_link_proposal"):
+    """A student's ENT account that matched a student record by school, names and birth date
+    but not by ENT key: staff of the school confirm it (the student's `ent_id` is then set)
+    or reject it. Never linked without them. `state`: pending, confirmed, rejected."""
+
+    id: Serial
+    student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict)
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    ent_id = Varchar(length=100)
+    auth_method = Varchar(length=10)  # how the session that proposed it was opened
+    state = Varchar(length=10, default="pending")
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by_id = Integer(null=True, default=None)
+    decided_by_name = Varchar(length=200, default="")
+
+
+class LossDeclaration(Table, tablename="loss_declaration"):
+    """A loss or a theft declared by the student or a guardian from their space: a request
+    the school confirms (the loan then ends as lost or stolen, through the desk's own
+    use-case) or rejects. `state`: pending, confirmed, rejected."""
+
+    id: Serial
+    loan = ForeignKey(references=Loan, on_delete=OnDelete.restrict, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict)
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=6)  # loss, theft
+    incident_on = Date()
+    circumstances = Text(default="")
+    police_report_ref = Varchar(length=60, default="")
+    police_report_on = Date(null=True, default=None)
+    declared_by_role = Varchar(length=10)  # student, guardian
+    declared_by_name = Varchar(length=200)
+    declared_by_ent_id = Varchar(length=100)
+    auth_method = Varchar(length=10)
+    state = Varchar(length=10, default="pending")
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by_id = Integer(null=True, default=None)
+    decided_by_name = Varchar(length=200, default="")
+    decision_note = Text(default="")

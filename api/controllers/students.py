@@ -104,11 +104,15 @@ class StudentController(Controller):
         q: Annotated[
             str | None, QueryParameter(description="Début du nom ou du prénom", max_length=100)
         ] = None,
+        ent_id: Annotated[
+            str | None,
+            QueryParameter(description="Clé ENT : l'élève lié à ce compte ENT", max_length=100),
+        ] = None,
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> StudentPage:
         filters = students.StudentFilters(
-            establishment_uai=establishment, class_name=class_name, left=left, q=q
+            establishment_uai=establishment, class_name=class_name, left=left, q=q, ent_id=ent_id
         )
         return await students.list_students(request.user.scope, filters, limit=limit, offset=offset)
 

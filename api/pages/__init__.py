@@ -9,6 +9,9 @@ from api.pages import (
     establishments,
     found,
     login,
+    my_space,
+    my_space_actions,
+    my_space_requests,
     remote_signing,
     signing,
     verification,
@@ -34,6 +37,9 @@ ROUTES: list = [
     *found.ROUTES,
     *verification.ROUTES,
     *agreement_scans.ROUTES,
+    *my_space.ROUTES,
+    *my_space_actions.ROUTES,
+    *my_space_requests.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.ent_sessions import ent, staff  # noqa: F401 (fixtures of the space's tests)
 from tests.cli_process import ordipret
 
 

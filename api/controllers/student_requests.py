@@ -1,0 +1,103 @@
+"""What students and guardians ask of their school from the space, for staff to decide:
+ENT link proposals (an ENT account matched to a student by names and birth date) and loss or
+theft declarations. Staff see those of their schools (the scope decides), confirm or reject.
+
+Link proposals are decided by any staff of the school (IT staff, head, region managers,
+admins); declarations by those who run the desk, like a loss declared at the desk.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import JSONBody, QueryParameter
+
+from api.accounts.staff import Principal
+from api.bodies import PathId
+from api.clock import utcnow
+from api.infra.security import LOAN_DESK, roles
+from loans import ent_linking, loss_declarations
+from loans.ent_linking import ProposalView
+from loans.loss_declarations import DeclarationView
+
+LINK_STAFF = roles("admin", "region_manager", "it_staff", "head")
+StateQuery = Annotated[
+    str,
+    QueryParameter(description="pending (par défaut), confirmed, rejected, ou all", max_length=12),
+]
+
+
+class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class LinkProposalController(Controller):
+    path = "/api/v1/ent-link-proposals"
+    tags = ["élèves"]
+    guards = [LINK_STAFF]
+
+    @get("/", summary="Les propositions de liaison de comptes ENT des établissements")
+    async def list_proposals(
+        self, request: Request[Principal, None, None], wanted: StateQuery = "pending"
+    ) -> list[ProposalView]:
+        return await ent_linking.list_proposals(request.user.scope, wanted)
+
+    @post("/{proposal_id:int}/confirm", status_code=200, summary="Confirmer : lier le compte ENT")
+    async def confirm(
+        self, request: Request[Principal, None, None], proposal_id: PathId
+    ) -> ProposalView:
+        principal = request.user
+        return await ent_linking.confirm_proposal(
+            principal.scope, principal.actor, utcnow(), proposal_id
+        )
+
+    @post("/{proposal_id:int}/reject", status_code=200, summary="Rejeter : ne rien lier")
+    async def reject(
+        self, request: Request[Principal, None, None], proposal_id: PathId
+    ) -> ProposalView:
+        principal = request.user
+        return await ent_linking.reject_proposal(
+            principal.scope, principal.actor, utcnow(), proposal_id
+        )
+
+
+class LossDeclarationController(Controller):
+    path = "/api/v1/loss-declarations"
+    tags = ["prêts"]
+    guards = [LOAN_DESK]
+
+    @get("/", summary="Les pertes et vols déclarés par les élèves et leurs représentants")
+    async def list_declarations(
+        self, request: Request[Principal, None, None], wanted: StateQuery = "pending"
+    ) -> list[DeclarationView]:
+        return await loss_declarations.list_declarations(request.user.scope, wanted)
+
+    @post(
+        "/{declaration_id:int}/confirm",
+        status_code=200,
+        summary="Confirmer : le prêt se clôt en perte ou en vol",
+    )
+    async def confirm(
+        self, request: Request[Principal, None, None], declaration_id: PathId
+    ) -> DeclarationView:
+        principal = request.user
+        return await loss_declarations.confirm_declaration(
+            principal.scope, principal.actor, utcnow(), declaration_id
+        )
+
+    @post("/{declaration_id:int}/reject", status_code=200, summary="Rejeter la déclaration")
+    async def reject(
+        self,
+        request: Request[Principal, None, None],
+        declaration_id: PathId,
+        data: JSONBody[RejectIn],
+    ) -> DeclarationView:
+        principal = request.user
+        return await loss_declarations.reject_declaration(
+            principal.scope, principal.actor, utcnow(), declaration_id, data.note
+        )
+
+
+ROUTES = [LinkProposalController, LossDeclarationController]
