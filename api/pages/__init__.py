@@ -6,6 +6,8 @@
 from api.pages import (
     agreement_scans,
     assets,
+    ent_admin,
+    ent_signin,
     establishments,
     found,
     login,
@@ -34,6 +36,8 @@ ROUTES: list = [
     *found.ROUTES,
     *verification.ROUTES,
     *agreement_scans.ROUTES,
+    *ent_signin.ROUTES,
+    *ent_admin.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
