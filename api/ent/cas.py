@@ -7,8 +7,9 @@ is small and its shape fixed, so it is read here with defusedxml (no entity expa
 external entities: the ENT is a third party, its answer is untrusted input).
 
 CAS 3.0 validates at `/p3/serviceValidate`; some ENTs have no `p3` (404), and CAS 2.0
-servers never do: both fall back to `/serviceValidate`, whose CAS 2 answer carries the
-attributes too on the servers we meet (attributes directly under `authenticationSuccess`).
+servers never do: both fall back to `/serviceValidate`. Attributes are read from
+`cas:attributes` (CAS 3), or, without it, from the elements directly under
+`authenticationSuccess` (how CAS 2 servers such as Open ENT NG's extend the answer).
 """
 
 from __future__ import annotations
@@ -98,15 +99,16 @@ def parse_response(body: bytes) -> CasSuccess:
     if user is None or not (user.text or "").strip():
         raise EntUnavailable("no authenticationSuccess/user")
     attributes: dict[str, list] = {}
-    holders = [success.find(CAS_NS + "attributes"), success]
-    for holder in holders:
-        if holder is None:
+    holder = success.find(CAS_NS + "attributes")
+    for element in holder if holder is not None else success:
+        name = _local(element.tag)
+        if holder is None and name in _STRUCTURE:
             continue
-        for element in holder:
-            name = _local(element.tag)
-            if holder is success and name in _STRUCTURE:
-                continue
-            attributes.setdefault(name, []).append(_value(element))
+        if name == "attribute" and element.get("name"):  # <cas:attribute name= value=/>
+            name, value = element.get("name"), element.get("value", "")
+        else:
+            value = _value(element)
+        attributes.setdefault(name, []).append(value)
     return CasSuccess(user=user.text.strip(), attributes=attributes)
 
 

@@ -9,6 +9,7 @@ receives the request can delete that session from the store every worker reads.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -23,8 +24,11 @@ _NAMESPACE = "entslo"
 def tickets_store(sessions: Store) -> Store:
     """A namespace of the sessions' store: the same files or the same Redis."""
     if isinstance(sessions, FileStore):
-        # FileStore.with_namespace drops `create_directories`: the folder may not exist yet.
-        return FileStore(sessions.path / _NAMESPACE, create_directories=True)
+        # FileStore.with_namespace drops `create_directories`, and FileStore creates only the
+        # last level: the sessions' folder itself may not exist yet (no session stored so far).
+        folder = Path(str(sessions.path)) / _NAMESPACE  # an anyio path there: made now
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileStore(folder)
     if isinstance(sessions, NamespacedStore):
         return sessions.with_namespace(_NAMESPACE)
     return sessions  # a plain store (tests' memory store): keys are prefixed below anyway

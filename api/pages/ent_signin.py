@@ -116,7 +116,9 @@ async def go_to_ent(request: Request, code: FromPath[str]) -> Response:
         url, pending = oidc.start(connector, redirect_uri(request, code))
         request.session[PENDING_OIDC] = pending.as_session()
         return Redirect(url, status_code=303)
-    return Redirect(cas.login_url(connector.server_url, service_url(request, code)), 303)
+    return Redirect(
+        cas.login_url(connector.server_url, service_url(request, code)), status_code=303
+    )
 
 
 @get("/ent/{code:str}/cas", exclude_from_auth=True, include_in_schema=False)
