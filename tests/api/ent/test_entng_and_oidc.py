@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 import httpx
 import pytest_asyncio
+from litestar import Litestar, get
 
+from api.app import create_app
 from tests.api.ent.conftest import REGION, configure, serving, session_of
 from tests.api.ent.loopback_ents import Provider, entng_cas
 from tests.api.test_pages import signed_in  # noqa: F401 (fixture)
+from tests.conftest import client_for, running, with_changes
 
 LOOP = "session"
 
@@ -120,3 +124,24 @@ async def test_the_client_secret_is_never_shown_back_and_an_empty_one_keeps_it(
     assert provider.client_secret not in page.text
     assert "Un secret est enregistré" in html.unescape(page.text)
     assert (await oidc_round_trip(client)).status_code == 303  # the stored secret still works
+
+
+def slow_cas() -> Litestar:
+    @get("/p3/serviceValidate")
+    async def too_slow() -> str:
+        await asyncio.sleep(2)
+        return ""
+
+    return Litestar([too_slow])
+
+
+async def test_an_ent_slower_than_the_timeout_gives_a_french_page_not_a_500(
+    app, settings, as_, world
+):
+    # An app of its own, with a short timeout (the next test's `app` fixture rebinds the tables).
+    quick = create_app(with_changes(settings, ent_timeout=0.2))
+    async with serving(slow_cas()) as url, running(quick), client_for(quick) as browser:
+        await configure(as_, server_url=url)
+        response = await browser.get(f"/ent/{REGION}/cas", params={"ticket": "ST-1"})
+    assert response.status_code == 503
+    assert "ENT indisponible" in html.unescape(response.text)
