@@ -81,12 +81,9 @@ async def get_connector(code: str) -> Connector | None:
 
 async def connector_for_sign_in(code: str) -> Connector | None:
     """The enabled connector of the region, secret included; None: no ENT sign-in there."""
-    region = await Region.select(Region.id).where(Region.code == code).first()
-    if region is None:
-        return None
     row = (
         await EntConnector.select()
-        .where(EntConnector.region == region["id"], EntConnector.enabled.eq(True))
+        .where(EntConnector.region.code == code, EntConnector.enabled.eq(True))
         .first()
     )
     return _connector(row, code, with_secret=True) if row else None
@@ -145,7 +142,11 @@ async def save_connector(actor: Actor, now: dt.datetime, code: str, typed: Conne
         values = {
             EntConnector.enabled: connector.enabled,
             EntConnector.protocol: connector.protocol,
-            EntConnector.server_url: connector.server_url.rstrip("/"),
+            # An OIDC issuer is compared to the ID token's `iss` as typed; a CAS base URL
+            # gets paths appended.
+            EntConnector.server_url: connector.server_url
+            if connector.protocol == OIDC
+            else connector.server_url.rstrip("/"),
             EntConnector.attribute_flavour: connector.attribute_flavour,
             EntConnector.allowed_kinds: ",".join(dict.fromkeys(connector.allowed_kinds)),
             EntConnector.oidc_authorization_endpoint: connector.oidc_authorization_endpoint,
