@@ -89,6 +89,7 @@ async def test_admins_and_staff_of_another_region_cannot_be_linked(as_, world):
 
 async def test_the_admin_page_saves_a_connector_and_links_staff(signed_in):  # noqa: F811
     admin = await signed_in("admin")
+    assert f'href="{PAGE}"' in (await admin.get("/etablissements")).text
     form = await admin.get(PAGE)
     assert form.status_code == 200
     token = csrf_token(form.text)
@@ -129,6 +130,7 @@ async def test_the_admin_page_saves_a_connector_and_links_staff(signed_in):  # n
 async def test_the_admin_page_is_for_admins_only(signed_in):  # noqa: F811
     manager = await signed_in("manager_24")
     assert (await manager.get(PAGE)).status_code == 403
+    assert f'href="{PAGE}"' not in (await manager.get("/etablissements")).text
 
 
 async def test_the_login_page_offers_the_ent_and_the_choice_leads_to_the_only_region(
