@@ -100,6 +100,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     seal_p12: Path | None = None  # the region's seal (PKCS#12); None: a demonstration seal
     seal_password: str = field(default="", repr=False)
+    ent_timeout: float = 5.0  # seconds: each call to an ENT (ticket validation, OIDC)
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -120,6 +121,7 @@ class Settings:
             smtp=smtp_settings_from_env(env),
             seal_p12=Path(env["ORDIPRET_SEAL_P12"]) if env.get("ORDIPRET_SEAL_P12") else None,
             seal_password=env.get("ORDIPRET_SEAL_PASSWORD", ""),
+            ent_timeout=float(env.get("ORDIPRET_ENT_TIMEOUT", "5")),
         )
 
     def with_secret(self) -> Settings:

@@ -23,6 +23,7 @@ MODULES = (
     "bench.agreements",
     "bench.scan_stack",
     "bench.agreement_batch",
+    "bench.cas_signin",
 )
 
 Figures = dict[str, object]

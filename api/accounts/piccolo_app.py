@@ -2,12 +2,18 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from api.accounts.tables import Account, AccountEstablishment, ApiToken
+from api.accounts.tables import (
+    Account,
+    AccountEstablishment,
+    ApiToken,
+    EntConnector,
+    EntStaffLink,
+)
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Account, AccountEstablishment, ApiToken],
+    table_classes=[Account, AccountEstablishment, ApiToken, EntConnector, EntStaffLink],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],
 )

@@ -9,6 +9,7 @@ from api.controllers import (
     auth,
     campaigns,
     documents,
+    ent_connectors,
     health,
     labels,
     loans,
@@ -40,4 +41,5 @@ ROUTES: list = [
     *policy.ROUTES,
     *terms.ROUTES,
     *campaigns.ROUTES,
+    *ent_connectors.ROUTES,
 ]

@@ -17,6 +17,7 @@ from api.errors import problem_exception
 from api.infra.login_throttle import LoginThrottle
 from api.infra.security import SESSION_ACCOUNT_KEY
 from api.infra.sessions import rotate_session_id
+from loans.ent_identity import PASSWORD, SESSION_METHOD_KEY
 
 MAX_PASSWORD_LENGTH = 1000  # argon2 on megabytes would be a cheap denial of service
 
@@ -96,7 +97,7 @@ async def sign_in(request: Request, email: str, password: str) -> Principal | No
         return None
     await throttle.succeeded(address, email)
     rotate_session_id(request)
-    request.set_session({SESSION_ACCOUNT_KEY: account_id})
+    request.set_session({SESSION_ACCOUNT_KEY: account_id, SESSION_METHOD_KEY: PASSWORD})
     return await accounts.load_principal(account_id)
 
 

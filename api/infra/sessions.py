@@ -7,6 +7,7 @@ only reuses ids found in the store, and gives the session a fresh id when someon
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from litestar.connection import ASGIConnection
@@ -24,6 +25,16 @@ _ROTATE = "ordipret.session_rotate"
 def rotate_session_id(connection: ASGIConnection) -> None:
     """Ask for a new session id when the response is sent (call it on sign-in)."""
     connection.scope.setdefault("state", {})[_ROTATE] = True
+
+
+def rotate_session_id_now(connection: ASGIConnection) -> str:
+    """Rotate, and choose the new id now rather than when the response is sent: a sign-in
+    through the ENT records which session its ticket opened, for single logout to end it.
+    32 random bytes, as the backend's own ids (`session_id_bytes`)."""
+    rotate_session_id(connection)
+    state = connection.scope.setdefault("state", {})
+    state[_FRESH_ID] = secrets.token_hex(32)
+    return state[_FRESH_ID]
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):

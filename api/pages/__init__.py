@@ -6,6 +6,8 @@
 from api.pages import (
     agreement_scans,
     assets,
+    ent_admin,
+    ent_signin,
     establishments,
     found,
     login,
@@ -40,6 +42,8 @@ ROUTES: list = [
     *my_space.ROUTES,
     *my_space_actions.ROUTES,
     *my_space_requests.ROUTES,
+    *ent_signin.ROUTES,
+    *ent_admin.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
