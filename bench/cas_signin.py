@@ -60,7 +60,7 @@ async def _configure(url: str, cas_url: str) -> None:
 
 
 async def _sign_in(app_url: str, timings: dict[str, list[float]]) -> None:
-    from tests.api.ent.cas_process import ticket_url
+    from bench.cas_loopback.process import ticket_url
 
     clock = time.perf_counter
     started = clock()
@@ -121,7 +121,7 @@ def table(figures: Figures) -> Rows:
 
 @benchmark("cas_signin", "CAS sign-in round trip against a loopback django-cas-server", table=table)
 def cas_signin(options: Options) -> Figures:
-    from tests.api.ent.cas_process import cas_server
+    from bench.cas_loopback.process import cas_server
 
     with tempfile.TemporaryDirectory(prefix="ordipret-bench-") as tmp:
         tmp_dir = Path(tmp)

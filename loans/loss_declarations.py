@@ -177,10 +177,10 @@ _COLUMNS = (
     LossDeclaration.decided_at,
     LossDeclaration.decided_by_name.as_alias("decided_by"),
     LossDeclaration.decision_note,
-    LossDeclaration.loan.asset.tag.as_alias("asset_tag"),
+    LossDeclaration.loan._.asset._.tag.as_alias("asset_tag"),
     LossDeclaration.loan.student.as_alias("student_id"),
-    LossDeclaration.loan.student.last_name.as_alias("student_last_name"),
-    LossDeclaration.loan.student.first_name.as_alias("student_first_name"),
+    LossDeclaration.loan._.student._.last_name.as_alias("student_last_name"),
+    LossDeclaration.loan._.student._.first_name.as_alias("student_first_name"),
     LossDeclaration.establishment.uai.as_alias("establishment_uai"),
 )
 

@@ -120,9 +120,9 @@ _LOAN_COLUMNS = (
     Loan.asset.tag.as_alias("asset_tag"),
     Loan.asset.serial.as_alias("serial"),
     Loan.asset.model.as_alias("model_id"),
-    Loan.asset.model.manufacturer.as_alias("manufacturer"),
-    Loan.asset.model.name.as_alias("model_name"),
-    Loan.asset.model.accessories.as_alias("model_accessories"),
+    Loan.asset._.model._.manufacturer.as_alias("manufacturer"),
+    Loan.asset._.model._.name.as_alias("model_name"),
+    Loan.asset._.model._.accessories.as_alias("model_accessories"),
 )
 
 

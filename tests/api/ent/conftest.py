@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
-from tests.api.ent.cas_process import cas_server, free_port, ticket_url
+from bench.cas_loopback.process import cas_server, free_port, ticket_url
 
 LOOP = "session"
 PASSWORD = "mot-de-passe-ent"

@@ -6,7 +6,7 @@ import html
 
 import httpx
 
-from tests.api.ent.cas_process import free_port, ticket_url
+from bench.cas_loopback.process import free_port, ticket_url
 from tests.api.ent.conftest import (
     PASSWORD,
     REGION,

@@ -22,7 +22,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
 ]
-ROOT_URLCONF = "tests.api.ent.cas_django.urls"
+ROOT_URLCONF = "bench.cas_loopback.django_site.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -40,7 +40,7 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.envi
 USE_TZ = True
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-CAS_AUTH_CLASS = "tests.api.ent.cas_django.auth.SdetUser"
+CAS_AUTH_CLASS = "bench.cas_loopback.django_site.auth.SdetUser"
 CAS_NEW_VERSION_HTML_WARNING = False
 CAS_NEW_VERSION_EMAIL_WARNING = False
 CAS_SHOW_POWERED = False

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[3]
-SETTINGS = "tests.api.ent.cas_django.settings"
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = "bench.cas_loopback.django_site.settings"
 _HIDDEN = re.compile(r"<input[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
@@ -51,7 +51,7 @@ def cas_server(directory: Path, slo_callback: str = "") -> Iterator[str]:
     }
     _django(env, "migrate", "--noinput")
     subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "cas_django" / "setup_services.py")],
+        [sys.executable, str(Path(__file__).parent / "django_site" / "setup_services.py")],
         cwd=ROOT,
         env=env,
         check=True,
