@@ -93,7 +93,7 @@ async def test_a_guardian_without_legal_authority_sees_nothing(world, ent):
     assert "P-001" not in response.text
 
 
-async def _issued(app, world, tag: str, key: str) -> tuple[int, int]:
+async def issued_for(app, world, tag: str, key: str) -> tuple[int, int]:
     """A minor's loan awaiting signatures, its convention issued, the student linked to `key`."""
     loan_id, student_id = await awaiting_loan(world, tag)
     await Student.update({Student.ent_id: key}).where(Student.id == student_id)
@@ -109,7 +109,7 @@ def _hidden(page: str, name: str) -> str:
     return match.group(1)
 
 
-async def _sign(client, loan_id: int):
+async def sign_in_space(client, loan_id: int):
     form = (await client.get(f"/mon-espace/prets/{loan_id}/signer")).text
     fields = {
         "version": _hidden(form, "version"),
@@ -125,8 +125,8 @@ async def _sign(client, loan_id: int):
 async def test_a_student_signs_their_own_convention_and_the_signature_keeps_key_and_method(
     app, world, ent
 ):
-    mine, _ = await _issued(app, world, "P-1", "K-1")
-    theirs, _ = await _issued(app, world, "P-2", "K-2")
+    mine, _ = await issued_for(app, world, "P-1", "K-1")
+    theirs, _ = await issued_for(app, world, "P-2", "K-2")
     client = await ent(identity("K-1"))
     assert "attend votre signature" in read((await client.get("/mon-espace")).text)
     pdf = await client.get(f"/mon-espace/prets/{mine}/convention.pdf")
@@ -134,7 +134,7 @@ async def test_a_student_signs_their_own_convention_and_the_signature_keeps_key_
     assert (await client.get(f"/mon-espace/prets/{theirs}/convention.pdf")).status_code == 404
     assert (await client.get(f"/mon-espace/prets/{theirs}/signer")).status_code == 404
 
-    signed = await _sign(client, mine)
+    signed = await sign_in_space(client, mine)
     assert signed.status_code == 303
     assert signed.headers["location"] == f"/mon-espace/prets/{mine}?fait=signee"
     rows = await Signature.select().where(Signature.agreement.loan == mine)
@@ -148,23 +148,23 @@ async def test_a_student_signs_their_own_convention_and_the_signature_keeps_key_
 
 
 async def test_a_guardian_signs_as_the_guardian_with_the_method_of_their_session(app, world, ent):
-    loan_id, student_id = await _issued(app, world, "P-1", "K-1")
+    loan_id, student_id = await issued_for(app, world, "P-1", "K-1")
     guardian_id = await _guardian(student_id, "G-1")
     # The convention was issued before this guardian existed: issue it again to ask them.
     await agreements.issue_agreement(
         app.state[STATE_KEY], PLATFORM, ACTOR, NOW, loan_id, PUBLIC_URL
     )
     client = await ent(identity("G-1", kind=GUARDIAN, method=OIDC))
-    assert (await _sign(client, loan_id)).status_code == 303
+    assert (await sign_in_space(client, loan_id)).status_code == 303
     row = await Signature.select().where(Signature.role == "guardian").first()
     assert (row["guardian"], row["ent_key"], row["auth_method"]) == (guardian_id, "G-1", "oidc")
 
 
 async def test_a_student_reads_only_their_own_documents(app, world, ent):
-    mine, _ = await _issued(app, world, "P-1", "K-1")
-    theirs, _ = await _issued(app, world, "P-2", "K-2")
+    mine, _ = await issued_for(app, world, "P-1", "K-1")
+    theirs, _ = await issued_for(app, world, "P-2", "K-2")
     client = await ent(identity("K-1"))
-    assert (await _sign(client, mine)).status_code == 303
+    assert (await sign_in_space(client, mine)).status_code == 303
     own = await Document.select(Document.id, Document.kind).where(Document.loan == mine)
     other = await Document.select(Document.id).where(Document.loan == theirs).first()
     agreement = next(d["id"] for d in own if d["kind"] == "agreement")
@@ -205,7 +205,7 @@ async def test_the_last_signature_in_the_space_seals_the_convention_the_student_
         head_delegation=True,
     )
     client = await ent(identity("K-1"))
-    assert (await _sign(client, loan_id)).status_code == 303
+    assert (await sign_in_space(client, loan_id)).status_code == 303
     sealed = await Document.select(Document.id).where(
         (Document.loan == loan_id) & (Document.kind == "sealed_agreement")
     )

@@ -7,8 +7,8 @@ USERS = {
     "eleve": {
         "ENTPersonJointure": "AC-ORLEANS-TOURS$1234567",
         "ENTPersonProfils": ["National_ELV"],
-        "ENTPersonStructRattachRNE": "0450001B",
-        "ENTEleveClasses": ["0450001B$2NDE3"],
+        "ENTPersonStructRattachRNE": "0450001G",
+        "ENTEleveClasses": ["0450001G$2NDE3"],
         "sn": "Martin",
         "givenName": "Léa",
         "ENTPersonDateNaissance": "14/03/2009",
@@ -22,7 +22,7 @@ USERS = {
     "prof": {
         "ENTPersonJointure": "AC-ORLEANS-TOURS$9000001",
         "ENTPersonProfils": ["National_ENS"],
-        "ENTPersonStructRattachRNE": "0450001B",
+        "ENTPersonStructRattachRNE": "0450001G",
         "sn": "Durand",
         "givenName": "Paul",
     },

@@ -28,7 +28,7 @@ ENTNG_STUDENT = {
     "firstName": "Hugo",
     "birthDate": "2008-11-02",
     "schools": [
-        {"externalId": "0450001B", "name": "Lycée A", "classes": [{"name": "1G2"}]},
+        {"externalId": "0450001G", "name": "Lycée A", "classes": [{"name": "1G2"}]},
     ],
 }
 
@@ -51,7 +51,7 @@ def entng_cas() -> Litestar:
                 "<cas:authenticationSuccess><cas:user>hugo.bernard</cas:user><cas:userAttributes>"
                 "<cas:externalId>AC-ORLEANS-TOURS$2345678</cas:externalId>"
                 "<cas:type>Student</cas:type><cas:lastName>Bernard</cas:lastName>"
-                "<cas:schools><cas:externalId>0450001B</cas:externalId>"
+                "<cas:schools><cas:externalId>0450001G</cas:externalId>"
                 "<cas:classes>1G2</cas:classes><cas:classes>1G2-SPE</cas:classes></cas:schools>"
                 "</cas:userAttributes></cas:authenticationSuccess>"
             )
@@ -76,7 +76,7 @@ class Provider:
             "family_name": "Moreau",
             "birthdate": "2009-06-30",
             "profile": ["National_ELV"],
-            "uai": "0450001B",
+            "uai": "0450001G",
         }
     )
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"}))

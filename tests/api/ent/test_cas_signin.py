@@ -36,8 +36,8 @@ async def test_a_student_signs_in_and_lands_on_their_space_with_their_identity(
         "last_name": "Martin",
         "first_name": "Léa",
         "birth_date": "2009-03-14",
-        "uais": ["0450001B"],
-        "classes": ["0450001B$2NDE3"],
+        "uais": ["0450001G"],
+        "classes": ["0450001G$2NDE3"],
         "profiles": ["National_ELV"],
     }
 

@@ -28,8 +28,8 @@ async def test_open_ent_ng_json_user_attributes_are_mapped(app, client, as_, wor
     assert identity["kind"] == "student"
     assert (identity["last_name"], identity["first_name"]) == ("Bernard", "Hugo")
     assert identity["birth_date"] == "2008-11-02"
-    assert identity["uais"] == ["0450001B"]
-    assert identity["classes"] == ["0450001B$1G2"]
+    assert identity["uais"] == ["0450001G"]
+    assert identity["classes"] == ["0450001G$1G2"]
 
 
 async def test_open_ent_ng_attributes_as_nested_elements_are_mapped_too(app, client, as_, world):
@@ -39,7 +39,7 @@ async def test_open_ent_ng_attributes_as_nested_elements_are_mapped_too(app, cli
     assert response.status_code == 303
     identity = (await session_of(app, client))["ent"]
     assert identity["key"] == "2345678"
-    assert identity["classes"] == ["0450001B$1G2", "0450001B$1G2-SPE"]
+    assert identity["classes"] == ["0450001G$1G2", "0450001G$1G2-SPE"]
 
 
 async def test_a_cas3_connector_falls_back_to_service_validate_where_there_is_no_p3(
@@ -84,7 +84,7 @@ async def test_an_oidc_sign_in_maps_the_claims_to_the_identity(app, client, prov
         "last_name": "Moreau",
         "first_name": "Inès",
         "birth_date": "2009-06-30",
-        "uais": ["0450001B"],
+        "uais": ["0450001G"],
         "classes": [],
         "profiles": None,
     }
