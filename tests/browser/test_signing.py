@@ -56,6 +56,7 @@ def desk(page: Page, world: World) -> Iterator[Page]:
 def draw_signature(page: Page) -> None:
     """A looping stroke across the canvas, as a finger would: down, many small moves, up."""
     canvas = page.get_by_role("img", name=re.compile("Cadre de signature"))
+    canvas.scroll_into_view_if_needed()  # the mouse reaches only what the screen shows
     box = canvas.bounding_box()
     assert box is not None
     left, top = box["x"] + 20, box["y"] + box["height"] / 2
