@@ -57,21 +57,3 @@ async def ent(app):
     yield make
     for client in opened:
         await client.aclose()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def staff(app, world):
-    """`await staff("it_a")`: a browser-like client signed in with a staff session."""
-    from tests.api.test_pages import log_in
-
-    opened: list[httpx.AsyncClient] = []
-
-    async def make(persona: str) -> httpx.AsyncClient:
-        client = client_for(app)
-        opened.append(client)
-        assert (await log_in(client, persona)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()

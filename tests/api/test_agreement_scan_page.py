@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from bench.scanner import scan
 from loans.records import get_loan
-from tests.api import test_loan_pages
 from tests.api.test_agreement_batches import class_of
 from tests.api.test_loan_pages import submit
 from tests.api.test_pages import is_french_html
 from tests.factories import NOW, PLATFORM, UAI_A
-
-desk = test_loan_pages.desk  # the pages' fixture: a client with a session
 
 
 async def test_the_loan_list_of_a_class_links_to_its_conventions_to_print(desk, world):

@@ -5,18 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import httpx
-import pytest_asyncio
-
 from api.clock import utcnow
 from loans import lifecycle
 from loans.minors import paris_day
 from tests.api.problems import assert_problem
-from tests.conftest import client_for
 from tests.factories import (
     ACTOR,
     NOW,
-    PASSWORD,
     PLATFORM,
     UAI_A,
     UAI_B,
@@ -174,24 +169,6 @@ async def test_overdue_loans_per_school_and_per_region(as_, world):
 
 
 # Pages
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def signed_in(app, world):
-    opened: list[httpx.AsyncClient] = []
-
-    async def make(persona: str) -> httpx.AsyncClient:
-        client = client_for(app)
-        opened.append(client)
-        form = await client.get("/connexion")
-        token = CSRF_FIELD.search(form.text).group(1)
-        data = {"email": f"{persona}@ordipret.test", "password": PASSWORD, "_csrf_token": token}
-        assert (await client.post("/connexion", data=data)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
 
 
 async def test_the_campaign_page_shows_progress_bars_with_numbers_and_the_todo(

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.api.problems import assert_problem, asset_body
-from tests.api.test_pages import csrf_token, is_french_html, signed_in  # noqa: F401 (fixture)
+from tests.api.test_pages import csrf_token, is_french_html
 from tests.conftest import client_for
 from tests.factories import PASSWORD, UAI_A, make_asset
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from inventory import assets, regions
 from labels.assignment import bind_code, codes_for_assets, create_blank_codes
-from tests.api import test_pages
 from tests.api.test_pages import is_french_html, text_of
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, make_asset
-
-signed_in = test_pages.signed_in  # the pages' fixture: a client with a session
 
 
 async def live_code(tag: str) -> str:

@@ -17,7 +17,6 @@ from inventory.tables import Asset
 from labels import sheets
 from labels.stocks import STOCKS
 from labels.tables import LabelCode
-from tests.api import test_pages
 from tests.api.problems import assert_problem
 from tests.cli_process import ordipret as run_ordipret
 from tests.factories import UAI_A, UAI_B, UAI_C, make_asset
@@ -25,8 +24,6 @@ from tests.labels.samples import crop, decode, page_texts, pages
 
 SHEET = "/api/v1/labels/sheet.pdf"
 BIND = "/api/v1/labels/bind"
-
-signed_in = test_pages.signed_in  # the pages' fixture: a client with a session
 
 
 def decoded_urls(pdf: bytes, template: str = "L7160", offset: int = 0) -> list[str]:

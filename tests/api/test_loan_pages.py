@@ -8,9 +8,6 @@ import datetime as dt
 import html
 import re
 
-import httpx
-import pytest_asyncio
-
 from api.clock import utcnow
 from inventory.tables import Asset
 from loans import lifecycle, policy
@@ -18,8 +15,7 @@ from loans.minors import paris_day
 from loans.records import get_loan
 from loans.storage import sha256_of
 from loans.tables import Document, Loan, LoanEvent, LoanPhoto
-from tests.api.test_pages import csrf_token, is_french_html, log_in
-from tests.conftest import client_for
+from tests.api.test_pages import csrf_token, is_french_html
 from tests.factories import (
     ACTOR,
     NOW,
@@ -42,22 +38,6 @@ def today() -> dt.date:
 def read(page: str) -> str:
     """What a person reads: no tags, entities decoded, spaces collapsed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def desk(app, world):
-    """`await desk("it_a")`: a browser-like client signed in with a session cookie."""
-    opened: list[httpx.AsyncClient] = []
-
-    async def make(persona: str) -> httpx.AsyncClient:
-        client = client_for(app)
-        opened.append(client)
-        assert (await log_in(client, persona)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
 
 
 async def paper_day(loan_id: int):

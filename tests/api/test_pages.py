@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from api.app import create_app
 from inventory import assets
@@ -36,23 +35,6 @@ async def log_in(client: httpx.AsyncClient, persona: str, password: str = PASSWO
         **extra,
     }
     return await client.post("/connexion", data=data)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def signed_in(app, world):
-    """`await signed_in("it_a")`: a client holding that persona's session cookie."""
-    opened: list[httpx.AsyncClient] = []
-
-    async def make(persona: str) -> httpx.AsyncClient:
-        client = client_for(app)
-        opened.append(client)
-        response = await log_in(client, persona)
-        assert response.status_code == 303, response.text
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
 
 
 def is_french_html(response: httpx.Response) -> bool:

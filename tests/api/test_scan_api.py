@@ -12,8 +12,7 @@ import pytest_asyncio
 
 from inventory import assets
 from tests.api.problems import assert_problem
-from tests.api.test_pages import csrf_token, is_french_html, log_in, text_of
-from tests.conftest import client_for
+from tests.api.test_pages import csrf_token, is_french_html, text_of
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, World, make_asset
 from tests.labels.test_scan import BLANK_24, CODE_A, CODE_B, blank_label, stick_label
 
@@ -36,20 +35,10 @@ async def fleet(world: World) -> World:
     return world
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def staff(app, fleet):
-    """`await staff("it_a")`: a browser-like client signed in with a session cookie."""
-    opened: list[httpx.AsyncClient] = []
-
-    async def make(persona: str) -> httpx.AsyncClient:
-        client = client_for(app)
-        opened.append(client)
-        assert (await log_in(client, persona)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
+@pytest.fixture
+def staff(signed_in, fleet):
+    """`await staff("it_a")`, once the fleet is there."""
+    return signed_in
 
 
 async def scan(client: httpx.AsyncClient, code: str | None) -> httpx.Response:

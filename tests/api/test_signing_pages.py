@@ -9,35 +9,18 @@ import base64
 import re
 from email.message import EmailMessage
 
-import pytest_asyncio
-
 from api.clock import utcnow
 from loans import signing_links
 from loans.records import get_loan
 from loans.tables import Document, Guardian, Signature, SigningLink
 from tests.api.test_loan_pages import read, submit, today
-from tests.api.test_pages import csrf_token, is_french_html, log_in
+from tests.api.test_pages import csrf_token, is_french_html
 from tests.conftest import client_for
 from tests.factories import ACTOR, PLATFORM, UAI_C
 from tests.loans.agreement_factories import PUBLIC_URL, add_guardian, awaiting_loan, png
 
 DRAWING = "data:image/png;base64," + base64.b64encode(png()).decode()
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def desk(app, world):
-    opened = []
-
-    async def make(persona: str):
-        client = client_for(app)
-        opened.append(client)
-        assert (await log_in(client, persona)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
 
 
 async def minor_with_guardian(world, tag: str = "S-1"):

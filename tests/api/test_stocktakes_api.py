@@ -15,8 +15,7 @@ import pytest_asyncio
 
 from inventory.tables import Asset
 from tests.api.problems import assert_problem
-from tests.api.test_pages import csrf_token, log_in
-from tests.conftest import client_for
+from tests.api.test_pages import csrf_token
 from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset
 
 STOCKTAKES = "/api/v1/stocktakes"
@@ -302,22 +301,6 @@ async def test_the_pdf_report_is_a_pdf_with_the_counts_and_lists(as_, shelf):
 
 
 # The pages, without a browser
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def signed_in(app, world):
-    """`await signed_in("it_a")`: a client holding that persona's session cookie."""
-    opened = []
-
-    async def make(persona: str):
-        client = client_for(app)
-        opened.append(client)
-        assert (await log_in(client, persona)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
 
 
 async def test_the_pages_refuse_forms_without_the_csrf_token_or_from_a_reader(signed_in, shelf):

@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from loans.default_terms import default_terms
 from loans.tables import TermsVersion
 from tests.api.test_loan_pages import read, submit
-from tests.api.test_pages import is_french_html, log_in
-from tests.conftest import client_for
+from tests.api.test_pages import is_french_html
 from tests.factories import UAI_A
 
 PAGE = "/regions/24/conditions"
@@ -23,19 +21,9 @@ EDITED = "# Article 1 — Objet\n\nLa Région prête le matériel.\n\n- un ordin
 
 
 @pytest.fixture
-async def browser(app, world):
+def browser(signed_in):
     """`await browser("manager_24")`: a client signed in with a session cookie."""
-    opened: list[httpx.AsyncClient] = []
-
-    async def make(persona: str) -> httpx.AsyncClient:
-        client = client_for(app)
-        opened.append(client)
-        assert (await log_in(client, persona)).status_code == 303
-        return client
-
-    yield make
-    for client in opened:
-        await client.aclose()
+    return signed_in
 
 
 def textarea(page: str) -> str:

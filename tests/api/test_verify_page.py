@@ -12,13 +12,10 @@ from loans.documents import list_documents
 from loans.sealing import verify_async
 from loans.storage import DirectoryStorage
 from loans.tables import DocumentContent
-from tests.api import test_loan_pages
 from tests.api.test_loan_pages import read, submit
 from tests.api.test_pages import csrf_token, is_french_html
 from tests.factories import PLATFORM, UAI_A, active_loan, make_student
 from tests.loans.test_sealing import agreement
-
-desk = test_loan_pages.desk  # the pages' fixture: a client with a session
 
 LOANS = "/api/v1/loans"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from tests.api.ent.conftest import REGION, configure
-from tests.api.test_pages import csrf_token, signed_in  # noqa: F401 (fixture)
+from tests.api.test_pages import csrf_token
 
 CONNECTOR = f"/api/v1/regions/{REGION}/ent-connector"
 LINKS = f"/api/v1/regions/{REGION}/ent-links"

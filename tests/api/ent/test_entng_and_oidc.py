@@ -12,7 +12,6 @@ from litestar import Litestar, get
 from api.app import create_app
 from tests.api.ent.conftest import REGION, configure, serving, session_of
 from tests.api.ent.loopback_ents import Provider, entng_cas
-from tests.api.test_pages import signed_in  # noqa: F401 (fixture)
 from tests.conftest import client_for, running, with_changes
 
 LOOP = "session"
