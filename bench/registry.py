@@ -23,6 +23,7 @@ MODULES = (
     "bench.agreements",
     "bench.scan_stack",
     "bench.agreement_batch",
+    "bench.directory_import",
 )
 
 Figures = dict[str, object]

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from piccolo.columns.combination import And
-
 from inventory.errors import Invalid
 from loans.directory_staging import Staging
 from loans.directory_students import RELATIVES, StagedStudent
@@ -167,10 +165,13 @@ class GuardianPlan:
 
 
 async def guardians_of_relatives(region_id: int, keys: list[str]) -> list[dict]:
-    """The guardian rows of the region's students carrying these relatives' ENT keys."""
-    return await Guardian.select(*_COLUMNS).where(
-        And(Guardian.ent_id.is_in(keys), Guardian.student.region == region_id)
+    """The guardian rows of the region's students carrying these relatives' ENT keys. The
+    region is filtered here, not in SQL: with a term on the joined student, SQLite drove the
+    query from the region's index (every student of the region) instead of `guardian_ent_id`."""
+    rows = await Guardian.select(*_COLUMNS, Guardian.student.region.as_alias("region")).where(
+        Guardian.ent_id.is_in(keys)
     )
+    return [row for row in rows if row["region"] == region_id]
 
 
 def plan_relatives(

@@ -140,10 +140,16 @@ async def existing(region_id: int, students: list[StagedStudent]) -> tuple[dict,
     ]
     by_who: dict[tuple, list[dict]] = {}
     if unmatched:
+        # Only students without an ENT key can be adopted (`_compatible`): the partial index
+        # `student_without_ent_id` answers exactly them. No region term: SQLite would pick
+        # the region index, which matches every student of the region.
         query = Student.select(*_COLUMNS).where(
             And(
-                Student.establishment.is_in(list({s.establishment_id for s in unmatched})),
-                Student.birth_date.is_in(list({s.fields["birth_date"] for s in unmatched})),
+                And(
+                    Student.establishment.is_in(list({s.establishment_id for s in unmatched})),
+                    Student.birth_date.is_in(list({s.fields["birth_date"] for s in unmatched})),
+                ),
+                Student.ent_id.is_null(),
             )
         )
         for row in await query:
