@@ -17,9 +17,11 @@ guardians: a dry run that reports, then the same run that writes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import msgspec
 
@@ -48,7 +50,7 @@ from loans.tables import Student
 CHUNK = 500
 MAX_REPORTED = 1_000
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
-Source = Path | bytes
+Source = Path | bytes | BinaryIO  # a file's path, its bytes, or an open binary file
 
 
 class DirectoryEntryError(msgspec.Struct, frozen=True):
@@ -246,7 +248,7 @@ async def import_directory(
     dry_run: bool = True,
     progress: Progress | None = None,
 ) -> DirectoryImportReport:
-    """Import AAF files (name, path or bytes) into the region's students; `mode` complet or
+    """Import AAF files (name, source) into the region's students; `mode` complet or
     delta, else read from the files' names. `progress(phase, done, total)`."""
     region_id = await _region_id(scope, region_code)
     if not files:
@@ -261,7 +263,8 @@ async def import_directory(
     }
     run = _Run(region_id, dry_run, now, actor)
     with Staging() as staging:
-        _stage(staging, files, tick)
+        # Reading is CPU-bound (~110 µs an entry): off the event loop, which keeps serving.
+        await asyncio.to_thread(_stage, staging, files, tick)
         try:
             await _students(run, staging, establishments, mode, tick)
         except Exception as error:

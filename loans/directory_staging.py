@@ -36,7 +36,9 @@ CREATE TABLE linked (student_id INTEGER PRIMARY KEY);
 
 class Staging:
     def __init__(self) -> None:
-        self.db = sqlite3.connect("", isolation_level=None)
+        # Filled in a worker thread (reading the files), then read on the event loop's:
+        # used by one thread at a time.
+        self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")  # one transaction: no sync per row
         self.seq = 0
