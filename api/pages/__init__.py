@@ -6,6 +6,7 @@
 from api.pages import (
     agreement_scans,
     assets,
+    directory_import,
     establishments,
     found,
     login,
@@ -34,6 +35,7 @@ ROUTES: list = [
     *found.ROUTES,
     *verification.ROUTES,
     *agreement_scans.ROUTES,
+    *directory_import.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
