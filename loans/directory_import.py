@@ -138,9 +138,8 @@ async def _students(run: _Run, staging: Staging, establishments: dict, mode: str
 
 async def _chunk(run: _Run, staging: Staging, students: list[StagedStudent], mode: str) -> None:
     found = await existing(run.region_id, students)
-    for student in students:
-        if not student.errors.get("ENTEleveINE"):
-            match(student, run.region_id, found)
+    for student in students:  # entries in error too: a Complet must not mark them left
+        match(student, run.region_id, found)
     matched = [s.match["id"] for s in students if s.match]
     taken = set(matched) - set(staging.absent(matched))
     for student in students:

@@ -177,6 +177,7 @@ def match(student: StagedStudent, region_id: int, found: tuple[dict, dict, dict]
     by_number = by_ine.get(ine) if ine else None
     if by_key and by_number and by_key["id"] != by_number["id"]:
         student.errors[ATTRIBUTES["ine"]] = "cet INE est déjà attribué à un autre élève"
+        student.match = by_key  # in error, so not applied; but present, not left
         return
     row = by_key or by_number
     if row is None:

@@ -300,6 +300,20 @@ async def test_entry_errors_are_reported_with_the_entry_and_the_attribute(world)
     assert (await by_key("E4")).guardians == []
 
 
+async def test_a_known_student_whose_entry_is_in_error_is_not_marked_left(world):
+    await run([("Complet.xml", complete_school_a())])
+    await make_student("B", ent_id="OTHER", ine="2234567890A")
+    broken = complete_school_a().replace(b"1234567890A", b"2234567890A")  # E1 takes OTHER's INE
+
+    report = await run([("Complet.xml", broken)])
+
+    assert [(e.entry, e.field) for e in report.errors] == [("E1", "ENTEleveINE")]
+    assert report.left == 0
+    assert (await by_key("E1")).ine == "1234567890A" and (await by_key("E1")).left_on is None
+    bad_ine = complete_school_a().replace(b"1234567890A", b"12")
+    assert (await run([("Complet.xml", bad_ine)])).left == 0
+
+
 @pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY])
 async def test_hostile_xml_is_refused_and_nothing_is_imported(world, hostile):
     with pytest.raises(Invalid) as refused:
