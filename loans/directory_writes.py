@@ -22,8 +22,8 @@ async def _grouped_updates(table, changes: list[tuple[int, dict]]) -> None:
         if not change:
             continue
         groups.setdefault(tuple(sorted(change.items())), []).append(row_id)
-    for change, ids in groups.items():
-        await table.update(dict(change)).where(table.id.is_in(ids))
+    for values, ids in groups.items():
+        await table.update(dict(values)).where(table.id.is_in(ids))
 
 
 async def write_relatives(plan: GuardianPlan) -> None:
