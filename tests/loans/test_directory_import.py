@@ -206,6 +206,27 @@ async def test_a_delta_file_modifies_adds_and_removes_students(world):
     assert [(g.ent_id, g.email) for g in noe.guardians] == [("R1", "c.durand@example.fr")]
 
 
+async def test_a_modify_after_an_add_in_the_same_delta_is_folded_onto_it(world):
+    delta = aaf(
+        structure("S1", UAI_A),
+        student("E9", first_name="Inès", classes="2NDE1"),
+        student(
+            "E9",
+            op="modify",
+            structure_id="S1",
+            classes="2NDE2",
+            last_name=None,
+            first_name=None,
+            birth=None,
+        ),
+    )
+
+    report = await run([("Delta.xml", delta)])
+
+    assert (report.students_read, report.added, report.error_count) == (2, 1, 0)
+    assert ((await by_key("E9")).first_name, (await by_key("E9")).class_name) == ("Inès", "2NDE2")
+
+
 async def test_a_relative_changed_alone_in_a_delta_reaches_every_child(world):
     await run(
         [
