@@ -302,6 +302,8 @@ async def test_entry_errors_are_reported_with_the_entry_and_the_attribute(world)
         student("E3", structure_id="S404"),
         student("E4", relatives=[link("R404")]),
         student("E5", ine="12"),
+        student("E6", ine="1234567890A"),
+        student("E7", ine="1234567890A", first_name="Zoé"),
     )
 
     report = await run([("Complet.xml", files)])
@@ -313,11 +315,12 @@ async def test_entry_errors_are_reported_with_the_entry_and_the_attribute(world)
         ("E3", "ENTPersonStructRattach"),
         ("E4", "ENTElevePersRelEleve"),
         ("E5", "ENTEleveINE"),
+        ("E7", "ENTEleveINE"),
     }
     assert next(e for e in report.errors if e.entry == "E2").message == (
         f"établissement {UAI_C} inconnu dans la région"
     )
-    assert report.added == 1  # E4 is imported, without its unknown relative
+    assert report.added == 2  # E4, without its unknown relative, and E6
     assert (await by_key("E4")).guardians == []
 
 
