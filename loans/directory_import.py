@@ -145,9 +145,13 @@ async def _students(run: _Run, staging: Staging, establishments: dict, mode: str
 async def _chunk(run: _Run, staging: Staging, students: list[StagedStudent], mode: str) -> None:
     first_with: dict[str, str] = {}  # two entries of the chunk with one INE: one student
     for student in students:
-        if (ine := student.fields.get("ine")) and not student.errors:
-            if (first := first_with.setdefault(ine, student.entry)) != student.entry:
-                student.errors["ENTEleveINE"] = f"même INE que l'entrée {first}"
+        ine = student.fields.get("ine")
+        if (
+            ine
+            and not student.errors
+            and (first := first_with.setdefault(ine, student.entry)) != student.entry
+        ):
+            student.errors["ENTEleveINE"] = f"même INE que l'entrée {first}"
     found = await existing(run.region_id, students)
     for student in students:  # entries in error too: a Complet must not mark them left
         match(student, run.region_id, found)
