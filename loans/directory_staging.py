@@ -29,6 +29,8 @@ CREATE TABLE person (
     op TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (kind, key)
 );
 CREATE INDEX person_order ON person (kind, seq);
+CREATE TABLE alias (kind TEXT NOT NULL, entry TEXT NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (kind, entry));
 CREATE TABLE present (student_id INTEGER PRIMARY KEY);
 CREATE TABLE linked (student_id INTEGER PRIMARY KEY);
 """
@@ -79,6 +81,16 @@ class Staging:
         self.seq += 1
         kind, key = entry.category, entry.key
         op, attrs = entry.operation, entry.attributes
+        if entry.first("ENTPersonJointure"):
+            self.db.execute(
+                "INSERT OR REPLACE INTO alias (kind, entry, key) VALUES (?, ?, ?)",
+                (kind, entry.identifier, key),
+            )
+        else:  # a modify or delete naming the person by identifier only: the key it was given
+            row = self.db.execute(
+                "SELECT key FROM alias WHERE kind = ? AND entry = ?", (kind, entry.identifier)
+            ).fetchone()
+            key = row[0] if row else key
         if op != "add":  # fold onto what an earlier entry of this person said
             row = self.db.execute(
                 "SELECT op, attrs FROM person WHERE kind = ? AND key = ?", (kind, key)

@@ -97,7 +97,9 @@ def read_student(
             errors[ATTRIBUTES["birth_date"]] = str(error)
     structure = _first(attrs, STRUCTURE).strip()
     if structure:
-        uai = staging.uai_of(structure)
+        # Some exports also give the school's UAI itself: the fallback when the files carry
+        # no EtabEducNat entry for the structure.
+        uai = staging.uai_of(structure) or _first(attrs, STRUCTURE + "RNE").strip().upper() or None
         if uai is None:
             errors[STRUCTURE] = f"structure {structure} absente des fichiers (aucune EtabEducNat)"
         elif uai not in establishments:

@@ -27,6 +27,7 @@ from tests.loans.aaf_files import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,
     aaf,
+    entry,
     link,
     relative,
     staff,
@@ -225,6 +226,25 @@ async def test_a_modify_after_an_add_in_the_same_delta_is_folded_onto_it(world):
 
     assert (report.students_read, report.added, report.error_count) == (2, 1, 0)
     assert ((await by_key("E9")).first_name, (await by_key("E9")).class_name) == ("Inès", "2NDE2")
+
+
+async def test_requests_naming_a_student_by_identifier_only_reach_the_same_student(world):
+    attributes = {
+        "ENTPersonJointure": "AC-ORLEANS-TOURS$E9",
+        "sn": "Durand",
+        "givenName": "Inès",
+        "ENTPersonDateNaissance": "14/03/2010",
+        "ENTPersonStructRattach": "S7",  # no EtabEducNat entry for it in the files:
+        "ENTPersonStructRattachRNE": UAI_A,  # the UAI given beside it places the student
+    }
+    add = entry("Eleve", "748220", attributes)  # an identifier that is not the ENT key
+    delete = entry("Eleve", "748220", {}, "delete")
+
+    added = await run([("Delta.xml", aaf(add))])
+    left = await run([("Delta.xml", aaf(add, delete))])
+
+    assert (added.added, added.error_count, left.left) == (1, 0, 1)
+    assert (await by_key("E9")).establishment.uai == UAI_A
 
 
 async def test_a_relative_changed_alone_in_a_delta_reaches_every_child(world):
