@@ -24,6 +24,7 @@ MODULES = (
     "bench.scan_stack",
     "bench.agreement_batch",
     "bench.cas_signin",
+    "bench.directory_import",
 )
 
 Figures = dict[str, object]

@@ -58,7 +58,7 @@ ALIASES = {"establishment_uai": "uai"}
 REQUIRED = ("uai", "last_name", "first_name", "birth_date")
 MAX_ROWS = 20_000
 CHUNK = 500
-ANALYZE_AFTER = 1_000  # created rows; see _refresh_statistics
+ANALYZE_AFTER = 1_000  # created rows; see refresh_statistics
 YES = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
 NO = {"non", "n", "no", "faux", "false", "0"}
 _MATCH_COLUMNS = (
@@ -91,13 +91,13 @@ class _Row:
         f = self.fields
         return (
             self.establishment_id,
-            _fold(f["last_name"]),
-            _fold(f["first_name"]),
+            fold_name(f["last_name"]),
+            fold_name(f["first_name"]),
             f["birth_date"],
         )
 
 
-def _fold(name: str | None) -> str:
+def fold_name(name: str | None) -> str:
     return " ".join((name or "").split()).casefold()
 
 
@@ -248,8 +248,8 @@ async def _existing(rows: Sequence[_Row]) -> tuple[dict, dict, dict]:
         for s in await query:
             key = (
                 s["establishment"],
-                _fold(s["last_name"]),
-                _fold(s["first_name"]),
+                fold_name(s["last_name"]),
+                fold_name(s["first_name"]),
                 s["birth_date"],
             )
             by_who.setdefault(key, []).append(s)
@@ -321,7 +321,7 @@ def _changes(row: _Row) -> dict:
     return {key: value for key, value in values.items() if value != row.match[key]}
 
 
-async def _insert_many(
+async def insert_many(
     table: type[Table], columns: Sequence[str], rows: Sequence[tuple], returning: Sequence[str] = ()
 ) -> list[dict]:
     """One multi-row INSERT of plain values. Building a Piccolo object per row costs ~0.4 ms of
@@ -349,13 +349,15 @@ async def _replace_guardians(rows: Sequence[_Row], ids: dict[int, int]) -> None:
     if matched := [ids[r.line] for r in rows if r.match and r.guardians is not None]:
         for g in await Guardian.select().where(Guardian.student.is_in(matched)):
             existing.setdefault(g["student"], {})[
-                (_fold(g["last_name"]), _fold(g["first_name"]))
+                (fold_name(g["last_name"]), fold_name(g["first_name"]))
             ] = g
     new, stale = [], []
     for student_id, guardians in wanted.items():
         current = existing.get(student_id, {})
         for guardian in guardians:
-            kept = current.pop((_fold(guardian["last_name"]), _fold(guardian["first_name"])), None)
+            kept = current.pop(
+                (fold_name(guardian["last_name"]), fold_name(guardian["first_name"])), None
+            )
             if kept is None:
                 new.append((student_id, *(guardian[k] for k in GUARDIAN_FIELDS)))
             elif changed := {k: v for k, v in guardian.items() if v != kept[k]}:
@@ -364,7 +366,7 @@ async def _replace_guardians(rows: Sequence[_Row], ids: dict[int, int]) -> None:
     for chunk in _chunks(stale):
         await Guardian.delete().where(Guardian.id.is_in(list(chunk)))
     for chunk in _chunks(new):
-        await _insert_many(Guardian, ("student", *GUARDIAN_FIELDS), chunk)
+        await insert_many(Guardian, ("student", *GUARDIAN_FIELDS), chunk)
 
 
 async def _update(rows: Sequence[_Row]) -> None:
@@ -384,7 +386,7 @@ async def _write(rows: list[_Row], now: dt.datetime, tick) -> None:
             ids = {r.line: r.match["id"] for r in chunk if r.match}
             created = [r for r in chunk if not r.match]
             if created:
-                inserted = await _insert_many(
+                inserted = await insert_many(
                     Student,
                     ("region", "establishment", "created_at", *STUDENT_FIELDS),
                     [
@@ -402,8 +404,8 @@ async def _write(rows: list[_Row], now: dt.datetime, tick) -> None:
                 by_who = {
                     (
                         s["establishment"],
-                        _fold(s["last_name"]),
-                        _fold(s["first_name"]),
+                        fold_name(s["last_name"]),
+                        fold_name(s["first_name"]),
                         _day(s["birth_date"]),
                     ): s["id"]
                     for s in inserted
@@ -414,7 +416,7 @@ async def _write(rows: list[_Row], now: dt.datetime, tick) -> None:
             tick(len(chunk))
 
 
-async def _refresh_statistics() -> None:
+async def refresh_statistics() -> None:
     """Right after a bulk load PostgreSQL's statistics still describe a near-empty table until
     autovacuum catches up, and the next import's lookups (`ent_id IN (…)`, `ine IN (…)`) are
     planned as sequential scans: 0.35 s a chunk at 5,000 students instead of index seeks (the
@@ -474,7 +476,7 @@ async def import_students(
             ) from error
         return StudentImportReport(rows=count, created=0, updated=0, errors=_line_errors(rows))
     if report.created >= ANALYZE_AFTER:
-        await _refresh_statistics()
+        await refresh_statistics()
     audit.info(
         "students imported by account %s: %s created, %s updated",
         actor.id,

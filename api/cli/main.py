@@ -7,11 +7,11 @@ import argparse
 import os
 import sys
 
-from api.cli import accounts, documents, imports, labels, reminders, server, verify
+from api.cli import accounts, directory, documents, imports, labels, reminders, server, verify
 from api.cli.console import console
 from api.settings import Settings
 
-COMMAND_GROUPS = (server, accounts, imports, labels, reminders, documents, verify)
+COMMAND_GROUPS = (server, accounts, imports, directory, labels, reminders, documents, verify)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@
 from api.pages import (
     agreement_scans,
     assets,
+    directory_import,
     ent_admin,
     ent_signin,
     establishments,
@@ -44,6 +45,7 @@ ROUTES: list = [
     *my_space_requests.ROUTES,
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
+    *directory_import.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
