@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from loans.tables import Guardian, Student
-from tests.api import test_loan_pages
 from tests.api.test_loan_pages import submit
 from tests.api.test_pages import is_french_html
 from tests.factories import UAI_A
@@ -19,7 +18,6 @@ from tests.loans.aaf_files import (
     student,
 )
 
-desk = test_loan_pages.desk  # the pages' fixture: a client with a session
 PAGE = "/regions/24/annuaire"
 
 
