@@ -20,11 +20,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from api.ent import connectors
 from inventory import stocktakes
 from inventory.tables import Asset
 from labels.assignment import codes_for_assets
-from loans import campaigns, terms_versions
-from loans.tables import Loan
+from loans import campaigns, ent_linking, loss_declarations, terms_versions
+from loans.ent_identity import CAS, STUDENT, EntIdentity
+from loans.tables import EntLinkProposal, Loan
 from loans.terms import Paragraph
 from tests.api.problems import assert_problem
 from tests.factories import (
@@ -49,6 +51,7 @@ REGION_24 = SCHOOL_A | {"it_b"}
 # Roles that a guard turns away (403), whatever the scope.
 NOT_FLEET_EDITORS = frozenset({"head_a"})
 NOT_REGION_WIDE = frozenset({"it_a", "it_b", "it_ab", "head_a"})
+NOT_DESK = frozenset({"manager_24", "manager_44", "head_a"})
 
 BLANK_CODE = "7K3M9QXH2T"
 
@@ -140,6 +143,61 @@ async def a_campaign(world: World) -> dict:
 async def a_stocktake(world: World) -> dict:
     await make_asset("M-S1", UAI_A, world.model_id)
     return {"id": (await stocktakes.open_stocktake(PLATFORM, ACTOR, NOW, UAI_A)).id}
+
+
+def _student_identity(key: str, student) -> EntIdentity:
+    return EntIdentity(
+        region_code="24",
+        key=key,
+        kind=STUDENT,
+        method=CAS,
+        last_name=student.last_name,
+        first_name=student.first_name,
+        birth_date=student.birth_date,
+        uais=(UAI_A,),
+    )
+
+
+async def an_ent_link_proposal(world: World) -> dict:
+    student = await make_student("A", ent_id=None)
+    await ent_linking.access_for(_student_identity("K-PROPOSED", student), NOW)
+    proposal = await EntLinkProposal.select(EntLinkProposal.id).first()
+    return {"id": proposal["id"]}
+
+
+async def a_loss_declaration(world: World) -> dict:
+    student = await make_student("A", ent_id="K-DECLARES")
+    loan_id = await active_loan(world, "M-D1", UAI_A, student.id)
+    identity = _student_identity("K-DECLARES", student)
+    access = await ent_linking.access_for(identity, NOW)
+    declared = await loss_declarations.declare(
+        access,
+        identity,
+        NOW,
+        loan_id,
+        kind="loss",
+        incident_on=NOW.date(),
+        circumstances="Oublié dans le bus.",
+    )
+    return {"id": declared.id}
+
+
+async def an_ent_connector_24(world: World) -> dict:
+    await connectors.save_connector(
+        ACTOR,
+        NOW,
+        "24",
+        connectors.Connector(
+            region_id=world.region_ids["24"],
+            region_code="24",
+            enabled=True,
+            protocol="cas3",
+            server_url="https://ent.example.fr/cas",
+            attribute_flavour="sdet",
+            allowed_kinds=("student", "guardian"),
+        ),
+    )
+    return {"code": "24"}
 
 
 # The table. ----------------------------------------------------------------------------------
@@ -272,6 +330,29 @@ RESOURCES = (
         ("/api/v1/stocktakes/{id}", "/api/v1/stocktakes/{id}/report.csv"),
         Listing("/api/v1/stocktakes", "id", "id"),
         SCHOOL_A,
+    ),
+    Resource(
+        "ENT link proposal",
+        an_ent_link_proposal,
+        (),
+        Listing("/api/v1/ent-link-proposals", "id", "id"),
+        SCHOOL_A,
+    ),
+    Resource(
+        "loss declaration from the space",
+        a_loss_declaration,
+        (),
+        Listing("/api/v1/loss-declarations", "id", "id"),
+        SCHOOL_A - NOT_DESK,
+        forbidden=NOT_DESK,
+    ),
+    Resource(
+        "ENT connector of region 24",
+        an_ent_connector_24,
+        ("/api/v1/regions/{code}/ent-connector", "/api/v1/regions/{code}/ent-links"),
+        None,
+        frozenset({"admin"}),
+        forbidden=EVERYONE - {"admin"},
     ),
 )
 
