@@ -62,6 +62,15 @@ def uai(digits: str) -> str:
     return digits + CHECK_LETTERS[int(digits) % 23]
 
 
+def _shares(total: int, weights: list[float]) -> list[int]:
+    """`total` split in proportion to `weights`, in whole numbers that add up to it."""
+    bounds, running, whole = [0], 0.0, sum(weights)
+    for weight in weights:
+        running += weight
+        bounds.append(round(total * running / whole))
+    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 def _batch() -> dict[str, list[tuple]]:
     return {table: [] for table in COLUMNS}
 
@@ -88,9 +97,10 @@ async def build(
         batch["region"].append((region_id, code, region_name))
         rng = random.Random(f"{seed}:{code}")
         weights = [0.5 + rng.random() for _ in range(size.establishments)]
-        scale_by = 1 / sum(weights)
+        students = _shares(size.students, weights)
+        devices = _shares(size.devices, weights)
         numbers: dict[str, int] = {}
-        for index, weight in enumerate(weights):
+        for index in range(size.establishments):
             department, towns = departments[index % len(departments)]
             numbers[department] = numbers.get(department, 10 + rng.randrange(20)) + 7
             school_uai = uai(f"{department}{numbers[department]:04d}")
@@ -104,8 +114,8 @@ async def build(
                 years,
                 model_ids,
                 (region_id, code, domain, school_uai, towns),
-                round(size.students * weight * scale_by),
-                round(size.devices * weight * scale_by),
+                students[index],
+                devices[index],
             )
             await writer.write_all(batch)
             batch = _batch()

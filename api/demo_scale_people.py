@@ -179,9 +179,12 @@ def make_devices(
     and their fixed fields, to become asset rows once the simulation is done."""
     establishment_id, region_id, region_code = school
     devices, fields = [], []
-    for category, share in CATEGORY_SHARE.items():
+    left = count
+    for number, (category, share) in enumerate(CATEGORY_SHARE.items()):
         choices = [(i, m) for i, m in enumerate(MODELS) if m[2] == category]
-        for _ in range(round(count * share)):
+        many = left if number == len(CATEGORY_SHARE) - 1 else round(count * share)
+        left -= many
+        for _ in range(many):
             year = rng.choice(PURCHASES)
             year = years[0] + year
             on_sale = [(i, m) for i, m in choices if m[4] <= year] or choices[:1]

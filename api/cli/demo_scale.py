@@ -12,6 +12,8 @@ from api.settings import Settings
 
 # What each table holds, for the progress bars and the summary.
 TABLE_LABELS = {
+    "region": "Régions",
+    "device_model": "Modèles d'appareils",
     "establishment": "Établissements",
     "student": "Élèves",
     "guardian": "Représentants légaux",
@@ -36,6 +38,7 @@ def _bars(totals: dict[str, int | None]):
     tasks = {
         table: progress.add_task(label, total=totals.get(table))
         for table, label in TABLE_LABELS.items()
+        if table not in ("region", "device_model")  # a handful of rows: no bar
     }
 
     def advance(done: int, total: int, written: dict[str, int]) -> None:
