@@ -134,8 +134,8 @@ async def test_the_same_seed_builds_the_same_data(app):
 
 
 async def test_a_hand_over_and_a_return_succeed_on_generated_data(app):
-    now = utcnow()
-    await build(Region._meta.db, "tiny", 7, now)
+    now = FIXED_NOW + dt.timedelta(hours=1)
+    await build(Region._meta.db, "tiny", 7, FIXED_NOW)
     # An enrolled student without a laptop, and a laptop in stock in their school.
     student = (
         await Student.raw(
@@ -162,6 +162,16 @@ async def test_a_hand_over_and_a_return_succeed_on_generated_data(app):
     await lifecycle.record_paper_signature(PLATFORM, ACTOR, now, loan_id, now.date())
     await desk.hand_over(PLATFORM, ACTOR, now, loan_id, None)
     assert await Loan.select(Loan.state).where(Loan.id == loan_id).first() == {"state": "active"}
+    # A generated convention signed on paper, its device not yet handed over: it can be.
+    signed = await Loan.raw(
+        """SELECT l.id FROM loan l JOIN agreement g ON g.loan = l.id
+        WHERE l.state = 'awaiting_signature' AND g.completed_at IS NOT NULL ORDER BY l.id"""
+    )
+    assert signed
+    await desk.hand_over(PLATFORM, ACTOR, now, signed[0]["id"], None)
+    assert await Loan.select(Loan.state).where(Loan.id == signed[0]["id"]).first() == {
+        "state": "active"
+    }
     # A generated active loan comes back damaged: its device goes to repair.
     generated = (
         await Loan.select(Loan.id, Loan.asset, Loan.accessories_given)
@@ -183,7 +193,7 @@ async def test_a_hand_over_and_a_return_succeed_on_generated_data(app):
 
 
 async def test_the_loan_and_asset_lists_answer_on_generated_data(app):
-    built = await build(Region._meta.db, "tiny", 7, utcnow())
+    built = await build(Region._meta.db, "tiny", 7, FIXED_NOW)
     admin = await make_account("admin@demo.test", "admin")
     _, token = await create_token(admin, "tests", utcnow())
     async with client_for(app, Authorization=f"Bearer {token}") as client:
