@@ -26,10 +26,18 @@ from loans.minors import PARIS, is_minor
 DAY = dt.timedelta(days=1)
 DAMAGES = ("écran fissuré", "charnière cassée", "clavier hors d'usage", "ne démarre plus")
 CONDITIONS = "AAABBBBBCCCD"  # at a June return: mostly good, a few damaged
-# 4G hotspots are lent for a term at a time: (month index from September's year, day) of
-# the start of the preparations, their length in days, and the due date of each term.
+# 4G hotspots are lent for a term at a time: the first day loans are prepared (month, day),
+# over how many days, and the due date (month, day); months count from 0 for January of the
+# year the school year starts in (12 is the next January).
 TERM_CATEGORIES = ("hotspot",)
 TERMS = (((7, 28), 40, (11, 18)), ((12, 4), 10, (14, 31)), ((15, 13), 10, (18, 4)))
+YEAR = ((7, 28), 40, (18, 4))  # everything else: prepared from 28 August, due on 4 July
+
+
+def _period(year: int, period: tuple) -> tuple[dt.date, int, dt.date]:
+    (start_month, start_day), days, (due_month, due_day) = period
+    start = dt.date(year + start_month // 12, start_month % 12 + 1, start_day)
+    return start, days, dt.date(year + due_month // 12, due_month % 12 + 1, due_day)
 
 
 class School:
@@ -84,25 +92,19 @@ class School:
         self.year, self.current = year, last
         order = pupils[:]
         self.rng.shuffle(order)
-        for term, (start, days, due) in enumerate(TERMS):
+        for term in range(len(TERMS)):
             for pupil in order:
                 for category in pupil.wants:
-                    if term > 0 and category not in TERM_CATEGORIES:
-                        continue
-                    if category in TERM_CATEGORIES:
-                        period = (
-                            dt.date(year + start[0] // 12, start[0] % 12 + 1, start[1]),
-                            days,
-                            dt.date(year + due[0] // 12, due[0] % 12 + 1, due[1]),
-                        )
-                    else:
-                        period = (dt.date(year, 8, 28), 40, dt.date(year + 1, 7, 4))
-                    day = period[0] + self.rng.randrange(period[1]) * DAY
+                    by_term = category in TERM_CATEGORIES
+                    if term > 0 and not by_term:
+                        continue  # lent for the whole year at the first term
+                    start, days, due = _period(year, TERMS[term] if by_term else YEAR)
+                    day = start + self.rng.randrange(days) * DAY
                     if category in pupil.open or day > self.today:
                         continue
                     if pupil.enrolled(year, day):
-                        self.lend(pupil, category, day, period[2], campaign_id if term == 0
-                                  else None, replacement=False)  # fmt: skip
+                        campaign = campaign_id if term == 0 else None
+                        self.lend(pupil, category, day, due, campaign, replacement=False)
 
     def lend(
         self,
@@ -143,7 +145,9 @@ class School:
         if draw < 0.01:  # cancelled before the hand-over
             when = loan["created"] + (1 + rng.randrange(9)) * DAY
             if when <= self.now:
-                self._close(loan, "cancel", "cancelled", when, {"circumstances": ["", "erreur"]})
+                loan["circumstances"] = "erreur de saisie"
+                values = {"circumstances": ["", "erreur de saisie"]}
+                self._close(loan, "cancel", "cancelled", when, values)
                 self.release(device, when)
             return
         if self.current and draw < 0.04:
@@ -287,8 +291,8 @@ class School:
 
     def _close(self, loan: dict, action: str, state: str, when: dt.datetime, values: dict) -> None:
         loan.update(state=state, closed=when)
-        changes = {"state": [loan.get("from", "active" if loan.get("handed") else
-                                      "awaiting_signature"), state], **values}  # fmt: skip
+        before = "active" if loan.get("handed") else "awaiting_signature"
+        changes = {"state": [before, state], **values}
         self.loan_event(loan["id"], when, action, changes)
 
     def _write_loan(self, loan: dict) -> None:
