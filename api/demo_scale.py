@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from api.demo import uai
 from api.demo_scale_data import (
     ADULT_FIRST_NAMES,
     HEADS_TITLES,
@@ -32,7 +33,6 @@ from api.demo_scale_loans import School
 from api.demo_scale_people import ACTOR_NAME, Ids, at, make_devices, make_pupils
 from api.demo_scale_writer import COLUMNS, BulkWriter
 from inventory.tables import Asset, DeviceModel, Region
-from inventory.uai import CHECK_LETTERS
 from loans.minors import PARIS
 from loans.tables import Student
 
@@ -56,10 +56,6 @@ async def database_is_empty() -> bool:
     from api.accounts.tables import Account
 
     return not await Account.exists()
-
-
-def uai(digits: str) -> str:
-    return digits + CHECK_LETTERS[int(digits) % 23]
 
 
 def _shares(total: int, weights: list[float]) -> list[int]:
