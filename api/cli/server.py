@@ -46,6 +46,13 @@ def cmd_demo(args, settings: Settings) -> int:
     from api.clock import utcnow
 
     if args.database_url:  # the server reads its settings from the environment
+        from api.infra.database import engine_for
+
+        try:
+            engine_for(args.database_url)
+        except ValueError as error:  # a scheme other than sqlite or postgresql
+            console.print(f"[red]--database-url : {error}[/red]")
+            return 2
         os.environ["ORDIPRET_DATABASE_URL"] = args.database_url
         settings = replace(settings, database_url=args.database_url)
     if args.scale:
