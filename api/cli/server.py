@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from api.cli.console import console, migrate_database, progress_bar, run_with_database
 from api.settings import Settings
@@ -40,7 +41,28 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_demo(args, settings: Settings) -> int:
+    from dataclasses import replace
+
     from api.clock import utcnow
+
+    if args.database_url:  # the server reads its settings from the environment
+        from api.infra.database import engine_for
+
+        try:
+            engine_for(args.database_url)
+        except ValueError as error:  # a scheme other than sqlite or postgresql
+            console.print(f"[red]--database-url : {error}[/red]")
+            return 2
+        os.environ["ORDIPRET_DATABASE_URL"] = args.database_url
+        settings = replace(settings, database_url=args.database_url)
+    if args.scale:
+        from api.cli.demo_scale import cmd_demo_scale
+
+        status = cmd_demo_scale(args, settings)
+        if status or args.no_serve:
+            return status
+        console.print(f"\nOuvrez http://{args.host}:{args.port}/ (API : /schema)\n")
+        return cmd_serve(args, settings)
     from api.demo import demo_loaded, load_demo
     from api.infra.seal import seal_key_for
     from api.infra.storage import storage_for
@@ -67,6 +89,8 @@ def cmd_demo(args, settings: Settings) -> int:
         console.print("Données de démonstration déjà présentes. Comptes :")
         for email, _, _ in ACCOUNTS:
             print(f"  {email:<30} {DEMO_PASSWORD}")
+    if args.no_serve:
+        return 0
     console.print(f"\nOuvrez http://{args.host}:{args.port}/ (API : /schema)\n")
     return cmd_serve(args, settings)
 
@@ -90,5 +114,20 @@ def register(commands) -> None:
     _serve_options(demo)
     demo.add_argument(
         "--assets", type=int, default=3000, help="nombre d'appareils de démonstration"
+    )
+    demo.add_argument(
+        "--scale",
+        choices=["region", "national", "tiny"],
+        metavar="{region,national}",
+        help=(
+            "construire dans une base vide un jeu de données à l'échelle d'une région (150 "
+            "lycées, 200 000 élèves et appareils, trois années de prêts) ou national (13 "
+            "régions, PostgreSQL seulement)"
+        ),
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="graine des données (--scale)")
+    demo.add_argument("--database-url", help="base à utiliser (sinon ORDIPRET_DATABASE_URL)")
+    demo.add_argument(
+        "--no-serve", action="store_true", help="construire la démonstration sans lancer le serveur"
     )
     demo.set_defaults(run=cmd_demo)
