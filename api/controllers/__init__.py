@@ -15,6 +15,7 @@ from api.controllers import (
     loans,
     policy,
     reference,
+    reports,
     scan,
     stocktakes,
     student_requests,
@@ -42,4 +43,5 @@ ROUTES: list = [
     *terms.ROUTES,
     *campaigns.ROUTES,
     *ent_connectors.ROUTES,
+    *reports.ROUTES,
 ]
