@@ -19,6 +19,7 @@ from api.accounts.staff import Principal
 from api.bodies import UaiQuery
 from api.clock import today
 from api.infra.security import roles
+from inventory.errors import Invalid
 from loans.reports import target as targets
 from loans.reports.activity import ActivityReport, activity_report
 from loans.reports.campaigns import CampaignsReport, campaigns_report
@@ -33,32 +34,55 @@ READ_REPORTS = roles("admin", "region_manager", "head", "it_staff")
 RegionQuery = Annotated[
     str | None, QueryParameter(description="Code INSEE de la région (ex. 24)", max_length=10)
 ]
+# Dates read here rather than by Litestar, so that a wrong one is named `from` or `to` (the
+# parameter a client sent) and not after the handler's argument.
 FromQuery = Annotated[
-    dt.date | None,
+    str | None,
     QueryParameter(
-        name="from", description="Premier jour de la période (AAAA-MM-JJ, Europe/Paris)"
+        name="from",
+        description="Premier jour de la période (AAAA-MM-JJ, Europe/Paris)",
+        max_length=10,
     ),
 ]
 ToQuery = Annotated[
-    dt.date | None,
-    QueryParameter(name="to", description="Dernier jour de la période, inclus (AAAA-MM-JJ)"),
+    str | None,
+    QueryParameter(
+        name="to", description="Dernier jour de la période, inclus (AAAA-MM-JJ)", max_length=10
+    ),
 ]
+
+
+def _day(value: str | None, name: str, errors: dict[str, str]) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or value != day.isoformat():  # AAAA-MM-JJ only, not 20260901 nor weeks
+        errors[name] = "date invalide : AAAA-MM-JJ attendu, par exemple 2026-09-01"
+        return None
+    return day
 
 
 async def _target(
     request: Request[Principal, None, None],
     region: str | None,
     establishment: str | None,
-    period_from: dt.date | None,
-    period_to: dt.date | None,
+    period_from: str | None,
+    period_to: str | None,
 ) -> targets.Target:
+    errors: dict[str, str] = {}
+    first, last = _day(period_from, "from", errors), _day(period_to, "to", errors)
+    if errors:
+        raise Invalid(errors)
     return await targets.resolve(
         request.user.scope,
         today(),
         region=region or None,
         establishment=establishment or None,
-        period_from=period_from,
-        period_to=period_to,
+        period_from=first,
+        period_to=last,
     )
 
 

@@ -142,6 +142,9 @@ async def a_stocktake(world: World) -> dict:
     return {"id": (await stocktakes.open_stocktake(PLATFORM, ACTOR, NOW, UAI_A)).id}
 
 
+REPORTS = ("overview", "fleet", "coverage", "loans", "incidents", "activity", "campaigns")
+
+
 # The table. ----------------------------------------------------------------------------------
 
 RESOURCES = (
@@ -264,6 +267,20 @@ RESOURCES = (
             "/api/v1/campaigns/{id}/todo",
         ),
         Listing("/api/v1/campaigns", "id", "id"),
+        SCHOOL_A,
+    ),
+    Resource(
+        "reports of region 24 (staff of its schools: their part)",
+        region_24,
+        tuple(f"/api/v1/reports/{name}?region={{code}}" for name in REPORTS),
+        None,
+        REGION_24,
+    ),
+    Resource(
+        "reports of lycée A",
+        school_a,
+        tuple(f"/api/v1/reports/{name}?establishment={{uai}}" for name in REPORTS),
+        None,
         SCHOOL_A,
     ),
     Resource(
