@@ -24,6 +24,7 @@ MODULES = (
     "bench.scan_stack",
     "bench.agreement_batch",
     "bench.cas_signin",
+    "bench.reports",
 )
 
 Figures = dict[str, object]

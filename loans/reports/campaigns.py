@@ -50,7 +50,7 @@ class CampaignsReport(msgspec.Struct, frozen=True):
     items: list[CampaignLine]
 
 
-async def _campaigns(target: Target, start: dt.date, end: dt.date) -> list[dict]:
+async def campaigns_between(target: Target, start: dt.date, end: dt.date) -> list[dict]:
     """The campaigns of the places covered that run at some day from `start` to `end`."""
     query = Campaign.select(
         Campaign.id,
@@ -149,7 +149,7 @@ async def _collection_counts(campaigns: list[dict]) -> dict[int, dict[str, int]]
 
 
 async def campaigns_report(target: Target) -> CampaignsReport:
-    campaigns = await _campaigns(target, target.echo.period_from, target.echo.period_to)
+    campaigns = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
     counts = {
         **await _distribution_counts([c for c in campaigns if c["kind"] == "distribution"]),
         **await _collection_counts([c for c in campaigns if c["kind"] == "collection"]),
@@ -186,7 +186,7 @@ async def waiting_students(target: Target) -> int:
     today = target.echo.today
     running = [
         c
-        for c in await _campaigns(target, today, today)
+        for c in await campaigns_between(target, today, today)
         if c["kind"] == "distribution"
         and status_on(c["starts_on"], c["ends_on"], today) == "running"
     ]

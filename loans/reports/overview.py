@@ -7,12 +7,24 @@ from __future__ import annotations
 
 import msgspec
 
-from loans.reports.activity import ActivityReport, activity_report
-from loans.reports.campaigns import campaigns_report
-from loans.reports.coverage import Coverage, coverage_report
-from loans.reports.fleet import Count, fleet_report
-from loans.reports.incidents import Incidents, incidents_report
-from loans.reports.loan_states import LoanCounts, loan_states_report
+from inventory.tables import DeviceModel
+from loans.campaigns import status_on
+from loans.reports.activity import ActivityReport, activity_queries, activity_report
+from loans.reports.campaigns import (
+    campaigns_between,
+    campaigns_report,
+    collection_sql,
+    distribution_sql,
+)
+from loans.reports.coverage import Coverage, coverage_report, coverage_sql
+from loans.reports.fleet import Count, fleet_report, groups_sql, warranty_window, years_sql
+from loans.reports.incidents import Incidents, devices_sql, ended_sql, incidents_report
+from loans.reports.loan_states import (
+    LoanCounts,
+    loan_states_args,
+    loan_states_report,
+    loan_states_sql,
+)
 from loans.reports.target import ReportTarget, Target
 
 
@@ -80,3 +92,34 @@ async def overview(target: Target) -> Overview:
             for row in fleet.by_region
         ],
     )
+
+
+async def overview_queries(target: Target) -> list[tuple[str, list]]:
+    """Every grouped query `overview` runs, with its arguments (Piccolo `{}` placeholders):
+    what bench/reports.py times on its own, beside the HTTP answer (the few small reads of
+    reference rows, device models and campaigns, are left out)."""
+    engine_type = DeviceModel._meta.db.engine_type
+    first, last = warranty_window(target.echo.today)
+    today = target.echo.today
+    distributions = [
+        c
+        for c in await campaigns_between(target, today, today)
+        if c["kind"] == "distribution"
+        and status_on(c["starts_on"], c["ends_on"], today) == "running"
+    ]
+    period = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
+    queries: list[tuple[str, list]] = [
+        (groups_sql(target), [first, last]),
+        (years_sql(target, engine_type), []),
+        (coverage_sql(target), []),
+        (loan_states_sql(target), loan_states_args(today)),
+        (ended_sql(target), [target.start, target.end]),
+        (devices_sql(target), []),
+        *activity_queries(target),
+    ]
+    for campaigns in (distributions, [c for c in period if c["kind"] == "distribution"]):
+        if campaigns:
+            queries.append((distribution_sql(sorted({c["establishment"] for c in campaigns})), []))
+    if collections := [c for c in period if c["kind"] == "collection"]:
+        queries.append(collection_sql(collections))
+    return queries
