@@ -1,8 +1,9 @@
 """Campaigns side by side: every campaign of the establishments covered that runs during the
 period, with its steps counted as `loans.campaign_progress` names them.
 
-Counted with two grouped queries for all the campaigns together (one over students for the
-distributions, one over loans for the collections), never campaign by campaign:
+Counted with two grouped queries for all the campaigns together (one over the students of
+the target, shared with the coverage figures, for the distributions; one over loans for the
+collections), never campaign by campaign:
 - distribution: enrolled students of the campaign's classes by their furthest step today:
   handed_over (an active loan: the device is in their hands), signed (an open loan whose
   current convention is fully signed), prepared (another open loan), missing. Unlike the
@@ -67,8 +68,8 @@ async def campaigns_between(target: Target, start: dt.date, end: dt.date) -> lis
     return [c for c in await query if c["ends_on"] is None or c["ends_on"] >= start]
 
 
-def distribution_sql(establishment_ids: list[int]) -> str:
-    ids = ", ".join(str(int(i)) for i in establishment_ids)
+def student_steps_sql(target: Target) -> str:
+    """Enrolled students of the target by establishment, class and furthest step today."""
     return f"""
 SELECT s.establishment AS establishment_id, s.class_name AS class_name,
   CASE
@@ -82,8 +83,16 @@ SELECT s.establishment AS establishment_id, s.class_name AS class_name,
     ELSE 'missing' END AS status,
   COUNT(*) AS n
 FROM student s
-WHERE s.left_on IS NULL AND s.establishment IN ({ids})
+WHERE {target.by_region("s.region", "s.establishment")} AND s.left_on IS NULL
 GROUP BY 1, 2, 3"""
+
+
+async def student_steps(target: Target) -> list[dict]:
+    """{establishment_id, class_name, status, n} groups: what coverage and the distributions
+    are counted from, queried once per target."""
+    if "student_steps" not in target.shared:
+        target.shared["student_steps"] = await rows(student_steps_sql(target))
+    return target.shared["student_steps"]
 
 
 def collection_sql(campaigns: list[dict]) -> tuple[str, list]:
@@ -117,14 +126,14 @@ def _covers(campaign: dict, class_name: str) -> bool:
     return not campaign["class_names"] or class_name in campaign["class_names"]
 
 
-async def _distribution_counts(campaigns: list[dict]) -> dict[int, dict[str, int]]:
+async def _distribution_counts(target: Target, campaigns: list[dict]) -> dict[int, dict[str, int]]:
     counts = {c["id"]: dict.fromkeys(STEPS["distribution"], 0) for c in campaigns}
     if not campaigns:
         return counts
     by_place = defaultdict(list)
     for c in campaigns:
         by_place[c["establishment"]].append(c)
-    for group in await rows(distribution_sql(sorted(by_place))):
+    for group in await student_steps(target):
         for c in by_place[group["establishment_id"]]:
             if _covers(c, group["class_name"]):
                 counts[c["id"]][group["status"]] += group["n"]
@@ -151,7 +160,7 @@ async def _collection_counts(campaigns: list[dict]) -> dict[int, dict[str, int]]
 async def campaigns_report(target: Target) -> CampaignsReport:
     campaigns = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
     counts = {
-        **await _distribution_counts([c for c in campaigns if c["kind"] == "distribution"]),
+        **await _distribution_counts(target, [c for c in campaigns if c["kind"] == "distribution"]),
         **await _collection_counts([c for c in campaigns if c["kind"] == "collection"]),
     }
     items = []
@@ -190,5 +199,5 @@ async def waiting_students(target: Target) -> int:
         if c["kind"] == "distribution"
         and status_on(c["starts_on"], c["ends_on"], today) == "running"
     ]
-    counts = await _distribution_counts(running)
+    counts = await _distribution_counts(target, running)
     return sum(n for mine in counts.values() for key, n in mine.items() if key != "handed_over")

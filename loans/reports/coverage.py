@@ -5,8 +5,8 @@ level, and how many the running distribution campaigns still wait for.
 - equipped: an enrolled student with an active loan (the device is in their hands);
 - rate: equipped / enrolled, as a percentage with one decimal (None without students).
 
-One grouped query over students (by establishment and class); the levels and the totals are
-sums of those groups, made here.
+One grouped query over students (by establishment, class and step, `loans.reports.campaigns`
+student_steps, shared with the distributions); levels and totals are sums of those groups.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections import defaultdict
 
 import msgspec
 
-from loans.reports.campaigns import waiting_students
-from loans.reports.target import Target, rows
+from loans.reports.campaigns import student_steps, waiting_students
+from loans.reports.target import Target
 from loans.students import normalise_class
 
 LEVELS = {
@@ -97,25 +97,14 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def coverage_sql(target: Target) -> str:
-    return f"""
-SELECT s.establishment AS establishment_id, s.class_name AS class_name,
-  COUNT(*) AS enrolled,
-  SUM(CASE WHEN EXISTS (
-    SELECT 1 FROM loan l WHERE l.student = s.id AND l.closed_at IS NULL AND l.state = 'active'
-  ) THEN 1 ELSE 0 END) AS equipped
-FROM student s
-WHERE s.left_on IS NULL AND {target.by_region("s.region", "s.establishment")}
-GROUP BY s.establishment, s.class_name"""
-
-
 async def coverage_report(target: Target) -> CoverageReport:
     places: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     levels: dict[str, list[int]] = {level: [0, 0] for level in LEVELS}
-    for group in await rows(coverage_sql(target)):
+    for group in await student_steps(target):
+        equipped = group["n"] if group["status"] == "handed_over" else 0
         for sums in (places[group["establishment_id"]], levels[class_level(group["class_name"])]):
-            sums[0] += group["enrolled"]
-            sums[1] += group["equipped"] or 0
+            sums[0] += group["n"]
+            sums[1] += equipped
     regions: dict[str, list[int]] = {code: [0, 0] for code, _ in target.regions.values()}
     for place_id, (enrolled, equipped) in places.items():
         sums = regions.setdefault(target.places[place_id].region_code, [0, 0])

@@ -1,8 +1,11 @@
 """The fleet today: devices by state, model, category, acquisition year, per establishment
 and per region, and the warranties ending within six months.
 
-"lent" is not a state of the asset (a lent device stays `in_stock`): a device with an active
-loan (handed over, not yet back) is counted as lent here, as the desk sees it. Ceded devices
+"lent" is not a state of the asset (a lent device stays `in_stock`): the devices of an
+establishment with an active loan (handed over, not yet back) are counted as lent here and
+taken out of its `in_stock`, as the desk sees them. A loan and its device are at the same
+establishment (a transfer moves both); `in_stock` never goes below zero should a device be
+given another state while lent. Ceded devices
 left the fleet: they are listed by state but never counted in `total` nor in the shares by
 model, category or year. Two grouped queries, whatever the size of the fleet.
 """
@@ -110,15 +113,22 @@ def year_sql(engine_type: str, column: str) -> str:
 def groups_sql(target: Target) -> str:
     return f"""
 SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
-  CASE WHEN a.state = 'in_stock' AND EXISTS (
-    SELECT 1 FROM loan l WHERE l.asset = a.id AND l.closed_at IS NULL AND l.state = 'active'
-  ) THEN 'lent' ELSE a.state END AS state,
-  COUNT(*) AS n,
+  a.state AS state, COUNT(*) AS n,
   SUM(CASE WHEN a.state IN ('in_stock', 'in_repair')
       AND a.warranty_end >= {{}} AND a.warranty_end <= {{}} THEN 1 ELSE 0 END) AS warranty
 FROM asset a
 WHERE {target.by_region("a.region", "a.establishment")}
-GROUP BY a.region, a.establishment, a.model, 4"""
+GROUP BY a.region, a.establishment, a.model, a.state"""
+
+
+def lent_sql(target: Target) -> str:
+    """Active loans by establishment: the devices out with students (read from the open loans'
+    own index rather than by looking up each device's loan)."""
+    return f"""
+SELECT l.establishment AS establishment_id, COUNT(*) AS n
+FROM loan l
+WHERE l.closed_at IS NULL AND l.state = 'active' AND {target.by_establishment("l.establishment")}
+GROUP BY l.establishment"""
 
 
 def years_sql(target: Target, engine_type: str) -> str:
@@ -137,6 +147,7 @@ async def fleet_report(target: Target) -> FleetReport:
     engine_type = DeviceModel._meta.db.engine_type
     first, last = warranty_window(target.echo.today)
     groups = await rows(groups_sql(target), first, last)
+    lent = {g["establishment_id"]: g["n"] for g in await rows(lent_sql(target))}
     years = await rows(years_sql(target, engine_type))
     models = {
         m["id"]: m
@@ -164,6 +175,15 @@ async def fleet_report(target: Target) -> FleetReport:
             by_category[models[g["model_id"]]["category"]] += n
         if g["warranty"]:
             warranty[(g["region_id"], g["establishment_id"], g["model_id"])] += g["warranty"]
+    for place_id, n in lent.items():
+        counts = places[place_id]
+        n = min(n, counts["in_stock"])
+        counts["in_stock"] -= n
+        counts["lent"] += n
+        place_region.setdefault(place_id, target.places[place_id].region_id)
+        for sums in (states, regions[place_region[place_id]]):
+            sums["in_stock"] -= n
+            sums["lent"] += n
     codes = target.regions  # every region of a row is covered (the SQL filter)
     return FleetReport(
         total=_in_fleet(states),

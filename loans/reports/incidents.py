@@ -64,17 +64,25 @@ class IncidentsReport(msgspec.Struct, frozen=True):
     by_region: list[RegionIncidents]
 
 
+# A repair: a return that sent the device to repair (lifecycle.take_back's rule).
+_REPAIR = "l.state = 'returned' AND (l.return_condition = 'D' OR l.damage_notes <> '')"
+
+
 def ended_sql(target: Target) -> str:
+    """Loans ended in the period by establishment, state, condition and repair; the device's
+    model is looked up only for losses, thefts and repairs (the few rows that need it), so
+    that returns are counted from the loans' index alone."""
     return f"""
-SELECT l.establishment AS establishment_id, a.model AS model_id, l.state AS state,
+SELECT l.establishment AS establishment_id, l.state AS state,
   l.return_condition AS condition,
-  SUM(CASE WHEN l.state = 'returned' AND (l.return_condition = 'D' OR l.damage_notes <> '')
-      THEN 1 ELSE 0 END) AS repairs,
+  CASE WHEN {_REPAIR} THEN 1 ELSE 0 END AS repair,
+  CASE WHEN l.state IN ('lost', 'stolen') OR ({_REPAIR})
+    THEN (SELECT a.model FROM asset a WHERE a.id = l.asset) END AS model_id,
   COUNT(*) AS n
-FROM loan l JOIN asset a ON a.id = l.asset
-WHERE l.state IN ('returned', 'lost', 'stolen') AND l.closed_at >= {{}} AND l.closed_at < {{}}
-  AND {target.by_establishment("l.establishment")}
-GROUP BY 1, 2, 3, 4"""
+FROM loan l
+WHERE {target.by_establishment("l.establishment")}
+  AND l.closed_at >= {{}} AND l.closed_at < {{}} AND l.state IN ('returned', 'lost', 'stolen')
+GROUP BY 1, 2, 3, 4, 5"""
 
 
 def devices_sql(target: Target) -> str:
@@ -122,14 +130,13 @@ async def incidents_report(target: Target) -> IncidentsReport:
         add = [
             g["n"] if g["state"] == "lost" else 0,
             g["n"] if g["state"] == "stolen" else 0,
-            g["repairs"] or 0,
+            g["n"] if g["repair"] else 0,
         ]
         place = target.places[g["establishment_id"]]
-        for key, value in (
-            ("model", g["model_id"]),
-            ("place", place.id),
-            ("region", place.region_code),
-        ):
+        keys = [("place", place.id), ("region", place.region_code)]
+        if g["model_id"] is not None:  # a plain return: no incident of any model
+            keys.append(("model", g["model_id"]))
+        for key, value in keys:
             for i, n in enumerate(add):
                 sums[key][value][i] += n
     models = {

@@ -8,16 +8,22 @@ from __future__ import annotations
 import msgspec
 
 from inventory.tables import DeviceModel
-from loans.campaigns import status_on
 from loans.reports.activity import ActivityReport, activity_queries, activity_report
 from loans.reports.campaigns import (
     campaigns_between,
     campaigns_report,
     collection_sql,
-    distribution_sql,
+    student_steps_sql,
 )
-from loans.reports.coverage import Coverage, coverage_report, coverage_sql
-from loans.reports.fleet import Count, fleet_report, groups_sql, warranty_window, years_sql
+from loans.reports.coverage import Coverage, coverage_report
+from loans.reports.fleet import (
+    Count,
+    fleet_report,
+    groups_sql,
+    lent_sql,
+    warranty_window,
+    years_sql,
+)
 from loans.reports.incidents import Incidents, devices_sql, ended_sql, incidents_report
 from loans.reports.loan_states import (
     LoanCounts,
@@ -100,26 +106,17 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
     reference rows, device models and campaigns, are left out)."""
     engine_type = DeviceModel._meta.db.engine_type
     first, last = warranty_window(target.echo.today)
-    today = target.echo.today
-    distributions = [
-        c
-        for c in await campaigns_between(target, today, today)
-        if c["kind"] == "distribution"
-        and status_on(c["starts_on"], c["ends_on"], today) == "running"
-    ]
     period = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
     queries: list[tuple[str, list]] = [
         (groups_sql(target), [first, last]),
+        (lent_sql(target), []),
         (years_sql(target, engine_type), []),
-        (coverage_sql(target), []),
-        (loan_states_sql(target), loan_states_args(today)),
+        (student_steps_sql(target), []),  # coverage, waiting and distributions share it
+        (loan_states_sql(target), loan_states_args(target.echo.today)),
         (ended_sql(target), [target.start, target.end]),
         (devices_sql(target), []),
         *activity_queries(target),
     ]
-    for campaigns in (distributions, [c for c in period if c["kind"] == "distribution"]):
-        if campaigns:
-            queries.append((distribution_sql(sorted({c["establishment"] for c in campaigns})), []))
     if collections := [c for c in period if c["kind"] == "collection"]:
         queries.append(collection_sql(collections))
     return queries

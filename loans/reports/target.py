@@ -14,7 +14,7 @@ and the same text on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgspec
 
@@ -72,6 +72,8 @@ class Target:
     region_ids: frozenset[int]
     places: dict[int, Place]  # the establishments covered, by id
     regions: dict[int, tuple[str, str]]  # the regions covered: id -> (code, name)
+    # Results several figure groups share (the students' steps), computed once per target.
+    shared: dict = field(default_factory=dict, compare=False)
 
     @property
     def start(self) -> dt.datetime:
@@ -100,7 +102,9 @@ class Target:
             loose = {i for i, p in self.places.items() if p.region_id not in self.region_ids}
             regional = _in(region_column, self.region_ids)
             return f"({regional} OR {_in(establishment_column, loose)})" if loose else regional
-        return _in(establishment_column, self.places)
+        # The region too, though implied: indexes on assets and students lead with it.
+        regions = {p.region_id for p in self.places.values()}
+        return f"({_in(region_column, regions)} AND {_in(establishment_column, self.places)})"
 
 
 def _in(column: str, ids) -> str:
