@@ -51,29 +51,35 @@ def edges(target: Target) -> list[dt.datetime]:
     ]
 
 
-def activity_sql(target: Target, column: str, condition: str) -> str:
-    """Loans of the period by establishment and month index (0: the period's first month)."""
-    inner = edges(target)
-    month = (
-        "CASE "
-        + " ".join(f"WHEN l.{column} < {{}} THEN {i}" for i in range(len(inner)))
-        + f" ELSE {len(inner)} END"
-        if inner
-        else "0"
-    )
-    return f"""
+def month_case(column: str, inner: list[dt.datetime], first: int = 0) -> tuple[str, list]:
+    """The month index of `column` (0: the period's first month), as CASEs nested like a
+    binary search over the month edges: log2(months) comparisons per loan, not one per month
+    (a flat CASE over 24 months doubled the query's time on 200,000 loans)."""
+    if not inner:
+        return str(first), []
+    middle = len(inner) // 2
+    below, below_args = month_case(column, inner[:middle], first)
+    above, above_args = month_case(column, inner[middle + 1 :], first + middle + 1)
+    sql = f"CASE WHEN {column} < {{}} THEN {below} ELSE {above} END"
+    return sql, [inner[middle], *below_args, *above_args]
+
+
+def activity_sql(target: Target, column: str, condition: str) -> tuple[str, list]:
+    """Loans of the period by establishment and month index."""
+    month, args = month_case(f"l.{column}", edges(target))
+    sql = f"""
 SELECT l.establishment AS establishment_id, {month} AS month, COUNT(*) AS n
 FROM loan l
 WHERE {condition} AND l.{column} >= {{}} AND l.{column} < {{}}
   AND {target.by_establishment("l.establishment")}
 GROUP BY 1, 2"""
+    return sql, [*args, target.start, target.end]
 
 
 def activity_queries(target: Target) -> list[tuple[str, list]]:
-    args = [*edges(target), target.start, target.end]
     return [
-        (activity_sql(target, "handed_over_at", "l.previous IS NULL"), args),
-        (activity_sql(target, "closed_at", "l.state = 'returned'"), args),
+        activity_sql(target, "handed_over_at", "l.previous IS NULL"),
+        activity_sql(target, "closed_at", "l.state = 'returned'"),
     ]
 
 
