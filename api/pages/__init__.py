@@ -6,6 +6,7 @@
 from api.pages import (
     agreement_scans,
     assets,
+    dashboard,
     ent_admin,
     ent_signin,
     establishments,
@@ -35,6 +36,7 @@ ROUTES: list = [
     *campaign_pages.ROUTES,
     *stocktake_pages.ROUTES,
     *establishments.ROUTES,
+    *dashboard.ROUTES,
     *terms_pages.ROUTES,
     *found.ROUTES,
     *verification.ROUTES,

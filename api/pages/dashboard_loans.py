@@ -1,0 +1,283 @@
+"""The dashboard's loan, incident, activity and campaign figures, from `loans.reports`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from api.pages import charts
+from api.pages.dashboard_links import Links
+from api.pages.dashboard_view import (
+    Cell,
+    Figure,
+    Section,
+    Table,
+    count,
+    decimal_fr,
+    name,
+    percent,
+)
+from inventory.assets import CONDITIONS
+from loans.campaign_progress import STEPS
+from loans.campaigns import KINDS
+from loans.reports.activity import ActivityReport
+from loans.reports.campaigns import CampaignsReport
+from loans.reports.incidents import Incidents, IncidentsReport
+from loans.reports.loan_states import BUCKETS, LoanStatesReport
+
+MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+          "nov.", "déc.")  # fmt: skip
+STATUS = {"planned": "à venir", "running": "en cours", "ended": "terminée"}
+
+
+def loans_section(loans: LoanStatesReport, links: Links, several_places: bool) -> Section:
+    section = Section("prets", "Prêts en cours")
+    t = loans.total
+    kinds = [
+        ("En cours (appareil remis)", t.active, links.loans(state="active")),
+        # Drafts are counted too; the list shows the loans whose convention is out.
+        ("En attente de signature", t.awaiting_signature, links.loans(state="awaiting_signature")),
+        ("En retard", t.overdue, links.loans(overdue=True)),
+    ]
+    section.figures.append(
+        Figure(
+            "prets-etats",
+            "Prêts en cours, en attente de signature, en retard",
+            Table(
+                "Prêts ouverts aujourd'hui",
+                ["Prêts", "Nombre"],
+                [[name(label), count(n, href)] for label, n, href in kinds],
+            ),
+            charts.bars(
+                "prets-etats", "Prêts ouverts", [charts.Bar(label, n) for label, n, _ in kinds]
+            ),
+            note="« En attente de signature » compte aussi les prêts en préparation.",
+        )
+    )
+    ages = [(BUCKETS[key], t.overdue_by_age[key]) for key in BUCKETS]
+    section.figures.append(
+        Figure(
+            "prets-retards",
+            "Prêts en retard, selon la durée du retard",
+            Table(
+                "Prêts en retard par durée du retard (la liste liée montre tous les retards, "
+                "le plus ancien d'abord)",
+                ["Retard", "Prêts"],
+                [[name(label), count(n, links.loans(overdue=True))] for label, n in ages],
+            ),
+            charts.bars(
+                "prets-retards", "Prêts en retard par durée", [charts.Bar(*a) for a in ages]
+            ),
+        )
+    )
+    if several_places:
+        section.figures.append(
+            Figure(
+                "prets-etablissements",
+                "Prêts par établissement",
+                Table(
+                    "Prêts ouverts par établissement",
+                    ["Établissement", "En cours", "En attente de signature", "En retard"],
+                    [
+                        [
+                            name(
+                                p.establishment_name,
+                                links.dashboard(establishment=p.establishment_uai),
+                            ),
+                            count(
+                                p.counts.active, links.loans(p.establishment_uai, state="active")
+                            ),
+                            count(
+                                p.counts.awaiting_signature,
+                                links.loans(p.establishment_uai, state="awaiting_signature"),
+                            ),
+                            count(p.counts.overdue, links.loans(p.establishment_uai, overdue=True)),
+                        ]
+                        for p in loans.by_establishment
+                    ],
+                ),
+            )
+        )
+    return section
+
+
+def _incident_cells(f: Incidents, links: Links, uai: str | None, model: int | None) -> list[Cell]:
+    def assets(state: str) -> str | None:
+        return links.assets(uai, state=state, model=model)
+
+    if model is None:  # an establishment's ended loans are listed by state
+        losses, thefts = links.loans(uai, state="lost"), links.loans(uai, state="stolen")
+    else:  # a model's: its devices lost or stolen
+        losses, thefts = assets("lost"), assets("stolen")
+    return [
+        count(f.devices),
+        count(f.losses, losses),
+        count(f.thefts, thefts),
+        count(f.repairs, assets("in_repair")),
+        Cell(decimal_fr(f.loss_rate, 2)),
+        Cell(decimal_fr(f.theft_rate, 2)),
+        Cell(decimal_fr(f.repair_rate, 2)),
+    ]
+
+
+INCIDENT_HEAD = ["Appareils", "Pertes", "Vols", "Réparations", "Pertes /100", "Vols /100",
+                 "Réparations /100"]  # fmt: skip
+
+
+def _rate_bar(label: str, f: Incidents) -> charts.Bar:
+    rate = round((f.loss_rate or 0) + (f.theft_rate or 0) + (f.repair_rate or 0), 2)
+    return charts.Bar(label, rate, decimal_fr(rate, 2))
+
+
+def incidents_section(report: IncidentsReport, links: Links, several_places: bool) -> Section:
+    section = Section("incidents", "Retours et incidents sur la période")
+    section.intro = (
+        "Prêts terminés pendant la période. Taux pour 100 appareils du parc actuel. Les "
+        "listes liées montrent les prêts perdus ou volés de l'établissement, les appareils "
+        "perdus, volés ou en réparation aujourd'hui du modèle, sans limite de période."
+    )
+    conditions = [
+        (f"{key} – {label}", report.returns_by_condition.get(key, 0))
+        for key, label in CONDITIONS.items()
+    ]
+    if report.returns_by_condition.get(""):
+        conditions.append(("état non noté", report.returns_by_condition[""]))
+    returned = links.loans(state="returned")
+    section.figures.append(
+        Figure(
+            "retours",
+            "Retours selon l'état de l'appareil",
+            Table(
+                "Appareils rendus pendant la période, par état au retour",
+                ["État au retour", "Retours"],
+                [[name(label), count(n, returned)] for label, n in conditions],
+                foot=[name("Total"), count(report.returns, returned)],
+            ),
+            charts.bars("retours", "Retours par état", [charts.Bar(*c) for c in conditions]),
+        )
+    )
+    models = [(f"{m.manufacturer} {m.name}", m) for m in report.by_model]
+    section.figures.append(
+        Figure(
+            "incidents-modeles",
+            "Pertes, vols et réparations pour 100 appareils, par modèle",
+            Table(
+                "Incidents par modèle, et leurs taux pour 100 appareils",
+                ["Modèle", *INCIDENT_HEAD],
+                [
+                    [name(label), *_incident_cells(m.figures, links, None, m.model_id)]
+                    for label, m in models
+                ],
+            ),
+            charts.bars(
+                "incidents-modeles",
+                "Incidents (pertes, vols, réparations) pour 100 appareils, par modèle",
+                [_rate_bar(label, m.figures) for label, m in models],
+            ),
+        )
+    )
+    if several_places:
+        places = report.by_establishment
+        section.figures.append(
+            Figure(
+                "incidents-etablissements",
+                "Pertes, vols et réparations pour 100 appareils, par établissement",
+                Table(
+                    "Incidents par établissement, et leurs taux pour 100 appareils",
+                    ["Établissement", *INCIDENT_HEAD],
+                    [
+                        [
+                            name(p.establishment_name),
+                            *_incident_cells(p.figures, links, p.establishment_uai, None),
+                        ]
+                        for p in places
+                    ],
+                ),
+                charts.bars(
+                    "incidents-etablissements",
+                    "Incidents pour 100 appareils, par établissement",
+                    [_rate_bar(p.establishment_name, p.figures) for p in places],
+                ),
+            )
+        )
+    return section
+
+
+def month_label(month: str) -> str:
+    day = dt.date.fromisoformat(month + "-01")
+    return f"{MONTHS[day.month - 1]} {day:%y}"
+
+
+def activity_section(activity: ActivityReport) -> Section:
+    section = Section("activite", "Remises et retours, mois par mois")
+    months = activity.months
+    section.figures.append(
+        Figure(
+            "activite-mois",
+            "Appareils remis et rendus chaque mois",
+            Table(
+                "Remises et retours par mois",
+                ["Mois", "Remises", "Retours"],
+                [
+                    [name(f"{month_label(m.month)}"), count(m.handed_over), count(m.returned)]
+                    for m in months
+                ],
+                foot=[
+                    name("Total"),
+                    count(sum(m.handed_over for m in months)),
+                    count(sum(m.returned for m in months)),
+                ],
+            ),
+            charts.columns(
+                "activite-mois",
+                "Remises et retours par mois",
+                ["Remises", "Retours"],
+                [month_label(m.month) for m in months],
+                [(m.handed_over, m.returned) for m in months],
+            ),
+        )
+    )
+    return section
+
+
+def campaigns_section(report: CampaignsReport, waiting: int) -> Section:
+    section = Section("campagnes", "Campagnes de la période")
+    section.intro = (
+        f"{waiting} élève{'s' if waiting > 1 else ''} des distributions en cours "
+        f"attend{'ent' if waiting > 1 else ''} encore un appareil."
+    )
+    items = report.items
+    rows = []
+    for c in items:
+        unit = "élèves" if c.unit == "students" else "appareils"
+        steps = ", ".join(f"{STEPS[c.kind][k]} : {n}" for k, n in c.counts.items())
+        rows.append(
+            [
+                name(c.name, f"/campagnes/{c.campaign_id}"),
+                name(c.establishment_name),
+                name(KINDS.get(c.kind, c.kind)),
+                name(STATUS.get(c.status, c.status)),
+                Cell(f"{c.done} / {c.total} {unit}", f"/campagnes/{c.campaign_id}"),
+                Cell(percent(c.rate)),
+                name(steps),
+            ]
+        )
+    section.figures.append(
+        Figure(
+            "campagnes",
+            "Avancement des campagnes, côte à côte",
+            Table(
+                "Campagnes de la période et leur avancement (le nom ouvre la campagne)",
+                ["Campagne", "Établissement", "Type", "Statut", "Fait", "Taux", "Étapes"],
+                rows,
+            ),
+            charts.stacks(
+                "campagnes",
+                "Avancement des campagnes",
+                ["fait", "reste à faire"],
+                [charts.Stack(c.name, (c.done, c.total - c.done)) for c in items],
+            )
+            if items
+            else None,
+        )
+    )
+    return section
