@@ -16,8 +16,8 @@ def fleet_section(fleet: FleetReport, links: Links, several_places: bool) -> Sec
     section = Section("parc", "Parc d'appareils")
     section.intro = (
         f"{fleet.total} appareils dans le parc aujourd'hui (les appareils cédés n'en font plus "
-        "partie). Un appareil prêté reste « en stock » pour l'établissement : il est compté ici "
-        "comme prêté."
+        "partie). Un appareil prêté est compté ici comme prêté, pas en stock ; la liste des "
+        "appareils « en stock » montre aussi les appareils prêtés, d'où l'absence de lien."
     )
     states = [c for c in fleet.by_state if c.key != "ceded" or c.count]
     section.figures.append(

@@ -55,9 +55,13 @@ class Links:
         return page_url("/prets", query)
 
     def by_state(self, state: str, uai: str | None = None) -> str | None:
-        """ "lent" is not a state of the device: the active loans are the lent devices."""
+        """A device with an active loan is counted "lent": the active loans are its list. It
+        stays `in_stock` in the asset list, which cannot tell the ones on the shelf: the
+        dashboard's "in stock" (not lent) has no list showing as many rows, so no link."""
         if state == "lent":
             return self.loans(uai, state="active")
+        if state == "in_stock":
+            return None
         return self.assets(uai, state=state)
 
     def dashboard(self, *, region: str = "", establishment: str = "") -> str:
