@@ -3,7 +3,7 @@
 Three shapes cover the dashboard: horizontal bars (a count per state, model, school…),
 stacked bars (how a whole splits: a fleet by state, a campaign by step) and monthly columns
 (hand-outs beside returns). Each SVG is an image for assistive technologies (`role="img"`,
-a `<title>` and a `<desc>` it is labelled by); the numbers are written on the chart and the
+named by its `<title>`, described by its `<desc>` which reads the numbers out); the numbers are written on the chart and the
 page puts the data table after it, so nothing is carried by colour alone. Series differ by
 colour *and* by pattern (plain, hatched, dotted…), every colour at least 3:1 against white
 (WCAG 1.4.11). Text keeps a readable size on a phone: the view box is narrow (400 units) and
@@ -48,7 +48,7 @@ def _svg(chart_id: str, title: str, summary: str, height: int, body: list[str]) 
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dash-chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>' + "".join(body) + "</svg>"
     )

@@ -191,7 +191,8 @@ async def test_every_chart_is_an_svg_image_with_a_title_and_a_data_table(as_, wo
         assert svg.get("role") == "img"
         title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
         assert title.text and desc.text
-        assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+        assert svg.get("aria-labelledby") == title.get("id")
+        assert svg.get("aria-describedby") == desc.get("id")
         figure_id = title.get("id").removesuffix("-title")
         assert tables[figure_id]["caption"], f"{figure_id} has no data table"
 
