@@ -3,8 +3,9 @@
 Three shapes cover the dashboard: horizontal bars (a count per state, model, school…),
 stacked bars (how a whole splits: a fleet by state, a campaign by step) and monthly columns
 (hand-outs beside returns). Each SVG is an image for assistive technologies (`role="img"`,
-named by its `<title>`, described by its `<desc>` which reads the numbers out); the numbers are written on the chart and the
-page puts the data table after it, so nothing is carried by colour alone. Series differ by
+named by its `<title>`, described by its `<desc>` which reads the numbers out); the numbers
+are written on the chart and the page puts the data table after it, so nothing is carried by
+colour alone. Series differ by
 colour *and* by pattern (plain, hatched, dotted…), every colour at least 3:1 against white
 (WCAG 1.4.11). Text keeps a readable size on a phone: the view box is narrow (400 units) and
 the figure never grows wider than its CSS allows.
