@@ -111,7 +111,9 @@ async def _figures(scope, target: targets.Target) -> dict:
         period_from=echo.period_from,
         period_to=echo.period_to,
     )
-    several = echo.establishment_uai is None and len(target.places) > 1
+    # Figures per establishment within one region; across regions the figures per region
+    # stand in for them (a national page of 2,000 schools would be read by no one).
+    several = echo.establishment_uai is None and len(target.places) > 1 and len(target.regions) < 2
     fleet = await fleet_report(target)
     coverage = await coverage_report(target)
     loans = await loan_states_report(target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.pages import charts, wording
 from api.pages.dashboard_links import Links
-from api.pages.dashboard_view import Cell, Figure, Section, Table, count, name, percent
+from api.pages.dashboard_view import Cell, Figure, Section, Table, count, name, percent, shown
 from loans.reports.coverage import CoverageReport
 from loans.reports.fleet import STATE_LABELS, FleetReport
 
@@ -115,6 +115,11 @@ def _by_establishment(fleet: FleetReport, links: Links) -> Figure:
             count(place.states.get(s, 0), links.by_state(s, uai) if uai else None) for s in IN_FLEET
         ]
         rows.append([first, count(place.total, links.assets(uai) if uai else None), *state_cells])
+    drawn, note = shown(
+        [p for p in fleet.by_establishment if p.total],
+        lambda p: -p.total,
+        "établissements au plus grand parc",
+    )
     return Figure(
         "parc-etablissements",
         "Parc par établissement et par état",
@@ -130,10 +135,10 @@ def _by_establishment(fleet: FleetReport, links: Links) -> Figure:
             labels,
             [
                 charts.Stack(p.establishment_name, tuple(p.states.get(s, 0) for s in IN_FLEET))
-                for p in fleet.by_establishment
-                if p.total
+                for p in drawn
             ],
         ),
+        note=note,
     )
 
 
@@ -176,6 +181,11 @@ def coverage_section(coverage: CoverageReport, links: Links, several_places: boo
     )
     if several_places:
         places = coverage.by_establishment
+        drawn, note = shown(
+            places,
+            lambda p: (p.rate is None, p.rate or 0),
+            "établissements les moins équipés",
+        )
         section.figures.append(
             Figure(
                 "couverture-etablissements",
@@ -199,12 +209,10 @@ def coverage_section(coverage: CoverageReport, links: Links, several_places: boo
                 charts.bars(
                     "couverture-etablissements",
                     "Taux d'équipement par établissement (en %)",
-                    [
-                        charts.Bar(p.establishment_name, p.rate or 0, percent(p.rate))
-                        for p in places
-                    ],
+                    [charts.Bar(p.establishment_name, p.rate or 0, percent(p.rate)) for p in drawn],
                     maximum=100,
                 ),
+                note=note,
             )
         )
     section.figures.append(

@@ -15,6 +15,7 @@ from api.pages.dashboard_view import (
     decimal_fr,
     name,
     percent,
+    shown,
 )
 from inventory.assets import CONDITIONS
 from loans.campaign_progress import STEPS
@@ -177,6 +178,11 @@ def incidents_section(report: IncidentsReport, links: Links, several_places: boo
     )
     if several_places:
         places = report.by_establishment
+        drawn, note = shown(
+            places,
+            lambda p: -_rate_bar("", p.figures).value,
+            "établissements aux taux les plus hauts",
+        )
         section.figures.append(
             Figure(
                 "incidents-etablissements",
@@ -195,8 +201,9 @@ def incidents_section(report: IncidentsReport, links: Links, several_places: boo
                 charts.bars(
                     "incidents-etablissements",
                     "Incidents pour 100 appareils, par établissement",
-                    [_rate_bar(p.establishment_name, p.figures) for p in places],
+                    [_rate_bar(p.establishment_name, p.figures) for p in drawn],
                 ),
+                note=note,
             )
         )
     return section

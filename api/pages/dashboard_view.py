@@ -46,6 +46,20 @@ class Section:
     intro: str = ""
 
 
+# A chart draws this many rows at most (its table lists them all): a region of 300 schools
+# would otherwise draw a bar chart taller than any screen.
+CHART_ROWS = 30
+
+
+def shown(items: list, order, what: str) -> tuple[list, str]:
+    """The rows a chart draws, in `order`, and a note saying which when some are left out."""
+    if len(items) <= CHART_ROWS:
+        return items, ""
+    return sorted(items, key=order)[:CHART_ROWS], (
+        f"Le graphique montre les {CHART_ROWS} {what} ; le tableau les donne tous."
+    )
+
+
 def name(text: str, href: str | None = None) -> Cell:
     return Cell(text, href, num=False)
 

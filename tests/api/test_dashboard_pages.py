@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from api.pages import charts
+from api.pages.dashboard_view import CHART_ROWS, shown
 from tests.factories import UAI_A, UAI_B, UAI_C
 from tests.loans.reports_world import make_report_world
 
@@ -131,6 +133,8 @@ async def test_the_platform_admin_sees_every_region_and_opens_one(as_, world):
         ("Centre-Val de Loire", "11"),
         ("Grand Est", "1"),
     ]
+    # Across regions, the figures per region stand in for the ones per school.
+    assert "parc-etablissements" not in tables_of(everything.text)
     region = await client.get(rows[0][0].replace("&amp;", "&"))
     assert region.status_code == 200
     assert "Tableau de bord – Centre-Val de Loire" in region.text
@@ -273,3 +277,37 @@ async def test_the_asset_list_filters_by_model(as_, world):
     assert re.findall(r'<a href="/appareils/([^"]+)">', tablets.text) == ["A7", "A8"]
     assert f'name="model" value="{report.tablet_id}"' in tablets.text  # kept when re-filtering
     assert (await client.get("/appareils?model=tablette")).status_code == 422
+
+
+# The charts alone ---------------------------------------------------------------------------
+
+
+def test_a_label_with_markup_characters_keeps_the_svg_well_formed():
+    svg = charts.bars("x", 'Modèles "A" & <B>', [charts.Bar("Dell <Latitude> & co", 3)])
+    root = ET.fromstring(str(svg))
+    assert root.find(f"{SVG}title").text == 'Modèles "A" & <B>'
+    assert [t.text for t in root.iter(f"{SVG}text")] == ["Dell <Latitude> & co", "3"]
+
+
+def test_stacked_and_column_charts_write_each_count_and_a_legend():
+    stacked = ET.fromstring(
+        str(charts.stacks("s", "Parc", ["prêté", "en stock"], [charts.Stack("Lycée A", (3, 1))]))
+    )
+    texts = [t.text for t in stacked.iter(f"{SVG}text")]
+    assert texts[:2] == ["prêté", "en stock"] and "3" in texts
+    assert stacked.find(f"{SVG}desc").text == "Lycée A : prêté 3, en stock 1"
+    monthly = ET.fromstring(
+        str(charts.columns("m", "Mois", ["Remises", "Retours"], ["sept. 26"], [(6, 0)]))
+    )
+    assert [t.text for t in monthly.iter(f"{SVG}text")] == ["Remises", "Retours", "6", "sept. 26"]
+    # Series differ by pattern, not by colour only.
+    patterns = [p for p in monthly.iter(f"{SVG}pattern")]
+    assert len(patterns) == 2 and len(patterns[1]) > len(patterns[0])
+
+
+def test_a_chart_of_many_schools_draws_the_first_ones_and_says_so():
+    rows = list(range(CHART_ROWS + 5))
+    drawn, note = shown(rows, lambda n: -n, "établissements au plus grand parc")
+    assert drawn == rows[::-1][:CHART_ROWS]
+    assert note.startswith(f"Le graphique montre les {CHART_ROWS} établissements")
+    assert shown(rows[:3], lambda n: n, "…") == (rows[:3], "")
