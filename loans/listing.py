@@ -28,6 +28,9 @@ from loans.views import StudentSummary
 MAX_PAGE = 500
 MAX_OFFSET = 2**31 - 1
 OPEN = "open"  # a pseudo-state for filters: any of OPEN_STATES
+# Prepared, not handed over yet (what the reports count as awaiting signature).
+PENDING = "pending"
+PENDING_STATES = ("draft", "awaiting_signature")
 MAX_BORROWERS = 30
 
 
@@ -44,8 +47,10 @@ class LoanFilters:
 
 def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
     errors = {}
-    if filters.state and filters.state not in STATES and filters.state != OPEN:
-        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join([OPEN, *STATES])
+    if filters.state and filters.state not in STATES and filters.state not in (OPEN, PENDING):
+        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(
+            [OPEN, PENDING, *STATES]
+        )
     if filters.overdue and filters.state and filters.state not in ("active", OPEN):
         errors["overdue"] = "un prêt en retard est en cours : ne filtrez pas sur un autre état"
     if not 1 <= limit <= MAX_PAGE:
@@ -62,6 +67,8 @@ def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
         query = query.where(where)
     if filters.state == OPEN:
         query = query.where(Loan.state.is_in(list(OPEN_STATES)))
+    elif filters.state == PENDING:
+        query = query.where(Loan.state.is_in(list(PENDING_STATES)))
     elif filters.state:
         query = query.where(Loan.state == filters.state)
     if filters.overdue:

@@ -35,8 +35,7 @@ def loans_section(loans: LoanStatesReport, links: Links, several_places: bool) -
     t = loans.total
     kinds = [
         ("En cours (appareil remis)", t.active, links.loans(state="active")),
-        # Drafts are counted too; the list shows the loans whose convention is out.
-        ("En attente de signature", t.awaiting_signature, links.loans(state="awaiting_signature")),
+        ("En attente de signature", t.awaiting_signature, links.loans(state="pending")),
         ("En retard", t.overdue, links.loans(overdue=True)),
     ]
     section.figures.append(
@@ -89,7 +88,7 @@ def loans_section(loans: LoanStatesReport, links: Links, several_places: bool) -
                             ),
                             count(
                                 p.counts.awaiting_signature,
-                                links.loans(p.establishment_uai, state="awaiting_signature"),
+                                links.loans(p.establishment_uai, state="pending"),
                             ),
                             count(p.counts.overdue, links.loans(p.establishment_uai, overdue=True)),
                         ]

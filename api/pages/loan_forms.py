@@ -15,7 +15,11 @@ from loans.loan_views import LoanEventView
 from loans.states import STATES
 
 LIST = "/prets"
-STATE_CHOICES = {"open": "en cours ou à remettre", **STATES}
+STATE_CHOICES = {
+    "open": "en cours ou à remettre",
+    "pending": "à remettre (en préparation ou en attente de signature)",
+    **STATES,
+}
 CONDITION_CHOICES = {
     "A": "A – comme neuf",
     "B": "B – bon état (traces d'usage)",

@@ -13,7 +13,17 @@ import pytest
 
 from api.pages import charts
 from api.pages.dashboard_view import CHART_ROWS, shown
-from tests.factories import UAI_A, UAI_B, UAI_C
+from loans import lifecycle
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    UAI_C,
+    make_asset,
+    make_student,
+)
 from tests.loans.reports_world import make_report_world
 
 PERIOD = "du=05/07/2026&au=04/07/2027"
@@ -268,6 +278,30 @@ async def test_the_numbers_link_to_the_lists_showing_as_many_rows(as_, world):
     one = await client.get(link(by_place, "Lycée A", 0).replace("&amp;", "&"))
     assert "Tableau de bord – Lycée A" in one.text
     assert 'href="/tableau-de-bord?region=24' in one.text  # back to the region
+
+
+async def test_loans_awaiting_signature_link_to_the_loans_not_handed_over_drafts_included(
+    as_, world
+):
+    await make_report_world(world)
+    student = (await make_student("B", class_name="2NDE1")).id
+    await make_asset("B3", UAI_B, world.model_id)
+    await lifecycle.prepare_loan(
+        PLATFORM,
+        ACTOR,
+        NOW,
+        asset_tag="B3",
+        student_id=student,
+        max_open_per_category=1,
+        draft=True,
+    )
+    client = as_("manager_24")
+    tables = tables_of((await dashboard(client)).text)
+    awaiting = column(tables["prets-etats"], 1)["En attente de signature"]
+    href = link(tables["prets-etats"], "En attente de signature")
+    assert (awaiting, query(href)) == ("2", {"path": "/prets", "state": "pending"})
+    listed = await client.get(href)
+    assert "<strong>2 prêts" in listed.text
 
 
 async def test_the_asset_list_filters_by_model(as_, world):

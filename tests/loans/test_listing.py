@@ -72,6 +72,25 @@ async def test_the_state_filter_takes_one_state_or_every_open_one(world):
     assert awaiting
 
 
+async def test_pending_means_prepared_and_not_handed_over_yet_drafts_included(world):
+    student = (await make_student()).id
+    await active_loan(world, "A-1", UAI_A, student)
+    await prepared(world, "A-2", student)
+    await make_asset("A-3", UAI_A, world.model_id)
+    await lifecycle.prepare_loan(
+        PLATFORM,
+        ACTOR,
+        NOW,
+        asset_tag="A-3",
+        student_id=student,
+        max_open_per_category=3,
+        draft=True,
+    )
+    assert await tags(PLATFORM, LoanFilters(state="pending")) == ["A-3", "A-2"]
+    with pytest.raises(Invalid):
+        await tags(PLATFORM, LoanFilters(state="pending", overdue=True))
+
+
 async def test_overdue_means_still_with_the_student_after_the_due_day(world):
     student = (await make_student()).id
     await active_loan(world, "A-1", UAI_A, student)  # due 4 July 2027
