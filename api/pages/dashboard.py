@@ -139,7 +139,11 @@ async def _figures(scope, target: targets.Target) -> dict:
         ),  # fmt: skip
         ("Élèves en attente d'un appareil", number_fr(coverage.waiting), "/campagnes"),
         ("Prêts en retard", number_fr(t.overdue), links.loans(overdue=True) if t.overdue else None),
-        ("Retours sur la période", number_fr(incidents.returns), None),
+        (
+            "Retours sur la période",
+            number_fr(incidents.returns),
+            links.loans(state="returned", ended=True) if incidents.returns else None,
+        ),
     ]
     regions_rows = []
     if target.everything or (echo.region_code is None and len(target.regions) > 1):

@@ -46,12 +46,25 @@ class Links:
         return page_url("/appareils", query)
 
     def loans(
-        self, uai: str | None = None, *, state: str = "", overdue: bool = False
+        self,
+        uai: str | None = None,
+        *,
+        state: str = "",
+        overdue: bool = False,
+        ended: bool = False,
+        condition: str = "",
+        model: int | None = None,
     ) -> str | None:
+        """The loan list; `ended`: only the loans ended during the dashboard's period."""
         uai = uai or self.establishment
         if uai is None and not self.whole:
             return None
         query = {"state": state, "overdue": "1" if overdue else "", "establishment": uai or ""}
+        if ended:
+            query["ended_from"] = f"{self.period_from:%d/%m/%Y}"
+            query["ended_to"] = f"{self.period_to:%d/%m/%Y}"
+        query["condition"] = condition
+        query["model"] = str(model) if model is not None else ""
         return page_url("/prets", query)
 
     def by_state(self, state: str, uai: str | None = None) -> str | None:

@@ -104,10 +104,8 @@ def _incident_cells(f: Incidents, links: Links, uai: str | None, model: int | No
     def assets(state: str) -> str | None:
         return links.assets(uai, state=state, model=model)
 
-    if model is None:  # an establishment's ended loans are listed by state
-        losses, thefts = links.loans(uai, state="lost"), links.loans(uai, state="stolen")
-    else:  # a model's: its devices lost or stolen
-        losses, thefts = assets("lost"), assets("stolen")
+    losses = links.loans(uai, state="lost", ended=True, model=model)
+    thefts = links.loans(uai, state="stolen", ended=True, model=model)
     return [
         count(f.devices),
         count(f.losses, losses),
@@ -131,17 +129,17 @@ def _rate_bar(label: str, f: Incidents) -> charts.Bar:
 def incidents_section(report: IncidentsReport, links: Links, several_places: bool) -> Section:
     section = Section("incidents", "Retours et incidents sur la période")
     section.intro = (
-        "Prêts terminés pendant la période. Taux pour 100 appareils du parc actuel. Les "
-        "listes liées montrent les prêts perdus ou volés de l'établissement, les appareils "
-        "perdus, volés ou en réparation aujourd'hui du modèle, sans limite de période."
+        "Prêts terminés pendant la période ; taux pour 100 appareils du parc actuel. Une "
+        "réparation est un retour en état D ou avec des dégâts notés : son nombre mène aux "
+        "appareils en réparation aujourd'hui, la liste la plus proche."
     )
     conditions = [
-        (f"{key} – {label}", report.returns_by_condition.get(key, 0))
+        (key, f"{key} – {label}", report.returns_by_condition.get(key, 0))
         for key, label in CONDITIONS.items()
     ]
     if report.returns_by_condition.get(""):
-        conditions.append(("état non noté", report.returns_by_condition[""]))
-    returned = links.loans(state="returned")
+        conditions.append(("", "état non noté", report.returns_by_condition[""]))
+    returned = links.loans(state="returned", ended=True)
     section.figures.append(
         Figure(
             "retours",
@@ -149,10 +147,24 @@ def incidents_section(report: IncidentsReport, links: Links, several_places: boo
             Table(
                 "Appareils rendus pendant la période, par état au retour",
                 ["État au retour", "Retours"],
-                [[name(label), count(n, returned)] for label, n in conditions],
+                [
+                    [
+                        name(label),
+                        # No filter for a condition not noted: no list.
+                        count(
+                            n,
+                            links.loans(state="returned", ended=True, condition=key)
+                            if key
+                            else None,
+                        ),
+                    ]
+                    for key, label, n in conditions
+                ],
                 foot=[name("Total"), count(report.returns, returned)],
             ),
-            charts.bars("retours", "Retours par état", [charts.Bar(*c) for c in conditions]),
+            charts.bars(
+                "retours", "Retours par état", [charts.Bar(label, n) for _, label, n in conditions]
+            ),
         )
     )
     models = [(f"{m.manufacturer} {m.name}", m) for m in report.by_model]

@@ -261,6 +261,11 @@ async def test_the_numbers_link_to_the_lists_showing_as_many_rows(as_, world):
         (link(by_place, "Lycée B", 6), "1"),  # stolen
         (link(tables["parc-modeles"], "Apple iPad 10", 2), "2"),
         (link(tables["prets-etablissements"], "Lycée A", 2), "1"),  # awaiting signature
+        (link(tables["retours"], "B – bon état"), "1"),
+        (link(tables["retours"], "Total"), "2"),
+        (link(tables["incidents-etablissements"], "Lycée A", 2), "1"),  # lost
+        (link(tables["incidents-etablissements"], "Lycée B", 3), "1"),  # stolen
+        (link(tables["incidents-modeles"], "Lenovo ThinkPad E14", 2), "1"),  # lost
     ]
     assert query(checks[0][0]) == {"path": "/prets", "state": "active", "establishment": UAI_A}
     assert query(checks[3][0]) == {"path": "/appareils", "model": str(report.tablet_id)}
@@ -268,6 +273,13 @@ async def test_the_numbers_link_to_the_lists_showing_as_many_rows(as_, world):
         listed = await client.get(href.replace("&amp;", "&"))
         assert listed.status_code == 200, href
         assert re.search(rf"<strong>{expected} (appareil|prêt)", listed.text), href
+    assert query(checks[5][0]) == {
+        "path": "/prets",
+        "state": "returned",
+        "ended_from": "05/07/2026",
+        "ended_to": "04/07/2027",
+        "condition": "B",
+    }
     school = query(link(by_place, "Lycée A", 0))
     assert school == {
         "path": "/tableau-de-bord",
@@ -278,6 +290,25 @@ async def test_the_numbers_link_to_the_lists_showing_as_many_rows(as_, world):
     one = await client.get(link(by_place, "Lycée A", 0).replace("&amp;", "&"))
     assert "Tableau de bord – Lycée A" in one.text
     assert 'href="/tableau-de-bord?region=24' in one.text  # back to the region
+
+
+async def test_the_returns_of_a_shorter_period_lead_to_that_period_s_loans(as_, world):
+    await make_report_world(world)
+    client = as_("manager_24")
+    tables = tables_of((await dashboard(client, "du=01/01/2027&au=31/01/2027")).text)
+    assert column(tables["retours"], 1) == {
+        "A – comme neuf": "0",
+        "B – bon état": "0",  # returned on 1 December
+        "C – usé": "0",
+        "D – endommagé": "1",  # returned on 20 January
+        "Total": "1",
+    }
+    assert link(tables["retours"], "B – bon état") is None  # nothing to list
+    listed = await client.get(link(tables["retours"], "Total"))
+    assert "<strong>1 prêt</strong>" in listed.text
+    assert "prêts terminés à partir du 01/01/2027 jusqu'au 31/01/2027 inclus" in listed.text
+    assert (await client.get("/prets?ended_from=31/02/2027")).status_code == 422
+    assert (await client.get("/prets?condition=Z")).status_code == 422
 
 
 async def test_loans_awaiting_signature_link_to_the_loans_not_handed_over_drafts_included(
