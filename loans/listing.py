@@ -49,6 +49,9 @@ class LoanFilters:
     ended_before: dt.datetime | None = None
     return_condition: str | None = None
     model_id: int | None = None
+    # Due from one day to another (both included): overdue loans by how late they are.
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
 
 
 def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
@@ -101,6 +104,10 @@ def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
         query = query.where(Loan.return_condition == filters.return_condition)
     if filters.model_id is not None:
         query = query.where(Loan.asset.model == filters.model_id)
+    if filters.due_from is not None:
+        query = query.where(Loan.due_on >= filters.due_from)
+    if filters.due_to is not None:
+        query = query.where(Loan.due_on <= filters.due_to)
     return query
 
 

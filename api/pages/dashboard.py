@@ -110,6 +110,7 @@ async def _figures(scope, target: targets.Target) -> dict:
         establishment=echo.establishment_uai,
         period_from=echo.period_from,
         period_to=echo.period_to,
+        today=echo.today,
     )
     # Figures per establishment within one region; across regions the figures per region
     # stand in for them (a national page of 2,000 schools would be read by no one).
@@ -177,7 +178,7 @@ async def _figures(scope, target: targets.Target) -> dict:
             coverage_section(coverage, links, several),
             loans_section(loans, links, several),
             incidents_section(incidents, links, several),
-            activity_section(activity),
+            activity_section(activity, links),
             campaigns_section(campaigns, coverage.waiting),
         ],
         "period": (echo.period_from, echo.period_to),

@@ -34,6 +34,7 @@ class Links:
     establishment: str | None  # the UAI the target is about, if one
     period_from: dt.date
     period_to: dt.date
+    today: dt.date
 
     def assets(
         self, uai: str | None = None, *, state: str = "", model: int | None = None, sort: str = ""
@@ -54,15 +55,22 @@ class Links:
         ended: bool = False,
         condition: str = "",
         model: int | None = None,
+        ended_between: tuple[dt.date, dt.date] | None = None,
+        due_between: tuple[dt.date | None, dt.date | None] = (None, None),
     ) -> str | None:
-        """The loan list; `ended`: only the loans ended during the dashboard's period."""
+        """The loan list; `ended`: only the loans ended during the dashboard's period (or
+        `ended_between` two days); `due_between`: due from one day to another, both included."""
         uai = uai or self.establishment
         if uai is None and not self.whole:
             return None
         query = {"state": state, "overdue": "1" if overdue else "", "establishment": uai or ""}
         if ended:
-            query["ended_from"] = f"{self.period_from:%d/%m/%Y}"
-            query["ended_to"] = f"{self.period_to:%d/%m/%Y}"
+            ended_between = (self.period_from, self.period_to)
+        if ended_between:
+            query["ended_from"] = f"{ended_between[0]:%d/%m/%Y}"
+            query["ended_to"] = f"{ended_between[1]:%d/%m/%Y}"
+        for name, day in zip(("due_from", "due_to"), due_between, strict=True):
+            query[name] = f"{day:%d/%m/%Y}" if day else ""
         query["condition"] = condition
         query["model"] = str(model) if model is not None else ""
         return page_url("/prets", query)

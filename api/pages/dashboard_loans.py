@@ -54,15 +54,18 @@ def loans_section(loans: LoanStatesReport, links: Links, several_places: bool) -
         )
     )
     ages = [(BUCKETS[key], t.overdue_by_age[key]) for key in BUCKETS]
+    due = overdue_due_days(links.today)
     section.figures.append(
         Figure(
             "prets-retards",
             "Prêts en retard, selon la durée du retard",
             Table(
-                "Prêts en retard par durée du retard (la liste liée montre tous les retards, "
-                "le plus ancien d'abord)",
+                "Prêts en retard par durée du retard",
                 ["Retard", "Prêts"],
-                [[name(label), count(n, links.loans(overdue=True))] for label, n in ages],
+                [
+                    [name(label), count(n, links.loans(overdue=True, due_between=due[key]))]
+                    for key, (label, n) in zip(BUCKETS, ages, strict=True)
+                ],
             ),
             charts.bars(
                 "prets-retards", "Prêts en retard par durée", [charts.Bar(*a) for a in ages]
@@ -98,6 +101,17 @@ def loans_section(loans: LoanStatesReport, links: Links, several_places: bool) -
             )
         )
     return section
+
+
+def overdue_due_days(today: dt.date) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """The due days of each bucket of `loans.reports.loan_states` (a loan is late by today
+    minus its due day): 1–6 days, 7–30 days, more than 30 days."""
+    day = dt.timedelta(days=1)
+    return {
+        "under_7": (today - 6 * day, today - day),
+        "7_to_30": (today - 30 * day, today - 7 * day),
+        "over_30": (None, today - 31 * day),
+    }
 
 
 def _incident_cells(f: Incidents, links: Links, uai: str | None, model: int | None) -> list[Cell]:
@@ -225,7 +239,14 @@ def month_label(month: str) -> str:
     return f"{MONTHS[day.month - 1]} {day:%y}"
 
 
-def activity_section(activity: ActivityReport) -> Section:
+def _month_days(month: str, links: Links) -> tuple[dt.date, dt.date]:
+    """The days of a month inside the dashboard's period."""
+    first = dt.date.fromisoformat(month + "-01")
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return max(first, links.period_from), min(last, links.period_to)
+
+
+def activity_section(activity: ActivityReport, links: Links) -> Section:
     section = Section("activite", "Remises et retours, mois par mois")
     months = activity.months
     section.figures.append(
@@ -233,10 +254,19 @@ def activity_section(activity: ActivityReport) -> Section:
             "activite-mois",
             "Appareils remis et rendus chaque mois",
             Table(
-                "Remises et retours par mois",
+                "Remises et retours par mois (les retours mènent aux prêts rendus ce mois-là)",
                 ["Mois", "Remises", "Retours"],
                 [
-                    [name(f"{month_label(m.month)}"), count(m.handed_over), count(m.returned)]
+                    [
+                        name(month_label(m.month)),
+                        count(m.handed_over),
+                        count(
+                            m.returned,
+                            links.loans(
+                                state="returned", ended_between=_month_days(m.month, links)
+                            ),
+                        ),
+                    ]
                     for m in months
                 ],
                 foot=[

@@ -206,6 +206,8 @@ class LoanPages(Controller):
         ended_to: FromQuery[str | None] = None,
         condition: FromQuery[str | None] = None,
         model: FromQuery[str | None] = None,
+        due_from: FromQuery[str | None] = None,
+        due_to: FromQuery[str | None] = None,
         page_number: Annotated[str | None, QueryParameter(name="page")] = None,
     ) -> Template:
         scope = request.user.scope
@@ -220,12 +222,15 @@ class LoanPages(Controller):
             "ended_to": (ended_to or "").strip()[:10],
             "condition": (condition or "").strip().upper()[:1],
             "model": (model or "").strip()[:10],
+            "due_from": (due_from or "").strip()[:10],
+            "due_to": (due_to or "").strip()[:10],
         }
         number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in STATE_CHOICES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
         ended = ended_between(chosen, errors)
+        due = [parse_day(chosen[n], n, errors, required=False) for n in ("due_from", "due_to")]
         if chosen["model"] and not (chosen["model"].isdigit() and 0 < int(chosen["model"]) < 2**31):
             errors["model"] = "Modèle inconnu : un numéro de modèle est attendu."
         if number is None:
@@ -242,6 +247,8 @@ class LoanPages(Controller):
                 ended_before=ended[1],
                 return_condition=chosen["condition"] or None,
                 model_id=int(chosen["model"]) if chosen["model"] else None,
+                due_from=due[0],
+                due_to=due[1],
             )
             try:
                 result = await listing.list_loans(

@@ -4,6 +4,7 @@ numbers link to the lists that show the same rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from api import clock
 from api.pages import charts
 from api.pages.dashboard_view import CHART_ROWS, shown
 from loans import lifecycle
@@ -307,6 +309,11 @@ async def test_the_returns_of_a_shorter_period_lead_to_that_period_s_loans(as_, 
     listed = await client.get(link(tables["retours"], "Total"))
     assert "<strong>1 prêt</strong>" in listed.text
     assert "prêts terminés à partir du 01/01/2027 jusqu'au 31/01/2027 inclus" in listed.text
+    december = link(tables_of((await dashboard(client)).text)["activite-mois"], "déc. 26", 2)
+    assert query(december)["ended_from"] == "01/12/2026"
+    assert query(december)["ended_to"] == "31/12/2026"
+    # Returned at 23:30 UTC on 30 November: 1 December in Paris, as the report counts it.
+    assert "<strong>1 prêt</strong>" in (await client.get(december)).text
     assert (await client.get("/prets?ended_from=31/02/2027")).status_code == 422
     assert (await client.get("/prets?condition=Z")).status_code == 422
 
@@ -333,6 +340,38 @@ async def test_loans_awaiting_signature_link_to_the_loans_not_handed_over_drafts
     assert (awaiting, query(href)) == ("2", {"path": "/prets", "state": "pending"})
     listed = await client.get(href)
     assert "<strong>2 prêts" in listed.text
+
+
+async def test_each_overdue_duration_links_to_its_own_loans(as_, world):
+    today = clock.today()
+    for tag, late in (("B-1", 3), ("B-2", 10), ("B-3", 40), ("B-4", 31)):
+        student = (await make_student("B")).id
+        await make_asset(tag, UAI_B, world.model_id)
+        loan = await lifecycle.prepare_loan(
+            PLATFORM, ACTOR, NOW, asset_tag=tag, student_id=student, max_open_per_category=1
+        )
+        await lifecycle.record_paper_signature(PLATFORM, ACTOR, NOW, loan, NOW.date())
+        due = today - dt.timedelta(days=late)
+        await lifecycle.hand_over(PLATFORM, ACTOR, NOW, loan, ["chargeur"], due)
+    client = as_("it_b")
+    table = tables_of((await dashboard(client, "")).text)["prets-retards"]
+    assert column(table, 1) == {
+        "moins de 7 jours": "1",
+        "7 à 30 jours": "1",
+        "plus de 30 jours": "2",
+    }
+    for bucket, expected in (
+        ("moins de 7 jours", "1"),
+        ("7 à 30 jours", "1"),
+        ("plus de 30 jours", "2"),
+    ):
+        listed = await client.get(link(table, bucket))
+        assert re.search(rf"<strong>{expected} prêts?</strong>", listed.text), bucket
+    assert query(link(table, "plus de 30 jours")) == {
+        "path": "/prets",
+        "overdue": "1",
+        "due_to": f"{today - dt.timedelta(days=31):%d/%m/%Y}",
+    }
 
 
 async def test_the_asset_list_filters_by_model(as_, world):
