@@ -292,6 +292,8 @@ async def test_the_numbers_link_to_the_lists_showing_as_many_rows(as_, world):
     one = await client.get(link(by_place, "Lycée A", 0).replace("&amp;", "&"))
     assert "Tableau de bord – Lycée A" in one.text
     assert 'href="/tableau-de-bord?region=24' in one.text  # back to the region
+    school_page = await client.get(f"/etablissements/{UAI_A}")
+    assert f'href="/tableau-de-bord?establishment={UAI_A}"' in school_page.text
 
 
 async def test_the_returns_of_a_shorter_period_lead_to_that_period_s_loans(as_, world):
