@@ -162,6 +162,8 @@ def columns(
         f'<line x1="0" y1="{baseline}" x2="{WIDTH}" y2="{baseline}" stroke="#161616" '
         f'stroke-width="1"/>'
     )
+    # One label every `step` groups: 13 fit under the chart, a longer period skips some.
+    step, shown_year = -(-len(labels) // 13) or 1, ""
     for g, (label, counts) in enumerate(zip(labels, values, strict=True)):
         left = g * group + (group - column * len(series)) / 2
         for i, n in enumerate(counts):
@@ -171,18 +173,33 @@ def columns(
                 f'<rect x="{x:.1f}" y="{baseline - height:.1f}" width="{column:.1f}" '
                 f'height="{height:.1f}" fill="{fill(chart_id, i)}"/>'
             )
-            if n:
+            # The count above its column when it fits (about 6 units a digit): the table
+            # has every count anyway.
+            if n and len(number_fr(n)) * 6 <= group / len(counts) + 4:
                 body.append(
                     f'<text x="{x + column / 2:.1f}" y="{baseline - height - 3:.1f}" '
                     f'class="dash-small" text-anchor="middle">{escape(number_fr(n))}</text>'
                 )
+        if g % step:
+            continue
+        # "sept. 26": the month under its group, the year below it when it changes.
+        month, _, year = label.rpartition(" ")
+        if not month:
+            month, year = year, ""
+        middle = g * group + group / 2
         body.append(
-            f'<text x="{g * group + group / 2:.1f}" y="{baseline + 14}" class="dash-small" '
-            f'text-anchor="middle">{escape(label)}</text>'
+            f'<text x="{middle:.1f}" y="{baseline + 14}" class="dash-small" '
+            f'text-anchor="middle">{escape(month)}</text>'
         )
+        if year and year != shown_year:
+            body.append(
+                f'<text x="{middle:.1f}" y="{baseline + 26}" class="dash-small" '
+                f'text-anchor="middle">{escape(year)}</text>'
+            )
+            shown_year = year
     summary = "; ".join(
         f"{label} : "
         + ", ".join(f"{name} {number_fr(n)}" for name, n in zip(series, counts, strict=True))
         for label, counts in zip(labels, values, strict=True)
     )
-    return _svg(chart_id, title, summary or "aucune donnée", baseline + 22, body)
+    return _svg(chart_id, title, summary or "aucune donnée", baseline + 32, body)

@@ -306,7 +306,7 @@ def campaigns_section(report: CampaignsReport, waiting: int) -> Section:
                 name(STATUS.get(c.status, c.status)),
                 Cell(f"{c.done} / {c.total} {unit}", f"/campagnes/{c.campaign_id}"),
                 Cell(percent(c.rate)),
-                name(steps),
+                Cell(steps, num=False, long=True),
             ]
         )
     section.figures.append(

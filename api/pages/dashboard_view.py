@@ -19,6 +19,7 @@ class Cell:
     text: str
     href: str | None = None
     num: bool = True  # numbers are right-aligned; the first cell of a row is its header
+    long: bool = False  # a sentence: wrapped in a column of its own width, not squeezed
 
 
 @dataclass(frozen=True, slots=True)

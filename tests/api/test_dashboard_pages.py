@@ -405,10 +405,24 @@ def test_stacked_and_column_charts_write_each_count_and_a_legend():
     monthly = ET.fromstring(
         str(charts.columns("m", "Mois", ["Remises", "Retours"], ["sept. 26"], [(6, 0)]))
     )
-    assert [t.text for t in monthly.iter(f"{SVG}text")] == ["Remises", "Retours", "6", "sept. 26"]
+    assert [t.text for t in monthly.iter(f"{SVG}text")] == [
+        "Remises",
+        "Retours",
+        "6",
+        "sept.",
+        "26",
+    ]
     # Series differ by pattern, not by colour only.
     patterns = [p for p in monthly.iter(f"{SVG}pattern")]
     assert len(patterns) == 2 and len(patterns[1]) > len(patterns[0])
+
+
+def test_a_long_period_labels_some_months_and_each_year_once():
+    labels = [f"m{n} {2026 + n // 12}" for n in range(26)]
+    svg = ET.fromstring(str(charts.columns("m", "Mois", ["Remises"], labels, [(1,)] * len(labels))))
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert [t for t in texts if t.startswith("m")] == [f"m{n}" for n in range(0, 26, 2)]
+    assert [t for t in texts if t.startswith("20")] == ["2026", "2027", "2028"]
 
 
 def test_a_chart_of_many_schools_draws_the_first_ones_and_says_so():
