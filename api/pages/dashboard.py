@@ -81,15 +81,16 @@ class DashboardPages(Controller):
                     period_from=first,
                     period_to=last,
                 )
-            except targets.NotInReach:
-                raise
-            except Invalid as error:
+            except Invalid as error:  # out of scope is NotFound: the 404 page, like unknown
                 errors.update(_page_fields(error.errors))
         context: dict = {
             "chosen": chosen,
             "errors": errors,
             "regions": await regions.list_regions(scope),
-            "establishments": await regions.list_establishments(scope),
+            # The chosen region's schools only: an admin's list would hold a whole country.
+            "establishments": await regions.list_establishments(
+                scope, region_code=chosen["region"] or None
+            ),
             "may_pick_region": scope.everything or len(scope.region_ids) > 1,
         }
         if target is not None:

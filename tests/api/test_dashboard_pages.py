@@ -150,6 +150,7 @@ async def test_the_platform_admin_sees_every_region_and_opens_one(as_, world):
     region = await client.get(rows[0][0].replace("&amp;", "&"))
     assert region.status_code == 200
     assert "Tableau de bord – Centre-Val de Loire" in region.text
+    assert f'<option value="{UAI_C}"' not in region.text  # the region's schools to choose
     tables = tables_of(region.text)
     # The lists show every region to an admin: a region's totals are not linked, its schools are.
     assert link(tables["parc-etats"], "en réparation") is None
@@ -173,6 +174,7 @@ async def test_the_platform_admin_sees_every_region_and_opens_one(as_, world):
 async def test_a_dashboard_out_of_scope_is_not_found(as_, world, persona, params):
     response = await dashboard(as_(persona), params)
     assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
     assert "Lycée" not in response.text
 
 

@@ -41,6 +41,16 @@ def test_the_region_dashboard_passes_axe_core(page: Page, region: World):
     assert serious_violations(page) == []
 
 
+def test_the_platform_dashboard_and_a_form_error_pass_axe_core(page: Page, region: World):
+    log_in(page, "admin")
+    page.goto(PERIOD)
+    expect(page.get_by_role("table", name=re.compile("Chiffres clés par région"))).to_be_visible()
+    assert serious_violations(page) == []
+    page.goto("/tableau-de-bord?du=31/02/2027")
+    expect(page.get_by_role("alert")).to_contain_text("Date invalide")
+    assert serious_violations(page) == []
+
+
 def test_an_establishment_dashboard_passes_axe_core_and_fits_a_phone(page: Page, region: World):
     log_in(page, "manager_24")
     page.set_viewport_size(PHONE)
