@@ -7,7 +7,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LiveServer, log_in
 from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
@@ -83,3 +83,17 @@ def test_the_period_form_works_by_keyboard(page: Page, region: World):
     expect(page).to_have_url(re.compile(r"du=01%2F09%2F2026&au=31%2F10%2F2026"))
     months = page.locator("table[data-figure=activite-mois] tbody th")
     expect(months).to_have_text(["sept. 26", "oct. 26"])
+
+
+def test_the_dashboard_works_without_javascript(browser: Browser, live_server: LiveServer, region):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        log_in(tab, "manager_24")
+        tab.goto("/tableau-de-bord")
+        tab.get_by_label("Établissement", exact=True).select_option(label="Lycée B (Tours)")
+        tab.get_by_role("button", name="Afficher").click()
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Tableau de bord – Lycée B")
+        expect(tab.get_by_role("img", name="Appareils par état", exact=True)).to_be_visible()
+    finally:
+        context.close()
