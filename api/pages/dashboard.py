@@ -10,7 +10,6 @@ current school year. A plain GET form, usable without JavaScript.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, Request, get
@@ -122,9 +121,7 @@ async def _figures(scope, target: targets.Target) -> dict:
     incidents = await incidents_report(target)
     activity = await activity_report(target)
     campaigns = await campaigns_report(target)
-    place = target.places and next(
-        (p for p in target.places.values() if p.uai == echo.establishment_uai), None
-    )
+    place = next((p for p in target.places.values() if p.uai == echo.establishment_uai), None)
     region_name = None
     if echo.region_code:
         region_name = next(
@@ -182,12 +179,7 @@ async def _figures(scope, target: targets.Target) -> dict:
             activity_section(activity, links),
             campaigns_section(campaigns, coverage.waiting),
         ],
-        "period": (echo.period_from, echo.period_to),
     }
-
-
-def period_text(first: dt.date, last: dt.date) -> str:
-    return f"du {first:%d/%m/%Y} au {last:%d/%m/%Y}"
 
 
 ROUTES = [DashboardPages]

@@ -25,6 +25,7 @@ from tests.factories import (
     UAI_C,
     make_asset,
     make_student,
+    uai,
 )
 from tests.loans.reports_world import make_report_world
 
@@ -186,6 +187,10 @@ async def test_a_wrong_date_is_named_in_the_form(as_, world):
     response = await dashboard(client, "du=01/02/2027&au=01/01/2027")
     assert response.status_code == 422
     assert "la date de début suit la date de fin" in response.text
+    too_long = await dashboard(client, "establishment=" + "9" * 60)
+    assert too_long.status_code == 400 and "text/html" in too_long.headers["content-type"]
+    assert (await dashboard(client, "establishment=0999999Z")).status_code == 422  # checksum
+    assert (await dashboard(client, f"establishment={uai('0450009')}")).status_code == 404
 
 
 async def test_without_a_period_the_current_school_year_is_shown(as_, world):
