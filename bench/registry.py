@@ -25,6 +25,7 @@ MODULES = (
     "bench.agreement_batch",
     "bench.cas_signin",
     "bench.directory_import",
+    "bench.reports",
 )
 
 Figures = dict[str, object]

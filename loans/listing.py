@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from inventory.assets import normalise_tag
+from inventory.assets import CONDITIONS, normalise_tag
 from inventory.errors import Invalid
 from inventory.scope import Scope
 from inventory.tables import AssetEvent
@@ -28,6 +28,9 @@ from loans.views import StudentSummary
 MAX_PAGE = 500
 MAX_OFFSET = 2**31 - 1
 OPEN = "open"  # a pseudo-state for filters: any of OPEN_STATES
+# Prepared, not handed over yet (what the reports count as awaiting signature).
+PENDING = "pending"
+PENDING_STATES = ("draft", "awaiting_signature")
 MAX_BORROWERS = 30
 
 
@@ -40,14 +43,29 @@ class LoanFilters:
     campaign_id: int | None = None
     class_name: str | None = None  # the student's class, e.g. "2nde 3"
     asset_tag: str | None = None
+    # The loans ended in a period (closed_at from `ended_from`, before `ended_before`), by
+    # the condition noted at their return, of a device model: what a report counted.
+    ended_from: dt.datetime | None = None
+    ended_before: dt.datetime | None = None
+    return_condition: str | None = None
+    model_id: int | None = None
+    # Due from one day to another (both included): overdue loans by how late they are.
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
 
 
 def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
     errors = {}
-    if filters.state and filters.state not in STATES and filters.state != OPEN:
-        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join([OPEN, *STATES])
+    if filters.state and filters.state not in STATES and filters.state not in (OPEN, PENDING):
+        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(
+            [OPEN, PENDING, *STATES]
+        )
     if filters.overdue and filters.state and filters.state not in ("active", OPEN):
         errors["overdue"] = "un prêt en retard est en cours : ne filtrez pas sur un autre état"
+    if filters.return_condition and filters.return_condition not in CONDITIONS:
+        errors["condition"] = "état au retour inconnu ; valeurs possibles : " + ", ".join(
+            CONDITIONS
+        )
     if not 1 <= limit <= MAX_PAGE:
         errors["limit"] = f"entre 1 et {MAX_PAGE}"
     if not 0 <= offset <= MAX_OFFSET:
@@ -62,6 +80,8 @@ def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
         query = query.where(where)
     if filters.state == OPEN:
         query = query.where(Loan.state.is_in(list(OPEN_STATES)))
+    elif filters.state == PENDING:
+        query = query.where(Loan.state.is_in(list(PENDING_STATES)))
     elif filters.state:
         query = query.where(Loan.state == filters.state)
     if filters.overdue:
@@ -76,6 +96,18 @@ def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
         query = query.where(Loan.student.class_name == normalise_class(filters.class_name))
     if filters.asset_tag and filters.asset_tag.strip():
         query = query.where(Loan.asset.tag == normalise_tag(filters.asset_tag))
+    if filters.ended_from is not None:
+        query = query.where(Loan.closed_at >= filters.ended_from)
+    if filters.ended_before is not None:
+        query = query.where(Loan.closed_at < filters.ended_before)
+    if filters.return_condition:
+        query = query.where(Loan.return_condition == filters.return_condition)
+    if filters.model_id is not None:
+        query = query.where(Loan.asset.model == filters.model_id)
+    if filters.due_from is not None:
+        query = query.where(Loan.due_on >= filters.due_from)
+    if filters.due_to is not None:
+        query = query.where(Loan.due_on <= filters.due_to)
     return query
 
 

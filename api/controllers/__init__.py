@@ -16,6 +16,7 @@ from api.controllers import (
     loans,
     policy,
     reference,
+    reports,
     scan,
     stocktakes,
     student_requests,
@@ -44,4 +45,5 @@ ROUTES: list = [
     *terms.ROUTES,
     *campaigns.ROUTES,
     *ent_connectors.ROUTES,
+    *reports.ROUTES,
 ]

@@ -149,7 +149,12 @@ class LoanController(Controller):
         self,
         request: Request[Principal, None, None],
         loan_state: Annotated[
-            str | None, QueryParameter(name="state", description="État, ou open", max_length=30)
+            str | None,
+            QueryParameter(
+                name="state",
+                description="État, ou open (ouverts), ou pending (préparés, pas encore remis)",
+                max_length=30,
+            ),
         ] = None,
         overdue: Annotated[bool, QueryParameter(description="En retard seulement")] = False,
         establishment: UaiQuery = None,

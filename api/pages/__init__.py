@@ -6,6 +6,7 @@
 from api.pages import (
     agreement_scans,
     assets,
+    dashboard,
     directory_import,
     ent_admin,
     ent_signin,
@@ -36,6 +37,7 @@ ROUTES: list = [
     *campaign_pages.ROUTES,
     *stocktake_pages.ROUTES,
     *establishments.ROUTES,
+    *dashboard.ROUTES,
     *terms_pages.ROUTES,
     *found.ROUTES,
     *verification.ROUTES,

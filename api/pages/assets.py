@@ -40,6 +40,7 @@ class AssetPages(Controller):
         request: Request[Principal, None, None],
         asset_state: Annotated[str | None, QueryParameter(name="state")] = None,
         establishment: FromQuery[str | None] = None,
+        model: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
         sort: FromQuery[str | None] = None,
         page_number: Annotated[str | None, QueryParameter(name="page")] = None,
@@ -49,12 +50,16 @@ class AssetPages(Controller):
             "q": (q or "").strip()[:MAX_SEARCH],
             "state": (asset_state or "").strip(),
             "establishment": (establishment or "").strip().upper()[:20],
+            # A model id: the dashboard's drill-down by model (no selector on this page).
+            "model": (model or "").strip()[:10],
             "sort": (sort or "tag").strip(),
         }
         number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in assets.STATES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
+        if chosen["model"] and not (chosen["model"].isdigit() and 0 < int(chosen["model"]) < 2**31):
+            errors["model"] = "Modèle inconnu : un numéro de modèle est attendu."
         if chosen["sort"] not in wording.SORTS:
             errors["sort"] = "Tri inconnu : choisissez un tri dans la liste."
         if number is None:
@@ -64,6 +69,7 @@ class AssetPages(Controller):
             filters = assets.AssetFilters(
                 state=chosen["state"] or None,
                 establishment_uai=chosen["establishment"] or None,
+                model_id=int(chosen["model"]) if chosen["model"] else None,
                 search=chosen["q"] or None,
             )
             try:

@@ -12,10 +12,15 @@ from inventory.errors import DomainError, Invalid, NotFound
 from inventory.scope import Scope
 from loans.agreement_records import METHODS, ROLE_NAMES
 from loans.loan_views import LoanEventView
+from loans.reports.target import paris_midnight
 from loans.states import STATES
 
 LIST = "/prets"
-STATE_CHOICES = {"open": "en cours ou à remettre", **STATES}
+STATE_CHOICES = {
+    "open": "en cours ou à remettre",
+    "pending": "à remettre (en préparation ou en attente de signature)",
+    **STATES,
+}
 CONDITION_CHOICES = {
     "A": "A – comme neuf",
     "B": "B – bon état (traces d'usage)",
@@ -95,6 +100,17 @@ def parse_day(raw: str | None, name: str, errors: dict[str, str], required: bool
     except ValueError:
         errors[name] = "Date invalide : écrivez-la JJ/MM/AAAA."
         return None
+
+
+def ended_between(chosen: dict[str, str], errors: dict[str, str]):
+    """The instants (UTC) a list of loans ended between: midnight in Paris of `ended_from`,
+    midnight after `ended_to` (included); None for a bound not given."""
+    first = parse_day(chosen["ended_from"], "ended_from", errors, required=False)
+    last = parse_day(chosen["ended_to"], "ended_to", errors, required=False)
+    return (
+        paris_midnight(first) if first else None,
+        paris_midnight(last + dt.timedelta(days=1)) if last else None,
+    )
 
 
 def text_of(form, name: str, limit: int) -> str:

@@ -30,6 +30,7 @@ from api.pages.loan_forms import (
     DONE,
     LIST,
     STATE_CHOICES,
+    ended_between,
     field_errors,
     history_lines,
     parse_day,
@@ -201,6 +202,12 @@ class LoanPages(Controller):
         overdue: FromQuery[str | None] = None,
         class_name: Annotated[str | None, QueryParameter(name="classe")] = None,
         establishment: FromQuery[str | None] = None,
+        ended_from: FromQuery[str | None] = None,
+        ended_to: FromQuery[str | None] = None,
+        condition: FromQuery[str | None] = None,
+        model: FromQuery[str | None] = None,
+        due_from: FromQuery[str | None] = None,
+        due_to: FromQuery[str | None] = None,
         page_number: Annotated[str | None, QueryParameter(name="page")] = None,
     ) -> Template:
         scope = request.user.scope
@@ -209,11 +216,23 @@ class LoanPages(Controller):
             "overdue": "1" if overdue else "",
             "classe": (class_name or "").strip()[:20],
             "establishment": (establishment or "").strip().upper()[:20],
+            # The dashboard's drill-down (no field of their own on this page): loans ended
+            # from one day to another (JJ/MM/AAAA), their condition at return, a model id.
+            "ended_from": (ended_from or "").strip()[:10],
+            "ended_to": (ended_to or "").strip()[:10],
+            "condition": (condition or "").strip().upper()[:1],
+            "model": (model or "").strip()[:10],
+            "due_from": (due_from or "").strip()[:10],
+            "due_to": (due_to or "").strip()[:10],
         }
         number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in STATE_CHOICES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
+        ended = ended_between(chosen, errors)
+        due = [parse_day(chosen[n], n, errors, required=False) for n in ("due_from", "due_to")]
+        if chosen["model"] and not (chosen["model"].isdigit() and 0 < int(chosen["model"]) < 2**31):
+            errors["model"] = "Modèle inconnu : un numéro de modèle est attendu."
         if number is None:
             errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
@@ -224,6 +243,12 @@ class LoanPages(Controller):
                 overdue=bool(chosen["overdue"]),
                 class_name=chosen["classe"] or None,
                 establishment_uai=chosen["establishment"] or None,
+                ended_from=ended[0],
+                ended_before=ended[1],
+                return_condition=chosen["condition"] or None,
+                model_id=int(chosen["model"]) if chosen["model"] else None,
+                due_from=due[0],
+                due_to=due[1],
             )
             try:
                 result = await listing.list_loans(
@@ -245,6 +270,7 @@ class LoanPages(Controller):
             result=result,
             states=STATE_CHOICES,
             state_label=state_label,
+            condition_label=wording.condition_label,
             establishments=await regions.list_establishments(scope),
             may_lend=may_lend(request.user),
             **context,

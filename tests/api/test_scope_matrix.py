@@ -200,6 +200,9 @@ async def an_ent_connector_24(world: World) -> dict:
     return {"code": "24"}
 
 
+REPORTS = ("overview", "fleet", "coverage", "loans", "incidents", "activity", "campaigns")
+
+
 # The table. ----------------------------------------------------------------------------------
 
 RESOURCES = (
@@ -322,6 +325,20 @@ RESOURCES = (
             "/api/v1/campaigns/{id}/todo",
         ),
         Listing("/api/v1/campaigns", "id", "id"),
+        SCHOOL_A,
+    ),
+    Resource(
+        "reports of region 24 (staff of its schools: their part)",
+        region_24,
+        tuple(f"/api/v1/reports/{name}?region={{code}}" for name in REPORTS),
+        None,
+        REGION_24,
+    ),
+    Resource(
+        "reports of lycée A",
+        school_a,
+        tuple(f"/api/v1/reports/{name}?establishment={{uai}}" for name in REPORTS),
+        None,
         SCHOOL_A,
     ),
     Resource(

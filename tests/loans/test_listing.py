@@ -72,6 +72,43 @@ async def test_the_state_filter_takes_one_state_or_every_open_one(world):
     assert awaiting
 
 
+async def test_pending_means_prepared_and_not_handed_over_yet_drafts_included(world):
+    student = (await make_student()).id
+    await active_loan(world, "A-1", UAI_A, student)
+    await prepared(world, "A-2", student)
+    await make_asset("A-3", UAI_A, world.model_id)
+    await lifecycle.prepare_loan(
+        PLATFORM,
+        ACTOR,
+        NOW,
+        asset_tag="A-3",
+        student_id=student,
+        max_open_per_category=3,
+        draft=True,
+    )
+    assert await tags(PLATFORM, LoanFilters(state="pending")) == ["A-3", "A-2"]
+    with pytest.raises(Invalid):
+        await tags(PLATFORM, LoanFilters(state="pending", overdue=True))
+
+
+async def test_ended_loans_are_found_by_period_condition_and_model(world):
+    returned = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
+    later = NOW + dt.timedelta(days=10)
+    await lifecycle.take_back(
+        PLATFORM, ACTOR, later, returned, accessories_returned=[], condition="C"
+    )
+    await active_loan(world, "A-2", UAI_A, (await make_student()).id)
+    in_period = LoanFilters(ended_from=later, ended_before=later + dt.timedelta(days=1))
+    assert await tags(PLATFORM, in_period) == ["A-1"]
+    assert await tags(PLATFORM, LoanFilters(ended_before=later)) == []
+    assert await tags(PLATFORM, LoanFilters(return_condition="C")) == ["A-1"]
+    assert await tags(PLATFORM, LoanFilters(return_condition="A")) == []
+    assert await tags(PLATFORM, LoanFilters(model_id=world.model_id)) == ["A-2", "A-1"]
+    assert await tags(PLATFORM, LoanFilters(model_id=world.model_id + 1)) == []
+    with pytest.raises(Invalid):
+        await tags(PLATFORM, LoanFilters(return_condition="Z"))
+
+
 async def test_overdue_means_still_with_the_student_after_the_due_day(world):
     student = (await make_student()).id
     await active_loan(world, "A-1", UAI_A, student)  # due 4 July 2027

@@ -1,0 +1,178 @@
+"""`reports`: the region overview (GET /api/v1/reports/overview) on the real server, beside
+the raw SQL aggregates it runs, timed on the same database in the same run.
+
+The data: `api.demo_scale` (the region-scale generator) is not on this branch yet, so the
+benchmark builds its own region with bulk inserts: 20 lycées, `--fleet / 5` devices (20,000
+by default) and as many students, two loans per student over two school years (40,000):
+last year's returned (conditions A to D), lost or stolen, this year's active (some overdue)
+or awaiting signature; one running distribution campaign per lycée. `--fleet 1000000` gives
+a region of 200,000 devices, students and 400,000 loans.
+
+Figures: the median of the overview's HTTP time (a region manager's token, 1 worker) and the
+median of the sum of its raw queries run directly on a connection of the driver (no Piccolo,
+no HTTP). Targets: ratio ≤ 1.5, and under 1 s for a region.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import statistics
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench.fleet import engine_name, fresh_database, is_postgres, migrated_engine
+from bench.registry import BenchmarkFailed, Figures, Options, Rows, benchmark
+from bench.report_data import REGION, SCHOOLS, bulk_insert, instant, reference_rows, region_rows
+from bench.server import production_server
+
+RUNS = 7  # measured requests (after one warm-up), the median is kept
+TARGET_RATIO = 1.5
+TARGET_SECONDS = 1.0
+PERIOD = (dt.date(2025, 7, 5), dt.date(2027, 7, 4))  # both school years of the data
+
+
+async def _setup(url: str, size: int) -> tuple[str, list[tuple[str, list]]]:
+    """Load the region; return a region manager's token and the overview's raw queries."""
+    from api.accounts import staff
+    from inventory.scope import Scope
+    from loans.reports import target as targets
+    from loans.reports.overview import overview_queries
+
+    now = instant(dt.date(2026, 8, 25))
+    engine = await migrated_engine(url)
+    try:
+        region_id, schools, models, categories = await reference_rows(now)
+        assets, students, loans = region_rows(
+            size, region_id, schools, models, categories, now, _today()
+        )
+        await bulk_insert(url, {"asset": assets, "student": students, "loan": loans})
+        account = await staff.create_account(
+            email="manager@bench.test",
+            password="banc-d-essai-2026!",
+            role="region_manager",
+            region_code=REGION,
+            now=now,
+        )
+        _, token = await staff.create_token(account, "bench", now)
+        target = await targets.resolve(
+            Scope.region(region_id), _today(), period_from=PERIOD[0], period_to=PERIOD[1]
+        )
+        queries = await overview_queries(target)
+    finally:
+        await engine.close_connection_pool()
+    return token, queries
+
+
+def _today() -> dt.date:
+    from api.clock import today
+
+    return today()
+
+
+async def _raw_seconds(url: str, queries: list[tuple[str, list]]) -> float:
+    """One pass of every query on a bare connection of the driver."""
+    if is_postgres(url):
+        import asyncpg
+
+        connection = await asyncpg.connect(url)
+        try:
+            started = time.perf_counter()
+            for sql, args in queries:
+                count = sql.count("{}")
+                await connection.fetch(sql.format(*(f"${i + 1}" for i in range(count))), *args)
+            return time.perf_counter() - started
+        finally:
+            await connection.close()
+    import sqlite3
+
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        started = time.perf_counter()
+        for sql, args in queries:
+            connection.execute(sql.replace("{}", "?"), args).fetchall()
+        return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def _get(url: str, token: str) -> float:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        raise BenchmarkFailed(
+            f"GET {url} answered {error.code}: {error.read()[:300].decode(errors='replace')}"
+        ) from None
+    return time.perf_counter() - started
+
+
+def table(figures: Figures) -> Rows:
+    return [
+        ("what", "median ms", "target"),
+        ("GET /api/v1/reports/overview (2 years)", f"{figures['http_ms']:.0f}", "< 1000"),
+        (f"raw SQL aggregates ({figures['queries']} queries)", f"{figures['sql_ms']:.0f}", ""),
+        ("ratio HTTP / SQL", f"{figures['ratio']:.2f}", f"≤ {TARGET_RATIO} — {figures['verdict']}"),
+        (
+            f"{figures['engine']}, {figures['devices']:,} devices, {figures['students']:,} "
+            f"students, {figures['loans']:,} loans, {SCHOOLS} lycées (generated in the bench: "
+            f"api.demo_scale is not on this branch); setup {figures['setup_s']:.1f} s",
+        ),
+    ]
+
+
+@benchmark("reports", "region overview over HTTP vs its raw SQL aggregates, same run", table=table)
+def reports(options: Options) -> Figures:
+    size = max(options.fleet // 5, SCHOOLS)
+    with tempfile.TemporaryDirectory(prefix="ordipret-bench-reports-") as tmp:
+        url = fresh_database(options.database_url, Path(tmp))
+        started = time.perf_counter()
+        token, queries = asyncio.run(_setup(url, size))
+        setup_s = time.perf_counter() - started
+        loans = asyncio.run(_count(url, "loan"))
+        with production_server(url, Path(tmp) / "var", workers=1) as server:
+            address = server.url(
+                f"/api/v1/reports/overview?region={REGION}&from={PERIOD[0]}&to={PERIOD[1]}"
+            )
+            _get(address, token)  # warm-up: connections opened, queries compiled
+            http = [_get(address, token) for _ in range(RUNS)]
+        asyncio.run(_raw_seconds(url, queries))  # the same warm cache for the raw queries
+        sql = [asyncio.run(_raw_seconds(url, queries)) for _ in range(RUNS)]
+    http_s, sql_s = statistics.median(http), statistics.median(sql)
+    ratio = http_s / sql_s if sql_s else float("inf")
+    return {
+        "engine": engine_name(url),
+        "devices": size,
+        "students": size,
+        "loans": loans,
+        "queries": len(queries),
+        "http_ms": round(http_s * 1000, 1),
+        "sql_ms": round(sql_s * 1000, 1),
+        "ratio": round(ratio, 2),
+        "target_ratio": TARGET_RATIO,
+        "verdict": "ok" if ratio <= TARGET_RATIO and http_s < TARGET_SECONDS else "MISSED",
+        "setup_s": round(setup_s, 1),
+    }
+
+
+async def _count(url: str, table_name: str) -> int:
+    if is_postgres(url):
+        import asyncpg
+
+        connection = await asyncpg.connect(url)
+        try:
+            return await connection.fetchval(f"SELECT COUNT(*) FROM {table_name}")
+        finally:
+            await connection.close()
+    import sqlite3
+
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        return connection.execute(f"SELECT COUNT(*) FROM {table_name}").fetchone()[0]
+    finally:
+        connection.close()

@@ -1,0 +1,108 @@
+"""Hand-outs and returns month by month over the period (months of Europe/Paris).
+
+- a hand-out: a loan handed over in the month (`handed_over_at`), continuations of a
+  transfer excluded (the device was handed out once, at the first school);
+- a return: a loan ended as returned in the month (`closed_at`).
+
+Month boundaries are computed here (midnight in Paris on the 1st, in UTC) and the database
+files each loan into its month with a CASE over them: the same SQL on SQLite and PostgreSQL,
+no date function, and a range on the timestamp an index can serve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import msgspec
+
+from loans.reports.target import Target, paris_midnight, rows
+
+
+class Month(msgspec.Struct, frozen=True):
+    month: str  # AAAA-MM
+    handed_over: int
+    returned: int
+
+
+class RegionActivity(msgspec.Struct, frozen=True):
+    region_code: str
+    months: list[Month]
+
+
+class ActivityReport(msgspec.Struct, frozen=True):
+    months: list[Month]  # every month of the period, zeros included
+    by_region: list[RegionActivity]
+
+
+def months_of(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first day of every month from `first`'s to `last`'s."""
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def edges(target: Target) -> list[dt.datetime]:
+    """The instants between months inside the period (the period's own bounds excluded)."""
+    return [
+        paris_midnight(m) for m in months_of(target.echo.period_from, target.echo.period_to)[1:]
+    ]
+
+
+def month_case(column: str, inner: list[dt.datetime], first: int = 0) -> tuple[str, list]:
+    """The month index of `column` (0: the period's first month), as CASEs nested like a
+    binary search over the month edges: log2(months) comparisons per loan, not one per month
+    (a flat CASE over 24 months doubled the query's time on 200,000 loans)."""
+    if not inner:
+        return str(first), []
+    middle = len(inner) // 2
+    below, below_args = month_case(column, inner[:middle], first)
+    above, above_args = month_case(column, inner[middle + 1 :], first + middle + 1)
+    sql = f"CASE WHEN {column} < {{}} THEN {below} ELSE {above} END"
+    return sql, [inner[middle], *below_args, *above_args]
+
+
+def activity_sql(target: Target, column: str, condition: str) -> tuple[str, list]:
+    """Loans of the period by establishment and month index."""
+    month, args = month_case(f"l.{column}", edges(target))
+    sql = f"""
+SELECT l.establishment AS establishment_id, {month} AS month, COUNT(*) AS n
+FROM loan l
+WHERE {condition} AND l.{column} >= {{}} AND l.{column} < {{}}
+  AND {target.by_establishment("l.establishment")}
+GROUP BY 1, 2"""
+    return sql, [*args, target.start, target.end]
+
+
+def activity_queries(target: Target) -> list[tuple[str, list]]:
+    return [
+        activity_sql(target, "handed_over_at", "l.previous IS NULL"),
+        activity_sql(target, "closed_at", "l.state = 'returned'"),
+    ]
+
+
+async def activity_report(target: Target) -> ActivityReport:
+    months = months_of(target.echo.period_from, target.echo.period_to)
+    width = len(months)
+    regions = {code: [[0, 0] for _ in range(width)] for code, _ in target.regions.values()}
+    for kind, (sql, args) in enumerate(activity_queries(target)):
+        for g in await rows(sql, *args):
+            code = target.places[g["establishment_id"]].region_code
+            regions.setdefault(code, [[0, 0] for _ in range(width)])[int(g["month"])][kind] += g[
+                "n"
+            ]
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for sums in regions.values():
+        for i, (handed, returned) in enumerate(sums):
+            totals[i][0] += handed
+            totals[i][1] += returned
+
+    def line(sums) -> list[Month]:
+        return [Month(f"{m:%Y-%m}", sums[i][0], sums[i][1]) for i, m in enumerate(months)]
+
+    return ActivityReport(
+        months=line(totals),
+        by_region=[RegionActivity(code, line(s)) for code, s in sorted(regions.items())],
+    )

@@ -1,0 +1,252 @@
+"""The fleet today: devices by state, model, category, acquisition year, per establishment
+and per region, and the warranties ending within six months.
+
+"lent" is not a state of the asset (a lent device stays `in_stock`): the devices of an
+establishment with an active loan (handed over, not yet back) are counted as lent here and
+taken out of its `in_stock`, as the desk sees them. A loan and its device are at the same
+establishment (a transfer moves both); `in_stock` never goes below zero should a device be
+given another state while lent. Ceded devices
+left the fleet: they are listed by state but never counted in `total` nor in the shares by
+model, category or year. Two grouped queries, whatever the size of the fleet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import msgspec
+
+from inventory.assets import STATES
+from inventory.fleet_counts import LEFT_FLEET
+from inventory.tables import DeviceModel
+from loans.reports.target import Target, rows
+
+WARRANTY_MONTHS = 6
+STATE_LABELS = {"lent": "prêté", **STATES}
+# Devices whose warranty still matters: the region may call on it.
+UNDER_CARE = ("in_stock", "in_repair")
+
+
+class Count(msgspec.Struct, frozen=True):
+    key: str
+    label: str
+    count: int
+
+
+class ModelCount(msgspec.Struct, frozen=True):
+    model_id: int
+    manufacturer: str
+    name: str
+    category: str
+    count: int
+
+
+class YearCount(msgspec.Struct, frozen=True):
+    year: int | None  # None: acquisition date unknown
+    count: int
+
+
+class PlaceFleet(msgspec.Struct, frozen=True):
+    """One establishment (uai None: the region's stock, not yet sent to a school)."""
+
+    region_code: str
+    establishment_uai: str | None
+    establishment_name: str
+    total: int
+    states: dict[str, int]
+
+
+class RegionFleet(msgspec.Struct, frozen=True):
+    region_code: str
+    region_name: str
+    total: int
+    states: dict[str, int]
+
+
+class WarrantyEnding(msgspec.Struct, frozen=True):
+    """Devices in stock or in repair whose warranty ends between `from_day` and `to_day`
+    (both included): the asset list of `establishment_uai` and `model_id`, by warranty end."""
+
+    region_code: str
+    establishment_uai: str | None
+    model_id: int
+    count: int
+
+
+class Warranties(msgspec.Struct, frozen=True):
+    from_day: dt.date
+    to_day: dt.date
+    count: int
+    items: list[WarrantyEnding]
+
+
+class FleetReport(msgspec.Struct, frozen=True):
+    total: int  # devices of the fleet, ceded ones excluded
+    by_state: list[Count]  # every state, 0 included, "lent" first
+    by_model: list[ModelCount]
+    by_category: list[Count]
+    by_acquisition_year: list[YearCount]
+    by_establishment: list[PlaceFleet]
+    by_region: list[RegionFleet]
+    warranties: Warranties
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def year_sql(engine_type: str, column: str) -> str:
+    """The year of a date column, as an integer, on either engine."""
+    if engine_type == "sqlite":
+        return f"CAST(substr({column}, 1, 4) AS INTEGER)"
+    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+
+
+def groups_sql(target: Target) -> str:
+    return f"""
+SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
+  a.state AS state, COUNT(*) AS n,
+  SUM(CASE WHEN a.state IN ('in_stock', 'in_repair')
+      AND a.warranty_end >= {{}} AND a.warranty_end <= {{}} THEN 1 ELSE 0 END) AS warranty
+FROM asset a
+WHERE {target.by_region("a.region", "a.establishment")}
+GROUP BY a.region, a.establishment, a.model, a.state"""
+
+
+def lent_sql(target: Target) -> str:
+    """Active loans by establishment: the devices out with students (read from the open loans'
+    own index rather than by looking up each device's loan)."""
+    return f"""
+SELECT l.establishment AS establishment_id, COUNT(*) AS n
+FROM loan l
+WHERE l.closed_at IS NULL AND l.state = 'active' AND {target.by_establishment("l.establishment")}
+GROUP BY l.establishment"""
+
+
+def years_sql(target: Target, engine_type: str) -> str:
+    return f"""
+SELECT {year_sql(engine_type, "a.acquired_on")} AS year, COUNT(*) AS n
+FROM asset a
+WHERE {target.by_region("a.region", "a.establishment")} AND a.state <> 'ceded'
+GROUP BY 1"""
+
+
+def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    return today, _months_later(today, WARRANTY_MONTHS)
+
+
+async def fleet_report(target: Target) -> FleetReport:
+    engine_type = DeviceModel._meta.db.engine_type
+    first, last = warranty_window(target.echo.today)
+    groups = await rows(groups_sql(target), first, last)
+    lent = {g["establishment_id"]: g["n"] for g in await rows(lent_sql(target))}
+    years = await rows(years_sql(target, engine_type))
+    models = {
+        m["id"]: m
+        for m in await DeviceModel.select(
+            DeviceModel.id, DeviceModel.manufacturer, DeviceModel.name, DeviceModel.category
+        )
+    }
+    states: dict[str, int] = dict.fromkeys(STATE_LABELS, 0)
+    by_model: dict[int, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    places: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATE_LABELS, 0))
+    place_region: dict[int | None, int] = {}
+    regions: dict[int, dict[str, int]] = {r: dict.fromkeys(STATE_LABELS, 0) for r in target.regions}
+    warranty: dict[tuple[int, int | None, int], int] = defaultdict(int)
+    for g in groups:
+        state, n = g["state"], g["n"]
+        states[state] = states.get(state, 0) + n
+        key = g["establishment_id"] if g["establishment_id"] is not None else -g["region_id"]
+        places[key][state] = places[key].get(state, 0) + n
+        place_region[key] = g["region_id"]
+        region = regions.setdefault(g["region_id"], dict.fromkeys(STATE_LABELS, 0))
+        region[state] = region.get(state, 0) + n
+        if state not in LEFT_FLEET:
+            by_model[g["model_id"]] += n
+            by_category[models[g["model_id"]]["category"]] += n
+        if g["warranty"]:
+            warranty[(g["region_id"], g["establishment_id"], g["model_id"])] += g["warranty"]
+    for place_id, n in lent.items():
+        counts = places[place_id]
+        n = min(n, counts["in_stock"])
+        counts["in_stock"] -= n
+        counts["lent"] += n
+        place_region.setdefault(place_id, target.places[place_id].region_id)
+        for sums in (states, regions[place_region[place_id]]):
+            sums["in_stock"] -= n
+            sums["lent"] += n
+    codes = target.regions  # every region of a row is covered (the SQL filter)
+    return FleetReport(
+        total=_in_fleet(states),
+        by_state=[Count(k, STATE_LABELS.get(k, k), n) for k, n in states.items()],
+        by_model=sorted(
+            (
+                ModelCount(
+                    model_id=m,
+                    manufacturer=models[m]["manufacturer"],
+                    name=models[m]["name"],
+                    category=models[m]["category"],
+                    count=n,
+                )
+                for m, n in by_model.items()
+            ),
+            key=lambda row: (-row.count, row.model_id),
+        ),
+        by_category=[
+            Count(k, k, n) for k, n in sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        by_acquisition_year=sorted(
+            (YearCount(int(y["year"]) if y["year"] is not None else None, y["n"]) for y in years),
+            key=lambda row: (row.year is None, row.year or 0),
+        ),
+        by_establishment=sorted(
+            (
+                _place_row(target, key, place_region[key], counts, codes)
+                for key, counts in places.items()
+            ),
+            key=lambda row: (row.region_code, row.establishment_uai or ""),
+        ),
+        by_region=[
+            RegionFleet(codes[r][0], codes[r][1], _in_fleet(counts), counts)
+            for r, counts in sorted(regions.items(), key=lambda kv: codes[kv[0]][0])
+        ],
+        warranties=Warranties(
+            from_day=first,
+            to_day=last,
+            count=sum(warranty.values()),
+            items=[
+                WarrantyEnding(codes[r][0], _uai(target, e), m, n)
+                for (r, e, m), n in sorted(
+                    warranty.items(), key=lambda kv: (-kv[1], kv[0][1] or 0, kv[0][2])
+                )
+            ],
+        ),
+    )
+
+
+def _in_fleet(states: dict[str, int]) -> int:
+    return sum(n for state, n in states.items() if state not in LEFT_FLEET)
+
+
+def _uai(target: Target, establishment_id: int | None) -> str | None:
+    return target.places[establishment_id].uai if establishment_id is not None else None
+
+
+def _place_row(target: Target, key, region_id: int, counts, codes) -> PlaceFleet:
+    place = target.places.get(key) if key is not None and key > 0 else None
+    return PlaceFleet(
+        region_code=codes[region_id][0],
+        establishment_uai=place.uai if place else None,
+        establishment_name=place.name if place else "Stock régional",
+        total=_in_fleet(counts),
+        states=counts,
+    )

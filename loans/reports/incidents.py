@@ -1,0 +1,181 @@
+"""Returns and incidents over the period: returns by condition (A to D), and losses, thefts
+and repairs per model and per establishment, with their rates per 100 devices.
+
+What is counted, by the day the loan ended (`closed_at`, in the period):
+- a return: a loan ended as returned, by the condition noted at the return;
+- a loss, a theft: a loan ended as lost or stolen;
+- a repair: a return that sent the device to repair (condition D or damage noted, the rule
+  of `loans.lifecycle.take_back`).
+Each is filed under the establishment that lent the device and the device's model.
+
+Rates per 100 devices: incidents × 100 / the devices of that model (or establishment, or of
+everything covered) in the fleet today, ceded devices excluded (they left the fleet; lost,
+stolen and retired ones stay counted: they are the region's). None when there is no device.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import msgspec
+
+from inventory.assets import CONDITIONS
+from inventory.tables import DeviceModel
+from loans.reports.target import Target, rows
+
+KINDS = ("losses", "thefts", "repairs")
+
+
+class Incidents(msgspec.Struct, frozen=True):
+    devices: int  # the denominator: devices in the fleet today, ceded excluded
+    losses: int
+    thefts: int
+    repairs: int
+    loss_rate: float | None  # per 100 devices
+    theft_rate: float | None
+    repair_rate: float | None
+
+
+class ModelIncidents(msgspec.Struct, frozen=True):
+    model_id: int
+    manufacturer: str
+    name: str
+    figures: Incidents
+
+
+class PlaceIncidents(msgspec.Struct, frozen=True):
+    region_code: str
+    establishment_uai: str
+    establishment_name: str
+    figures: Incidents
+
+
+class RegionIncidents(msgspec.Struct, frozen=True):
+    region_code: str
+    figures: Incidents
+
+
+class IncidentsReport(msgspec.Struct, frozen=True):
+    returns: int
+    returns_by_condition: dict[str, int]  # A, B, C, D (and "" when none was noted)
+    total: Incidents
+    by_model: list[ModelIncidents]
+    by_establishment: list[PlaceIncidents]
+    by_region: list[RegionIncidents]
+
+
+# A repair: a return that sent the device to repair (lifecycle.take_back's rule).
+_REPAIR = "l.state = 'returned' AND (l.return_condition = 'D' OR l.damage_notes <> '')"
+
+
+def ended_sql(target: Target) -> str:
+    """Loans ended in the period by establishment, state, condition and repair; the device's
+    model is looked up only for losses, thefts and repairs (the few rows that need it), so
+    that returns are counted from the loans' index alone."""
+    return f"""
+SELECT l.establishment AS establishment_id, l.state AS state,
+  l.return_condition AS condition,
+  CASE WHEN {_REPAIR} THEN 1 ELSE 0 END AS repair,
+  CASE WHEN l.state IN ('lost', 'stolen') OR ({_REPAIR})
+    THEN (SELECT a.model FROM asset a WHERE a.id = l.asset) END AS model_id,
+  COUNT(*) AS n
+FROM loan l
+WHERE {target.by_establishment("l.establishment")}
+  AND l.closed_at >= {{}} AND l.closed_at < {{}} AND l.state IN ('returned', 'lost', 'stolen')
+GROUP BY 1, 2, 3, 4, 5"""
+
+
+def devices_sql(target: Target) -> str:
+    return f"""
+SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
+  COUNT(*) AS n
+FROM asset a
+WHERE a.state <> 'ceded' AND {target.by_region("a.region", "a.establishment")}
+GROUP BY 1, 2, 3"""
+
+
+def per_100(part: int, devices: int) -> float | None:
+    return round(100 * part / devices, 2) if devices else None
+
+
+def _figures(devices: int, sums: list[int]) -> Incidents:
+    losses, thefts, repairs = sums
+    return Incidents(
+        devices=devices,
+        losses=losses,
+        thefts=thefts,
+        repairs=repairs,
+        loss_rate=per_100(losses, devices),
+        theft_rate=per_100(thefts, devices),
+        repair_rate=per_100(repairs, devices),
+    )
+
+
+async def incidents_report(target: Target) -> IncidentsReport:
+    ended = await rows(ended_sql(target), target.start, target.end)
+    fleet = await rows(devices_sql(target))
+    region_of = {r: code for r, (code, _) in target.regions.items()}
+    devices = {"model": defaultdict(int), "place": defaultdict(int), "region": defaultdict(int)}
+    for g in fleet:
+        devices["model"][g["model_id"]] += g["n"]
+        devices["region"][region_of[g["region_id"]]] += g["n"]
+        if g["establishment_id"] is not None:
+            devices["place"][g["establishment_id"]] += g["n"]
+    conditions = dict.fromkeys(CONDITIONS, 0)
+    sums = {key: defaultdict(lambda: [0, 0, 0]) for key in ("model", "place", "region")}
+    for g in ended:
+        if g["state"] == "returned":
+            condition = g["condition"] or ""
+            conditions[condition] = conditions.get(condition, 0) + g["n"]
+        add = [
+            g["n"] if g["state"] == "lost" else 0,
+            g["n"] if g["state"] == "stolen" else 0,
+            g["n"] if g["repair"] else 0,
+        ]
+        place = target.places[g["establishment_id"]]
+        keys = [("place", place.id), ("region", place.region_code)]
+        if g["model_id"] is not None:  # a plain return: no incident of any model
+            keys.append(("model", g["model_id"]))
+        for key, value in keys:
+            for i, n in enumerate(add):
+                sums[key][value][i] += n
+    models = {
+        m["id"]: m
+        for m in await DeviceModel.select(
+            DeviceModel.id, DeviceModel.manufacturer, DeviceModel.name
+        )
+    }
+    model_ids = set(devices["model"]) | set(sums["model"])
+    place_ids = set(devices["place"]) | set(sums["place"])
+    region_codes = {code for code, _ in target.regions.values()}
+    total = [sum(s[i] for s in sums["region"].values()) for i in range(3)]
+    return IncidentsReport(
+        returns=sum(conditions.values()),
+        returns_by_condition=conditions,
+        total=_figures(sum(devices["region"].values()), total),
+        by_model=[
+            ModelIncidents(
+                model_id=m,
+                manufacturer=models[m]["manufacturer"],
+                name=models[m]["name"],
+                figures=_figures(devices["model"][m], sums["model"][m]),
+            )
+            for m in sorted(model_ids)
+        ],
+        by_establishment=sorted(
+            (
+                PlaceIncidents(
+                    region_code=target.places[p].region_code,
+                    establishment_uai=target.places[p].uai,
+                    establishment_name=target.places[p].name,
+                    figures=_figures(devices["place"][p], sums["place"][p]),
+                )
+                for p in place_ids
+            ),
+            key=lambda row: (row.region_code, row.establishment_uai),
+        ),
+        by_region=[
+            RegionIncidents(code, _figures(devices["region"][code], sums["region"][code]))
+            for code in sorted(region_codes)
+        ],
+    )
