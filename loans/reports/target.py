@@ -118,8 +118,17 @@ def paris_midnight(day: dt.date) -> dt.datetime:
 
 
 async def rows(sql: str, *args) -> list[dict]:
-    """Run an aggregate written with Piccolo's `{}` placeholders, on either engine."""
-    return await Loan.raw(sql, *args)
+    """Run an aggregate written with Piccolo's `{}` placeholders, on either engine.
+
+    PostgreSQL's JIT compiler is kept off for it: the students' query, with its correlated
+    EXISTS, is estimated costly enough to be compiled, which took 250 ms of its 300 ms on
+    20,000 students (EXPLAIN ANALYZE) for a plan that runs in 60 ms."""
+    engine = Loan._meta.db
+    if engine.engine_type != "postgres":
+        return await Loan.raw(sql, *args)
+    async with engine.transaction():
+        await Loan.raw("SET LOCAL jit = off")
+        return await Loan.raw(sql, *args)
 
 
 def year_end(month_day: tuple[int, int], year: int) -> dt.date:
