@@ -20,7 +20,7 @@ import msgspec
 from inventory.assets import STATES
 from inventory.fleet_counts import LEFT_FLEET
 from inventory.tables import DeviceModel
-from loans.reports.target import Target, rows
+from loans.reports.target import ReportTarget, Target, rows
 
 WARRANTY_MONTHS = 6
 STATE_LABELS = {"lent": "prêté", **STATES}
@@ -82,6 +82,7 @@ class Warranties(msgspec.Struct, frozen=True):
 
 
 class FleetReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     total: int  # devices of the fleet, ceded ones excluded
     by_state: list[Count]  # every state, 0 included, "lent" first
     by_model: list[ModelCount]
@@ -186,6 +187,7 @@ async def fleet_report(target: Target) -> FleetReport:
             sums["lent"] += n
     codes = target.regions  # every region of a row is covered (the SQL filter)
     return FleetReport(
+        target=target.echo,
         total=_in_fleet(states),
         by_state=[Count(k, STATE_LABELS.get(k, k), n) for k, n in states.items()],
         by_model=sorted(

@@ -21,7 +21,7 @@ import msgspec
 
 from inventory.assets import CONDITIONS
 from inventory.tables import DeviceModel
-from loans.reports.target import Target, rows
+from loans.reports.target import ReportTarget, Target, rows
 
 KINDS = ("losses", "thefts", "repairs")
 
@@ -56,6 +56,7 @@ class RegionIncidents(msgspec.Struct, frozen=True):
 
 
 class IncidentsReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     returns: int
     returns_by_condition: dict[str, int]  # A, B, C, D (and "" when none was noted)
     total: Incidents
@@ -150,6 +151,7 @@ async def incidents_report(target: Target) -> IncidentsReport:
     region_codes = {code for code, _ in target.regions.values()}
     total = [sum(s[i] for s in sums["region"].values()) for i in range(3)]
     return IncidentsReport(
+        target=target.echo,
         returns=sum(conditions.values()),
         returns_by_condition=conditions,
         total=_figures(sum(devices["region"].values()), total),
