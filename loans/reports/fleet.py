@@ -65,8 +65,9 @@ class RegionFleet(msgspec.Struct, frozen=True):
 
 
 class WarrantyEnding(msgspec.Struct, frozen=True):
-    """Devices in stock or in repair whose warranty ends between `from_day` and `to_day`
-    (both included): the asset list of `establishment_uai` and `model_id`, by warranty end."""
+    """Devices in stock (lent ones included) or in repair whose warranty ends between
+    `from_day` and `to_day` (both included): the asset list of `establishment_uai` and
+    `model_id`, sorted by warranty end, is the drill-down."""
 
     region_code: str
     establishment_uai: str | None
@@ -177,11 +178,12 @@ async def fleet_report(target: Target) -> FleetReport:
         if g["warranty"]:
             warranty[(g["region_id"], g["establishment_id"], g["model_id"])] += g["warranty"]
     for place_id, n in lent.items():
+        if place_id not in places:  # no device there: nothing to call lent
+            continue
         counts = places[place_id]
         n = min(n, counts["in_stock"])
         counts["in_stock"] -= n
         counts["lent"] += n
-        place_region.setdefault(place_id, target.places[place_id].region_id)
         for sums in (states, regions[place_region[place_id]]):
             sums["in_stock"] -= n
             sums["lent"] += n
