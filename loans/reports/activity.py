@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import msgspec
 
-from loans.reports.target import Target, paris_midnight, rows
+from loans.reports.target import ReportTarget, Target, paris_midnight, rows
 
 
 class Month(msgspec.Struct, frozen=True):
@@ -31,6 +31,7 @@ class RegionActivity(msgspec.Struct, frozen=True):
 
 
 class ActivityReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     months: list[Month]  # every month of the period, zeros included
     by_region: list[RegionActivity]
 
@@ -103,6 +104,7 @@ async def activity_report(target: Target) -> ActivityReport:
         return [Month(f"{m:%Y-%m}", sums[i][0], sums[i][1]) for i, m in enumerate(months)]
 
     return ActivityReport(
+        target=target.echo,
         months=line(totals),
         by_region=[RegionActivity(code, line(s)) for code, s in sorted(regions.items())],
     )

@@ -24,7 +24,7 @@ import msgspec
 
 from loans.campaign_progress import DONE, STEPS
 from loans.campaigns import status_on
-from loans.reports.target import Target, paris_midnight, rows
+from loans.reports.target import ReportTarget, Target, paris_midnight, rows
 from loans.tables import Campaign
 
 _COLLECTION_STATUS = {"active": "to_return", "returned": "returned", "ceded": "ceded"}
@@ -48,6 +48,7 @@ class CampaignLine(msgspec.Struct, frozen=True):
 
 
 class CampaignsReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     items: list[CampaignLine]
 
 
@@ -187,7 +188,7 @@ async def campaigns_report(target: Target) -> CampaignsReport:
                 counts=mine,
             )
         )
-    return CampaignsReport(items=items)
+    return CampaignsReport(target=target.echo, items=items)
 
 
 async def waiting_students(target: Target) -> int:

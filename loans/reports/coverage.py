@@ -16,7 +16,7 @@ from collections import defaultdict
 import msgspec
 
 from loans.reports.campaigns import student_steps, waiting_students
-from loans.reports.target import Target
+from loans.reports.target import ReportTarget, Target
 from loans.students import normalise_class
 
 LEVELS = {
@@ -85,6 +85,7 @@ class RegionCoverage(msgspec.Struct, frozen=True):
 
 
 class CoverageReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     total: Coverage
     # Enrolled students of the running distribution campaigns not handed a device yet.
     waiting: int
@@ -113,6 +114,7 @@ async def coverage_report(target: Target) -> CoverageReport:
     enrolled = sum(e for e, _ in places.values())
     equipped = sum(q for _, q in places.values())
     return CoverageReport(
+        target=target.echo,
         total=Coverage(enrolled, equipped, rate(equipped, enrolled)),
         waiting=await waiting_students(target),
         by_establishment=sorted(

@@ -20,7 +20,7 @@ import msgspec
 from inventory.assets import STATES
 from inventory.fleet_counts import LEFT_FLEET
 from inventory.tables import DeviceModel
-from loans.reports.target import Target, rows
+from loans.reports.target import ReportTarget, Target, rows
 
 WARRANTY_MONTHS = 6
 STATE_LABELS = {"lent": "prêté", **STATES}
@@ -65,8 +65,9 @@ class RegionFleet(msgspec.Struct, frozen=True):
 
 
 class WarrantyEnding(msgspec.Struct, frozen=True):
-    """Devices in stock or in repair whose warranty ends between `from_day` and `to_day`
-    (both included): the asset list of `establishment_uai` and `model_id`, by warranty end."""
+    """Devices in stock (lent ones included) or in repair whose warranty ends between
+    `from_day` and `to_day` (both included): the asset list of `establishment_uai` and
+    `model_id`, sorted by warranty end, is the drill-down."""
 
     region_code: str
     establishment_uai: str | None
@@ -82,6 +83,7 @@ class Warranties(msgspec.Struct, frozen=True):
 
 
 class FleetReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     total: int  # devices of the fleet, ceded ones excluded
     by_state: list[Count]  # every state, 0 included, "lent" first
     by_model: list[ModelCount]
@@ -176,16 +178,18 @@ async def fleet_report(target: Target) -> FleetReport:
         if g["warranty"]:
             warranty[(g["region_id"], g["establishment_id"], g["model_id"])] += g["warranty"]
     for place_id, n in lent.items():
+        if place_id not in places:  # no device there: nothing to call lent
+            continue
         counts = places[place_id]
         n = min(n, counts["in_stock"])
         counts["in_stock"] -= n
         counts["lent"] += n
-        place_region.setdefault(place_id, target.places[place_id].region_id)
         for sums in (states, regions[place_region[place_id]]):
             sums["in_stock"] -= n
             sums["lent"] += n
     codes = target.regions  # every region of a row is covered (the SQL filter)
     return FleetReport(
+        target=target.echo,
         total=_in_fleet(states),
         by_state=[Count(k, STATE_LABELS.get(k, k), n) for k, n in states.items()],
         by_model=sorted(

@@ -21,7 +21,7 @@ import msgspec
 
 from inventory.assets import CONDITIONS
 from inventory.tables import DeviceModel
-from loans.reports.target import Target, rows
+from loans.reports.target import ReportTarget, Target, rows
 
 KINDS = ("losses", "thefts", "repairs")
 
@@ -56,6 +56,7 @@ class RegionIncidents(msgspec.Struct, frozen=True):
 
 
 class IncidentsReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     returns: int
     returns_by_condition: dict[str, int]  # A, B, C, D (and "" when none was noted)
     total: Incidents
@@ -68,18 +69,28 @@ class IncidentsReport(msgspec.Struct, frozen=True):
 _REPAIR = "l.state = 'returned' AND (l.return_condition = 'D' OR l.damage_notes <> '')"
 
 
-def ended_sql(target: Target) -> str:
+def ended_sql(target: Target, engine_type: str) -> str:
     """Loans ended in the period by establishment, state, condition and repair; the device's
-    model is looked up only for losses, thefts and repairs (the few rows that need it), so
-    that returns are counted from the loans' index alone."""
+    model only for losses, thefts and repairs (the few rows that need it).
+
+    The model is fetched the way each engine does best, for the same rows: SQLite looks each
+    one up (a correlated subquery: returns are then counted from the loans' index alone);
+    PostgreSQL hash-joins the devices, where the subquery in the grouping key forced a sort
+    of every loan of the period (840 ms against 300 on 200,000 loans, EXPLAIN ANALYZE)."""
+    incident = f"(l.state IN ('lost', 'stolen') OR ({_REPAIR}))"
+    if engine_type == "sqlite":
+        model = f"CASE WHEN {incident} THEN (SELECT a.model FROM asset a WHERE a.id = l.asset) END"
+        devices = "loan l"
+    else:
+        model = "a.model"
+        devices = f"loan l LEFT JOIN asset a ON a.id = l.asset AND {incident}"
     return f"""
 SELECT l.establishment AS establishment_id, l.state AS state,
   l.return_condition AS condition,
   CASE WHEN {_REPAIR} THEN 1 ELSE 0 END AS repair,
-  CASE WHEN l.state IN ('lost', 'stolen') OR ({_REPAIR})
-    THEN (SELECT a.model FROM asset a WHERE a.id = l.asset) END AS model_id,
+  {model} AS model_id,
   COUNT(*) AS n
-FROM loan l
+FROM {devices}
 WHERE {target.by_establishment("l.establishment")}
   AND l.closed_at >= {{}} AND l.closed_at < {{}} AND l.state IN ('returned', 'lost', 'stolen')
 GROUP BY 1, 2, 3, 4, 5"""
@@ -112,7 +123,8 @@ def _figures(devices: int, sums: list[int]) -> Incidents:
 
 
 async def incidents_report(target: Target) -> IncidentsReport:
-    ended = await rows(ended_sql(target), target.start, target.end)
+    engine_type = DeviceModel._meta.db.engine_type
+    ended = await rows(ended_sql(target, engine_type), target.start, target.end)
     fleet = await rows(devices_sql(target))
     region_of = {r: code for r, (code, _) in target.regions.items()}
     devices = {"model": defaultdict(int), "place": defaultdict(int), "region": defaultdict(int)}
@@ -150,6 +162,7 @@ async def incidents_report(target: Target) -> IncidentsReport:
     region_codes = {code for code, _ in target.regions.values()}
     total = [sum(s[i] for s in sums["region"].values()) for i in range(3)]
     return IncidentsReport(
+        target=target.echo,
         returns=sum(conditions.values()),
         returns_by_condition=conditions,
         total=_figures(sum(devices["region"].values()), total),

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import msgspec
 
-from loans.reports.target import Target, rows
+from loans.reports.target import ReportTarget, Target, rows
 
 BUCKETS = {"under_7": "moins de 7 jours", "7_to_30": "7 à 30 jours", "over_30": "plus de 30 jours"}
 _FIELDS = ("active", "awaiting_signature", "overdue", *BUCKETS)
@@ -40,6 +40,7 @@ class RegionLoans(msgspec.Struct, frozen=True):
 
 
 class LoanStatesReport(msgspec.Struct, frozen=True):
+    target: ReportTarget  # what the figures cover: places asked, period, today
     total: LoanCounts
     by_establishment: list[PlaceLoans]
     by_region: list[RegionLoans]
@@ -92,6 +93,7 @@ async def loan_states_report(target: Target) -> LoanStatesReport:
             region[i] += n
     total = [sum(column) for column in zip(*places.values(), strict=True)] or [0] * 5
     return LoanStatesReport(
+        target=target.echo,
         total=_counts(total),
         by_establishment=sorted(
             (

@@ -113,7 +113,7 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
         (years_sql(target, engine_type), []),
         (student_steps_sql(target), []),  # coverage, waiting and distributions share it
         (loan_states_sql(target), loan_states_args(target.echo.today)),
-        (ended_sql(target), [target.start, target.end]),
+        (ended_sql(target, engine_type), [target.start, target.end]),
         (devices_sql(target), []),
         *activity_queries(target),
     ]

@@ -27,6 +27,7 @@ from loans.policy import DEFAULT_YEAR_END
 from loans.tables import Loan, RegionPolicy
 
 MAX_PERIOD_DAYS = 5 * 366  # five school years: the monthly figures stay a small table
+_TOO_LONG = "la période couvre cinq années scolaires au plus"
 
 
 class NotInReach(NotFound):
@@ -118,8 +119,17 @@ def paris_midnight(day: dt.date) -> dt.datetime:
 
 
 async def rows(sql: str, *args) -> list[dict]:
-    """Run an aggregate written with Piccolo's `{}` placeholders, on either engine."""
-    return await Loan.raw(sql, *args)
+    """Run an aggregate written with Piccolo's `{}` placeholders, on either engine.
+
+    PostgreSQL's JIT compiler is kept off for it: the students' query, with its correlated
+    EXISTS, is estimated costly enough to be compiled, which took 250 ms of its 300 ms on
+    20,000 students (EXPLAIN ANALYZE) for a plan that runs in 60 ms."""
+    engine = Loan._meta.db
+    if engine.engine_type != "postgres":
+        return await Loan.raw(sql, *args)
+    async with engine.transaction():
+        await Loan.raw("SET LOCAL jit = off")
+        return await Loan.raw(sql, *args)
 
 
 def year_end(month_day: tuple[int, int], year: int) -> dt.date:
@@ -164,7 +174,7 @@ def _check(region: str | None, establishment: str | None, start, end) -> str | N
         if start > end:
             errors["from"] = "la date de début suit la date de fin"
         elif (end - start).days > MAX_PERIOD_DAYS:
-            errors["to"] = "la période couvre cinq années scolaires au plus"
+            errors["to"] = _TOO_LONG
     if errors:
         raise Invalid(errors)
     return uai
@@ -206,11 +216,11 @@ async def resolve(
         query = query.where(clause)
     found_places = await query
     if uai is not None and not found_places:
-        if region is not None and await Establishment.exists().where(Establishment.uai == uai):
-            # Known and seen, but elsewhere: say so rather than answer with empty figures.
-            scoped = await _seen(scope, uai)
-            if scoped:
-                raise Invalid({"establishment": f"{uai} n'est pas un établissement de la région"})
+        if region is not None and await _seen(scope, uai):
+            # Seen, but in another region: say so rather than answer with empty figures.
+            raise Invalid(
+                {"establishment": f"{uai} n'est pas un établissement de la région {region}"}
+            )
         raise NotInReach(f"Établissement {uai} introuvable.", "establishment")
     places = {
         row["id"]: Place(row["id"], row["uai"], row["name"], row["region_id"], row["region_code"])
@@ -236,7 +246,8 @@ async def resolve(
     first, last = school_year(month_day, today)
     start = period_from or (first if period_to is None else min(first, period_to))
     end = period_to or (last if period_from is None else max(last, period_from))
-    _check(None, None, start, end)  # a bound given alone still makes a bounded period
+    if (end - start).days > MAX_PERIOD_DAYS:  # a bound given alone, far from this year
+        raise Invalid({"from" if period_to is None else "to": _TOO_LONG})
     return Target(
         echo=ReportTarget(
             region_code=region, establishment_uai=uai, period_from=start, period_to=end, today=today

@@ -17,6 +17,7 @@ async def test_a_region_manager_reads_the_figures_of_their_region(as_, world):
     client = as_("manager_24")
     fleet = (await client.get("/api/v1/reports/fleet?region=24")).json()
     assert fleet["total"] == 11
+    assert (fleet["target"]["region_code"], fleet["target"]["establishment_uai"]) == ("24", None)
     assert [(r["region_code"], r["total"]) for r in fleet["by_region"]] == [("24", 11)]
     coverage = (await client.get("/api/v1/reports/coverage")).json()
     assert (coverage["total"]["enrolled"], coverage["total"]["equipped"]) == (8, 4)

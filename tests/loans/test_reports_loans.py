@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from loans import campaign_progress
 from loans.reports import target as targets
 from loans.reports.activity import activity_report
 from loans.reports.campaigns import campaigns_report
 from loans.reports.incidents import incidents_report
 from loans.reports.loan_states import loan_states_report
 from loans.reports.overview import overview
-from tests.factories import UAI_A, UAI_B, scope_of
+from tests.factories import PLATFORM, UAI_A, UAI_B, scope_of
 from tests.loans.reports_world import TODAY, make_report_world
 
 
@@ -114,3 +115,12 @@ async def test_the_overview_holds_the_key_figures_of_each_region(world):
         ("24", 11, 4),
         ("44", 1, 1),
     ]
+
+
+async def test_a_collection_is_counted_as_its_own_progress_page_counts_it(world):
+    await make_report_world(world)
+    report = await campaigns_report(await _target(world))
+    collection = next(line for line in report.items if line.kind == "collection")
+    own = await campaign_progress.campaign_progress(PLATFORM, collection.campaign_id, TODAY)
+    assert collection.counts == own.counts
+    assert (collection.total, collection.done) == (own.total, own.done)

@@ -63,10 +63,18 @@ async def test_malformed_parameters_are_named(world):
     with pytest.raises(Invalid) as raised:
         await _resolve(world, "admin", period_from=dt.date(2010, 1, 1), period_to=TODAY)
     assert set(raised.value.errors) == {"to"}
+    with pytest.raises(Invalid) as raised:  # the end taken from this school year
+        await _resolve(world, "admin", period_from=dt.date(2010, 1, 1))
+    assert set(raised.value.errors) == {"from"}
 
 
 async def test_the_default_period_is_the_current_school_year_of_the_region(world):
     assert (await _resolve(world, "admin")).echo.period_from == dt.date(2026, 7, 5)
+    one_bound = (await _resolve(world, "admin", period_from=dt.date(2026, 9, 1))).echo
+    assert (one_bound.period_from, one_bound.period_to) == (
+        dt.date(2026, 9, 1),
+        dt.date(2027, 7, 4),
+    )
     await policy.update_policy(
         PLATFORM, ACTOR, NOW, "24", {"school_year_end": dt.date(2027, 6, 30)}
     )
