@@ -16,6 +16,7 @@ stolen and retired ones stay counted: they are the region's). None when there is
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import msgspec
 
@@ -127,14 +128,20 @@ async def incidents_report(target: Target) -> IncidentsReport:
     ended = await rows(ended_sql(target, engine_type), target.start, target.end)
     fleet = await rows(devices_sql(target))
     region_of = {r: code for r, (code, _) in target.regions.items()}
-    devices = {"model": defaultdict(int), "place": defaultdict(int), "region": defaultdict(int)}
+    devices: dict[str, defaultdict[Any, int]] = {
+        "model": defaultdict(int),
+        "place": defaultdict(int),
+        "region": defaultdict(int),
+    }
     for g in fleet:
         devices["model"][g["model_id"]] += g["n"]
         devices["region"][region_of[g["region_id"]]] += g["n"]
         if g["establishment_id"] is not None:
             devices["place"][g["establishment_id"]] += g["n"]
     conditions = dict.fromkeys(CONDITIONS, 0)
-    sums = {key: defaultdict(lambda: [0, 0, 0]) for key in ("model", "place", "region")}
+    sums: dict[str, defaultdict[Any, list[int]]] = {
+        key: defaultdict(lambda: [0, 0, 0]) for key in ("model", "place", "region")
+    }
     for g in ended:
         if g["state"] == "returned":
             condition = g["condition"] or ""
