@@ -49,6 +49,12 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=defaults.workers, help="server workers")
     parser.add_argument("--fleet", type=int, default=defaults.fleet, help="assets in the fleet")
     parser.add_argument(
+        "--scale",
+        choices=["region", "national"],
+        default=None,
+        help="benches reading a region's data (reports) build `ordipret demo --scale` data",
+    )
+    parser.add_argument(
         "--role",
         default=defaults.role,
         choices=["admin", "region_manager", "it_staff", "head"],
@@ -101,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         fleet=args.fleet,
         role=args.role,
         database_url=args.database_url or None,
+        scale=args.scale,
     )
     signal.signal(signal.SIGTERM, _terminate)
     results: dict[str, dict] = {}

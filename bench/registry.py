@@ -43,6 +43,7 @@ class Options:
     fleet: int = 100_000
     role: str = "it_staff"
     database_url: str | None = None  # None: a fresh SQLite file in a temporary directory
+    scale: str | None = None  # "region" or "national": benches that read data build that demo
 
 
 @dataclass(frozen=True)
