@@ -15,6 +15,7 @@ from api.controllers import (
     loans,
     policy,
     reference,
+    report_exports,
     reports,
     scan,
     stocktakes,
@@ -44,4 +45,5 @@ ROUTES: list = [
     *campaigns.ROUTES,
     *ent_connectors.ROUTES,
     *reports.ROUTES,
+    *report_exports.ROUTES,
 ]
