@@ -3,7 +3,7 @@
 
 Every text of a chart (axis labels, values, legend) names the embedded family of
 `loans.pdf_fonts`: reportlab's graphics default to Helvetica, a standard font that would be
-referenced without being embedded. Axes start at zero and get a top of at least 1, so that
+referenced without being embedded. Axes start at zero and get a top of at least 5, so that
 a chart of zeros (a new establishment) still draws.
 """
 
@@ -27,8 +27,9 @@ PLOT = (46, 50)  # left and bottom space for the axes' labels
 
 
 def _top(values: Sequence[float]) -> float:
-    """A round top for the value axis: 1, 2 or 5 times a power of ten, at least 1."""
-    highest = max([*values, 1])
+    """A round top for the value axis: 1, 2 or 5 times a power of ten, at least 5 (so that
+    its five steps are whole numbers)."""
+    highest = max([*values, 5])
     step = 1.0
     while True:
         for factor in (1, 2, 5):
@@ -50,6 +51,10 @@ def _style_axes(chart, values: Sequence[float], percent: bool) -> None:
 
 def _integer(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u00a0")
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",") + "\u00a0%"
 
 
 def _drawing(width: float, title: str) -> Drawing:
@@ -85,7 +90,7 @@ def bar_chart(
     chart.barLabels.fontName = REGULAR
     chart.barLabels.fontSize = 7
     chart.barLabels.nudge = 6
-    chart.barLabelFormat = (lambda v: f"{v:.1f}".replace(".", ",")) if percent else _integer
+    chart.barLabelFormat = _percent if percent else _integer
     drawing.add(chart)
     return drawing
 

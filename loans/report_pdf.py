@@ -195,7 +195,7 @@ def _fleet(data: ReportData) -> list[Flowable]:
     flows += [
         para("Par établissement", "subsection"),
         grid(
-            [*place_columns(), "Parc", *(STATE_LABELS[k] for k in keys)],
+            [*place_columns(), "Parc", *(SHORT_STATES.get(k, STATE_LABELS[k]) for k in keys)],
             [
                 [*place_cells(p.region_code, p.establishment_uai, p.establishment_name)]
                 + [count(p.total)]
@@ -207,6 +207,16 @@ def _fleet(data: ReportData) -> list[Flowable]:
         ),
     ]
     return flows
+
+
+# Column headers of the fleet by establishment: 14 mm each.
+SHORT_STATES = {
+    "in_repair": "en répar.",
+    "retired": "réformés",
+    "lent": "prêtés",
+    "lost": "perdus",
+    "stolen": "volés",
+}
 
 
 def _coverage(data: ReportData) -> list[Flowable]:
