@@ -3,48 +3,14 @@ the same bytes for the same data, scoped like every report."""
 
 from __future__ import annotations
 
-import io
 import re
 
-from pypdf import PdfReader
-
 from tests.api.problems import assert_problem
+from tests.api.report_pdfs import assert_fonts_embedded, figure, number, pdf_text
 from tests.factories import UAI_A
 from tests.loans.reports_world import make_report_world
 
 SCHOOL_YEAR = "from=2026-07-05&to=2027-07-04"
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
-def figure(text: str, label: str) -> str:
-    """The value printed right after `label` in the key figures' table."""
-    found = re.search(re.escape(label) + r"\s+([^\n]+)", text)
-    assert found, f"{label!r} not in the report"
-    return found.group(1).strip()
-
-
-def number(french: str) -> float:
-    """A number as the report prints it: decimal comma, spaces between thousands."""
-    return float(french.replace("\u00a0", "").replace(" ", "").replace(",", "."))
-
-
-def assert_fonts_embedded(data: bytes) -> None:
-    reader = PdfReader(io.BytesIO(data))
-    seen = 0
-    for page in reader.pages:
-        fonts = page["/Resources"].get_object().get("/Font", {})
-        for font in fonts.values():
-            font = font.get_object()
-            for descendant in font.get("/DescendantFonts", [font]):
-                descriptor = descendant.get_object().get("/FontDescriptor")
-                assert descriptor is not None, font["/BaseFont"]
-                assert "/FontFile2" in descriptor.get_object(), font["/BaseFont"]
-                seen += 1
-    assert seen
 
 
 async def test_the_region_report_holds_the_key_figures_of_the_overview(as_, world):
