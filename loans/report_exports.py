@@ -24,7 +24,7 @@ from loans.reports.fleet import STATE_LABELS
 from loans.reports.target import Target, rows
 from loans.states import STATES as LOAN_STATES
 
-BATCH = 2000  # rows per keyset read: a few hundred kilobytes in memory, ~100 reads a region
+BATCH = 500  # rows per keyset read: about a megabyte in memory at the peak, 400 reads a region
 
 ASSET_COLUMNS = (
     Column("Numéro d'inventaire", width=16),
