@@ -25,6 +25,7 @@ MODULES = (
     "bench.agreement_batch",
     "bench.cas_signin",
     "bench.reports",
+    "bench.exports",
 )
 
 Figures = dict[str, object]
