@@ -97,7 +97,7 @@ def table(figures: Figures) -> Rows:
     return [
         ("what", "figure", "target"),
         ("first byte", f"{figures['first_byte_ms']:.0f} ms", f"< {TARGET_FIRST_BYTE_MS} ms"),
-        ("whole CSV", f"{figures["export_s"]:.1f} s ({figures['mib']:.0f} MiB)", ""),
+        ("whole CSV", f"{figures['export_s']:.1f} s ({figures['mib']:.0f} MiB)", ""),
         ("rows/s", f"{figures['rows_per_s']:,.0f}", ""),
         (
             "server memory (RSS before → peak)",
