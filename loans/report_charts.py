@@ -78,7 +78,7 @@ def bar_chart(
     drawing = _drawing(width, title)
     chart = VerticalBarChart()
     chart.x, chart.y = PLOT
-    chart.width, chart.height = width - PLOT[0] - 10, HEIGHT - PLOT[1] - 24
+    chart.width, chart.height = int(width) - PLOT[0] - 10, HEIGHT - PLOT[1] - 24
     chart.data = [list(values)]
     chart.categoryAxis.categoryNames = [printable(label) for label in labels]
     _style_axes(chart, values, percent)
@@ -105,7 +105,7 @@ def line_chart(
     drawing = _drawing(width, title)
     chart = HorizontalLineChart()
     chart.x, chart.y = PLOT
-    chart.width, chart.height = width - PLOT[0] - 10, HEIGHT - PLOT[1] - 40
+    chart.width, chart.height = int(width) - PLOT[0] - 10, HEIGHT - PLOT[1] - 40
     chart.data = [list(values) for _, values in series]
     chart.categoryAxis.categoryNames = [printable(label) for label in labels]
     everything = [v for _, values in series for v in values]

@@ -107,11 +107,13 @@ def _first_number(rows: Sequence[Sequence[object]]) -> int:
     if not rows:
         return 1
     first = len(rows[0])
-    while first > 1 and all(isinstance(r[first - 1], str) and _numeric(r[first - 1]) for r in rows):
+    while first > 1 and all(_numeric(r[first - 1]) for r in rows):
         first -= 1
     return first
 
 
-def _numeric(cell: str) -> bool:
+def _numeric(cell: object) -> bool:
+    if not isinstance(cell, str):
+        return False
     stripped = cell.replace("\u00a0", "").replace(",", "").replace("%", "").replace("/", "")
     return stripped.replace(" ", "").replace("—", "0").isdigit()

@@ -69,22 +69,29 @@ def describe(target: Target) -> str:
 
 async def gather(target: Target, progress: Progress | None = None) -> ReportData:
     """Every figure group of the report; `progress(done, STEPS)` after each."""
-    found = []
-    for done, report in enumerate(
-        (
-            fleet_report,
-            coverage_report,
-            loan_states_report,
-            incidents_report,
-            activity_report,
-            campaigns_report,
-        ),
-        start=1,
-    ):
-        found.append(await report(target))
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
         if progress:
             progress(done, STEPS)
-    return ReportData(target.echo, describe(target), *found)
+
+    fleet = await fleet_report(target)
+    step()
+    coverage = await coverage_report(target)
+    step()
+    loans = await loan_states_report(target)
+    step()
+    incidents = await incidents_report(target)
+    step()
+    activity = await activity_report(target)
+    step()
+    campaigns = await campaigns_report(target)
+    step()
+    return ReportData(
+        target.echo, describe(target), fleet, coverage, loans, incidents, activity, campaigns
+    )
 
 
 def render(data: ReportData) -> bytes:
