@@ -61,16 +61,19 @@ LOAN_COLUMNS = (
 
 
 def assets_sql(target: Target, batch: int) -> str:
-    # A device is lent when an active loan is open on it ("lent" is not an asset state): the
-    # open loans' index answers it, as in the fleet figures.
+    # A device is lent when an active loan is open on it ("lent" is not an asset state). One
+    # open loan per device at most (the partial unique index loan_one_open_per_asset): the
+    # join adds no row. `l.asset > last` too, so that PostgreSQL's merge join starts the open
+    # loans' index at the batch rather than reading it from its first row (an EXISTS was
+    # planned as a hash of every open loan, per batch: 7,000 rows/s on 200,000 devices).
     return f"""
 SELECT a.id AS id, a.tag AS tag, a.serial AS serial, a.state AS state,
   a.condition AS condition, a.model AS model_id, a.region AS region_id,
   a.establishment AS establishment_id, a.acquired_on AS acquired_on,
-  a.warranty_end AS warranty_end,
-  CASE WHEN EXISTS (SELECT 1 FROM loan l WHERE l.asset = a.id AND l.closed_at IS NULL
-                    AND l.state = 'active') THEN 1 ELSE 0 END AS lent
+  a.warranty_end AS warranty_end, CASE WHEN l.id IS NULL THEN 0 ELSE 1 END AS lent
 FROM asset a
+LEFT JOIN loan l ON l.asset = a.id AND l.asset > {{}} AND l.closed_at IS NULL
+  AND l.state = 'active'
 WHERE a.id > {{}} AND {target.by_region("a.region", "a.establishment")}
 ORDER BY a.id
 LIMIT {int(batch)}"""
@@ -109,7 +112,7 @@ def asset_table(target: Target, batch: int = BATCH) -> Table:
         models = await _models()
         sql, last = assets_sql(target, batch), 0
         while True:
-            found = await rows(sql, last)
+            found = await rows(sql, last, last)
             if not found:
                 return
             yield [_asset_row(target, models, row) for row in found]

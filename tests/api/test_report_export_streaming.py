@@ -113,7 +113,7 @@ async def test_a_large_export_keeps_memory_flat(app, world, database_url, extens
         assert b"S019999;SN000019999;en stock;Lenovo" in body.tail
     assert body.chunks > 10  # sent as it was made, not as one block
     target = await targets.resolve(Scope.platform(), NOW.date(), region="24")
-    everything, reading_peak = await peak_of(lambda: rows(assets_sql(target, DEVICES * 2), 0))
+    everything, reading_peak = await peak_of(lambda: rows(assets_sql(target, DEVICES * 2), 0, 0))
     assert len(everything) == DEVICES
     # Holding the rows alone takes megabytes; the whole export a fraction of it.
     assert streaming_peak < reading_peak / 4, (streaming_peak, reading_peak)
