@@ -26,6 +26,7 @@ MODULES = (
     "bench.cas_signin",
     "bench.directory_import",
     "bench.reports",
+    "bench.exports",
 )
 
 Figures = dict[str, object]

@@ -191,17 +191,34 @@ async def list_assets(
 
 
 async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", batch: int = 1000):
-    """Every matching asset, in pages, for exports of any size."""
-    offset = 0
-    while True:
-        page = await list_assets(
-            scope, filters, sort=sort, limit=min(batch, MAX_PAGE), offset=offset
-        )
-        for item in page.items:
-            yield item
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return
+    """Every matching asset in `sort` order (then by id), for exports of any size: read in
+    keyset batches, each starting after the last row of the one before (no OFFSET, which
+    re-reads every row before the page, and no count). Assets without a value in the sort
+    column (dates) come last, in either direction."""
+    check_filters(filters, sort, 1, 0)
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    column = getattr(Asset, name)
+    for valued in (True, False):
+        last: dict | None = None
+        while True:
+            query = _filtered(Asset.select(*_COLUMNS), scope, filters)
+            if valued:
+                query = query.where(column.is_not_null())
+                if last is not None:
+                    value = last[name]
+                    beyond = column < value if descending else column > value
+                    query = query.where(beyond | ((column == value) & (Asset.id > last["id"])))
+                query = query.order_by(column, ascending=not descending)
+            else:
+                query = query.where(column.is_null())
+                if last is not None:
+                    query = query.where(Asset.id > last["id"])
+            found = await query.order_by(Asset.id).limit(batch)
+            for row in found:
+                yield _view(row)
+            if len(found) < batch:
+                break
+            last = found[-1]
 
 
 @dataclass(slots=True)

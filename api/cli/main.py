@@ -7,11 +7,31 @@ import argparse
 import os
 import sys
 
-from api.cli import accounts, directory, documents, imports, labels, reminders, server, verify
+from api.cli import (
+    accounts,
+    directory,
+    documents,
+    imports,
+    labels,
+    reminders,
+    reports,
+    server,
+    verify,
+)
 from api.cli.console import console
 from api.settings import Settings
 
-COMMAND_GROUPS = (server, accounts, imports, directory, labels, reminders, documents, verify)
+COMMAND_GROUPS = (
+    server,
+    accounts,
+    imports,
+    directory,
+    labels,
+    reminders,
+    documents,
+    verify,
+    reports,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from api.controllers import (
     loans,
     policy,
     reference,
+    report_exports,
     reports,
     scan,
     stocktakes,
@@ -46,4 +47,5 @@ ROUTES: list = [
     *campaigns.ROUTES,
     *ent_connectors.ROUTES,
     *reports.ROUTES,
+    *report_exports.ROUTES,
 ]
