@@ -24,7 +24,7 @@ from litestar.response import Stream
 
 from api.accounts.staff import Principal
 from api.bodies import UaiQuery
-from api.controllers.reports import READ_REPORTS, FromQuery, RegionQuery, ToQuery, _target
+from api.controllers.reports import READ_REPORTS, FromQuery, RegionQuery, ToQuery, report_target
 from inventory.errors import NotFound
 from inventory.table_export import Table, csv_chunks, xlsx_chunks
 from loans import report_pdf
@@ -78,7 +78,7 @@ class ReportExportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Stream:
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         return _stream([asset_table(target)], "appareils", target, "csv")
 
     @get("/exports/assets.xlsx", media_type=XLSX, summary="Appareils du périmètre (XLSX)")
@@ -90,7 +90,7 @@ class ReportExportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Stream:
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         return _stream([asset_table(target)], "appareils", target, "xlsx")
 
     @get(
@@ -108,7 +108,7 @@ class ReportExportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Stream:
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         return _stream([loan_table(target)], "prets", target, "csv")
 
     @get("/exports/loans.xlsx", media_type=XLSX, summary="Prêts ouverts pendant la période (XLSX)")
@@ -120,7 +120,7 @@ class ReportExportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Stream:
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         return _stream([loan_table(target)], "prets", target, "xlsx")
 
     @get(
@@ -136,7 +136,7 @@ class ReportExportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Stream:
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         return _stream(await every_figure_table(target), "chiffres", target, "xlsx")
 
     @get(
@@ -156,7 +156,7 @@ class ReportExportController(Controller):
         name, _, extension = file_name.rpartition(".")
         if name not in FIGURE_TABLES or extension not in MEDIA_TYPES:
             raise NotFound(f"Export {file_name} inconnu ; exports possibles : {FIGURE_NAMES}.")
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         stem, make = FIGURE_TABLES[name]
         return _stream([await make(target)], stem, target, extension)
 
@@ -173,7 +173,7 @@ class ReportExportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Response[bytes]:
-        target = await _target(request, region, establishment, period_from, period_to)
+        target = await report_target(request, region, establishment, period_from, period_to)
         data = await report_pdf.gather(target)
         pdf = await asyncio.to_thread(report_pdf.render, data)
         return Response(

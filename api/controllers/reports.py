@@ -65,7 +65,7 @@ def _day(value: str | None, name: str, errors: dict[str, str]) -> dt.date | None
     return day
 
 
-async def _target(
+async def report_target(
     request: Request[Principal, None, None],
     region: str | None,
     establishment: str | None,
@@ -100,7 +100,9 @@ class ReportController(Controller):
         period_from: FromQuery = None,
         period_to: ToQuery = None,
     ) -> Overview:
-        return await overview(await _target(request, region, establishment, period_from, period_to))
+        return await overview(
+            await report_target(request, region, establishment, period_from, period_to)
+        )
 
     @get(
         "/fleet",
@@ -116,7 +118,7 @@ class ReportController(Controller):
         period_to: ToQuery = None,
     ) -> FleetReport:
         return await fleet_report(
-            await _target(request, region, establishment, period_from, period_to)
+            await report_target(request, region, establishment, period_from, period_to)
         )
 
     @get(
@@ -133,7 +135,7 @@ class ReportController(Controller):
         period_to: ToQuery = None,
     ) -> CoverageReport:
         return await coverage_report(
-            await _target(request, region, establishment, period_from, period_to)
+            await report_target(request, region, establishment, period_from, period_to)
         )
 
     @get(
@@ -149,7 +151,7 @@ class ReportController(Controller):
         period_to: ToQuery = None,
     ) -> LoanStatesReport:
         return await loan_states_report(
-            await _target(request, region, establishment, period_from, period_to)
+            await report_target(request, region, establishment, period_from, period_to)
         )
 
     @get(
@@ -165,7 +167,7 @@ class ReportController(Controller):
         period_to: ToQuery = None,
     ) -> IncidentsReport:
         return await incidents_report(
-            await _target(request, region, establishment, period_from, period_to)
+            await report_target(request, region, establishment, period_from, period_to)
         )
 
     @get("/activity", summary="Remises et retours, mois par mois (Europe/Paris)")
@@ -178,7 +180,7 @@ class ReportController(Controller):
         period_to: ToQuery = None,
     ) -> ActivityReport:
         return await activity_report(
-            await _target(request, region, establishment, period_from, period_to)
+            await report_target(request, region, establishment, period_from, period_to)
         )
 
     @get("/campaigns", summary="Avancement des campagnes de la période, côte à côte")
@@ -191,7 +193,7 @@ class ReportController(Controller):
         period_to: ToQuery = None,
     ) -> CampaignsReport:
         return await campaigns_report(
-            await _target(request, region, establishment, period_from, period_to)
+            await report_target(request, region, establishment, period_from, period_to)
         )
 
 
