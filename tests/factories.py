@@ -21,6 +21,7 @@ from inventory import assets, catalogue, regions
 from inventory.scope import Actor, Scope
 from inventory.uai import CHECK_LETTERS
 from loans import lifecycle, students
+from loans.ent_identity import CAS, STUDENT, EntIdentity
 from loans.views import StudentView
 
 NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
@@ -187,3 +188,20 @@ async def active_loan(world: World, tag: str, uai: str, student_id: int) -> int:
     await lifecycle.record_paper_signature(PLATFORM, ACTOR, NOW, loan_id, NOW.date())
     await lifecycle.hand_over(PLATFORM, ACTOR, NOW, loan_id, ["chargeur"], dt.date(2027, 7, 4))
     return loan_id
+
+
+def ent_identity(key: str = "K-1", kind: str = STUDENT, method: str = CAS, **changes):
+    """Who an ENT says someone is (a student of lycée A by default), as the sign-in puts it in
+    the session."""
+    values = dict(
+        region_code="24",
+        key=key,
+        kind=kind,
+        method=method,
+        last_name="Dupont",
+        first_name="Léa",
+        birth_date=dt.date(2010, 3, 14),
+        uais=(UAI_A,),
+    )
+    values.update(changes)
+    return EntIdentity(**values)

@@ -39,6 +39,23 @@ class DocumentOut(msgspec.Struct):
     href: str
 
 
+def document_response(view: DocumentView, content: bytes, headers: dict[str, str]) -> Response:
+    """A kept document as its reader gets it (staff API, student space): named by its id,
+    kind and version, shown inline when a browser can, never cached nor sniffed."""
+    name = f"document-{view.id}-{view.kind}-v{view.version}" + SUFFIXES.get(view.media_type, "")
+    disposition = "inline" if view.media_type in INLINE else "attachment"
+    return Response(
+        content,
+        media_type=view.media_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{name}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            **headers,
+        },
+    )
+
+
 def document_href(document_id: int) -> str:
     return f"/api/v1/documents/{document_id}"
 
@@ -69,19 +86,7 @@ class DocumentController(Controller):
         view, content = await documents.get_document(
             storage_of(request), request.user.scope, document_id
         )
-        name = f"document-{view.id}-{view.kind}-v{view.version}"
-        name += SUFFIXES.get(view.media_type, "")
-        disposition = "inline" if view.media_type in INLINE else "attachment"
-        return Response(
-            content,
-            media_type=view.media_type,
-            headers={
-                "Content-Disposition": f'{disposition}; filename="{name}"',
-                "Cache-Control": "private, no-store",
-                "X-Content-Type-Options": "nosniff",
-                "ETag": f'"{view.sha256}"',
-            },
-        )
+        return document_response(view, content, {"ETag": f'"{view.sha256}"'})
 
     @get("/loans/{loan_id:int}/documents", summary="Les documents d'un prêt")
     async def loan_documents(

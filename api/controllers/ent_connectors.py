@@ -45,23 +45,14 @@ class ConnectorIn(msgspec.Struct, forbid_unknown_fields=True):
     oidc_uai_claim: Annotated[str, msgspec.Meta(max_length=100)] = "uai"
 
     def connector(self, code: str) -> Connector:
-        return Connector(
-            region_id=0,
-            region_code=code,
+        return connectors.typed(
+            code,
             enabled=self.enabled,
-            protocol=self.protocol.strip().lower(),
-            server_url=self.server_url.strip(),
-            attribute_flavour=self.attribute_flavour.strip().lower(),
-            allowed_kinds=tuple(kind.strip().lower() for kind in self.allowed_kinds),
-            oidc_authorization_endpoint=self.oidc_authorization_endpoint.strip(),
-            oidc_token_endpoint=self.oidc_token_endpoint.strip(),
-            oidc_userinfo_endpoint=self.oidc_userinfo_endpoint.strip(),
-            oidc_jwks_uri=self.oidc_jwks_uri.strip(),
-            oidc_client_id=self.oidc_client_id.strip(),
+            protocol=self.protocol,
+            attribute_flavour=self.attribute_flavour,
+            allowed_kinds=tuple(self.allowed_kinds),
             oidc_client_secret=self.oidc_client_secret,
-            oidc_scope=self.oidc_scope.strip(),
-            oidc_profile_claim=self.oidc_profile_claim.strip(),
-            oidc_uai_claim=self.oidc_uai_claim.strip(),
+            texts={name: getattr(self, name) for name in connectors.TYPED_TEXTS},
         )
 
 

@@ -52,6 +52,44 @@ class Connector:
         return f"Connector(region={self.region_code!r}, protocol={self.protocol!r})"
 
 
+# What an admin types, as text (the API body and the page's form): trimmed by `typed`.
+TYPED_TEXTS = (
+    "server_url",
+    "oidc_authorization_endpoint",
+    "oidc_token_endpoint",
+    "oidc_userinfo_endpoint",
+    "oidc_jwks_uri",
+    "oidc_client_id",
+    "oidc_scope",
+    "oidc_profile_claim",
+    "oidc_uai_claim",
+)
+
+
+def typed(
+    code: str,
+    *,
+    enabled: bool,
+    protocol: str,
+    attribute_flavour: str,
+    allowed_kinds: tuple[str, ...],
+    oidc_client_secret: str,
+    texts: dict[str, str],
+) -> Connector:
+    """A connector as an admin typed it: spaces trimmed, codes in lower case, the secret as
+    given (`check` then says what is wrong, field by field)."""
+    return Connector(
+        region_id=0,
+        region_code=code,
+        enabled=enabled,
+        protocol=protocol.strip().lower(),
+        attribute_flavour=attribute_flavour.strip().lower(),
+        allowed_kinds=tuple(kind.strip().lower() for kind in allowed_kinds),
+        oidc_client_secret=oidc_client_secret,
+        **{name: texts[name].strip() for name in TYPED_TEXTS},
+    )
+
+
 async def _region(code: str) -> dict:
     row = await Region.select(Region.id, Region.code).where(Region.code == code).first()
     if row is None:

@@ -46,23 +46,14 @@ class ConnectorForm(msgspec.Struct):
     oidc_uai_claim: str = "uai"
 
     def connector(self, code: str) -> Connector:
-        return Connector(
-            region_id=0,
-            region_code=code,
+        return connectors.typed(
+            code,
             enabled=bool(self.enabled),
-            protocol=self.protocol.strip().lower(),
-            server_url=self.server_url.strip(),
-            attribute_flavour=self.attribute_flavour.strip().lower(),
+            protocol=self.protocol,
+            attribute_flavour=self.attribute_flavour,
             allowed_kinds=tuple(kind for kind in SIGN_IN_KINDS if getattr(self, kind)),
-            oidc_authorization_endpoint=self.oidc_authorization_endpoint.strip(),
-            oidc_token_endpoint=self.oidc_token_endpoint.strip(),
-            oidc_userinfo_endpoint=self.oidc_userinfo_endpoint.strip(),
-            oidc_jwks_uri=self.oidc_jwks_uri.strip(),
-            oidc_client_id=self.oidc_client_id.strip(),
             oidc_client_secret=self.oidc_client_secret,
-            oidc_scope=self.oidc_scope.strip(),
-            oidc_profile_claim=self.oidc_profile_claim.strip(),
-            oidc_uai_claim=self.oidc_uai_claim.strip(),
+            texts={name: getattr(self, name) for name in connectors.TYPED_TEXTS},
         )
 
 

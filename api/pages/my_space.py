@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from api.clock import today, utcnow
 from api.controllers.agreements import pdf_response
-from api.controllers.documents import INLINE, SUFFIXES
+from api.controllers.documents import document_response
 from api.infra.storage import storage_of
 from api.pages.found import FOUND_HEADERS
 from api.pages.loan_forms import state_label
@@ -149,19 +149,7 @@ class MySpacePages(Controller):
         view, content = await my_space.space_document(
             storage_of(request), visitor.access, document_id
         )
-        name = f"document-{view.id}-{view.kind}-v{view.version}"
-        name += SUFFIXES.get(view.media_type, "")
-        disposition = "inline" if view.media_type in INLINE else "attachment"
-        return Response(
-            content,
-            media_type=view.media_type,
-            headers={
-                "Content-Disposition": f'{disposition}; filename="{name}"',
-                "Cache-Control": "private, no-store",
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-            },
-        )
+        return document_response(view, content, {"Referrer-Policy": "no-referrer"})
 
     @get("/prets/{loan_id:int}/convention.pdf")
     async def agreement(self, request: Request, loan_id: FromPath[int]) -> Response:

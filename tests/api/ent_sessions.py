@@ -5,33 +5,16 @@ carries its cookie. The space's tests then exercise everything from `/mon-espace
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 import httpx
 import pytest_asyncio
 
 from api.infra.sessions import RotatingSessionBackend
-from loans.ent_identity import CAS, SESSION_ENT_KEY, SESSION_METHOD_KEY, STUDENT, EntIdentity
+from loans.ent_identity import SESSION_ENT_KEY, SESSION_METHOD_KEY, EntIdentity
 from tests.conftest import client_for
-from tests.factories import UAI_A
 
 COOKIE = "ordipret_session"  # api/app.py
-
-
-def identity(key: str, kind: str = STUDENT, method: str = CAS, **changes) -> EntIdentity:
-    values = dict(
-        region_code="24",
-        key=key,
-        kind=kind,
-        method=method,
-        last_name="Dupont",
-        first_name="Léa",
-        birth_date=dt.date(2010, 3, 14),
-        uais=(UAI_A,),
-    )
-    values.update(changes)
-    return EntIdentity(**values)
 
 
 async def plant_session(app, who: EntIdentity) -> str:

@@ -11,10 +11,10 @@ from api.infra.storage import STATE_KEY
 from loans import agreements
 from loans.ent_identity import GUARDIAN, OIDC
 from loans.tables import Document, Guardian, Signature, Student
-from tests.api.ent_sessions import identity
 from tests.api.test_loan_pages import read, submit
 from tests.api.test_pages import is_french_html
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, active_loan, make_student
+from tests.factories import ent_identity as identity
 from tests.loans.agreement_factories import (
     ADULT,
     PUBLIC_URL,

@@ -10,9 +10,9 @@ import pytest
 
 from inventory.tables import Asset
 from loans.tables import Loan, LossDeclaration
-from tests.api.ent_sessions import identity
 from tests.api.test_loan_pages import read, submit
 from tests.factories import NOW, UAI_A, active_loan, make_student
+from tests.factories import ent_identity as identity
 
 STAFF_API = [
     "/api/v1/loans",

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from api.infra.storage import STATE_KEY
 from loans import agreements, lifecycle
 from loans.tables import Signature
-from tests.api.ent_sessions import COOKIE, identity, plant_session
+from tests.api.ent_sessions import COOKIE, plant_session
 from tests.browser.conftest import LiveServer
 from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
 from tests.browser.test_signing import draw_signature
@@ -25,6 +25,7 @@ from tests.factories import (
     make_asset,
     make_student,
 )
+from tests.factories import ent_identity as identity
 from tests.loans.agreement_factories import PUBLIC_URL
 
 pytestmark = pytest.mark.browser

@@ -12,27 +12,13 @@ import pytest
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.tables import Asset
 from loans import ent_linking, loss_declarations, my_space, students
-from loans.ent_identity import CAS, GUARDIAN, OIDC, STUDENT, EntIdentity
+from loans.ent_identity import CAS, GUARDIAN, OIDC, STUDENT
 from loans.ent_linking import LINKED, PENDING, REJECTED, UNKNOWN
 from loans.students import StudentFilters
 from loans.tables import EntLinkProposal, Loan, Student
 from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, active_loan, make_student, scope_of
+from tests.factories import ent_identity as student_identity
 from tests.loans.agreement_factories import add_guardian
-
-
-def student_identity(key: str = "K-1", **changes) -> EntIdentity:
-    values = dict(
-        region_code="24",
-        key=key,
-        kind=STUDENT,
-        method=CAS,
-        last_name="Dupont",
-        first_name="Léa",
-        birth_date=dt.date(2010, 3, 14),
-        uais=(UAI_A,),
-    )
-    values.update(changes)
-    return EntIdentity(**values)
 
 
 async def test_a_student_whose_ent_key_is_on_their_record_is_linked_at_once(world):
