@@ -20,6 +20,7 @@ import msgspec
 from inventory.assets import STATES
 from inventory.fleet_counts import LEFT_FLEET
 from inventory.tables import DeviceModel
+from loans.reports.tallies import ASSETS, OPEN_LOANS
 from loans.reports.target import ReportTarget, Target, rows
 
 WARRANTY_MONTHS = 6
@@ -105,40 +106,36 @@ def _months_later(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def year_sql(engine_type: str, column: str) -> str:
-    """The year of a date column, as an integer, on either engine."""
-    if engine_type == "sqlite":
-        return f"CAST(substr({column}, 1, 4) AS INTEGER)"
-    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
-
-
 def groups_sql(target: Target) -> str:
+    """Devices by place, model and state, from their tally (`loans.reports.tallies`)."""
     return f"""
-SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
-  a.state AS state, COUNT(*) AS n,
+SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id,
+  a.model AS model_id, a.state AS state, SUM(a.n) AS n,
   SUM(CASE WHEN a.state IN ('in_stock', 'in_repair')
-      AND a.warranty_end >= {{}} AND a.warranty_end <= {{}} THEN 1 ELSE 0 END) AS warranty
-FROM asset a
+      AND a.warranty_end >= {{}} AND a.warranty_end <= {{}} THEN a.n ELSE 0 END) AS warranty
+FROM {ASSETS.table} a
 WHERE {target.by_region("a.region", "a.establishment")}
-GROUP BY a.region, a.establishment, a.model, a.state"""
+GROUP BY a.region, a.establishment, a.model, a.state
+HAVING SUM(a.n) <> 0"""
 
 
 def lent_sql(target: Target) -> str:
-    """Active loans by establishment: the devices out with students (read from the open loans'
-    own index rather than by looking up each device's loan)."""
+    """Active loans by establishment: the devices out with students."""
     return f"""
-SELECT l.establishment AS establishment_id, COUNT(*) AS n
-FROM loan l
-WHERE l.closed_at IS NULL AND l.state = 'active' AND {target.by_establishment("l.establishment")}
-GROUP BY l.establishment"""
+SELECT l.establishment AS establishment_id, SUM(l.n) AS n
+FROM {OPEN_LOANS.table} l
+WHERE l.state = 'active' AND {target.by_establishment("l.establishment")}
+GROUP BY l.establishment
+HAVING SUM(l.n) <> 0"""
 
 
-def years_sql(target: Target, engine_type: str) -> str:
+def years_sql(target: Target) -> str:
     return f"""
-SELECT {year_sql(engine_type, "a.acquired_on")} AS year, COUNT(*) AS n
-FROM asset a
+SELECT NULLIF(a.acquired_year, 0) AS year, SUM(a.n) AS n
+FROM {ASSETS.table} a
 WHERE {target.by_region("a.region", "a.establishment")} AND a.state <> 'ceded'
-GROUP BY 1"""
+GROUP BY a.acquired_year
+HAVING SUM(a.n) <> 0"""
 
 
 def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -146,11 +143,10 @@ def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 async def fleet_report(target: Target) -> FleetReport:
-    engine_type = DeviceModel._meta.db.engine_type
     first, last = warranty_window(target.echo.today)
     groups = await rows(groups_sql(target), first, last)
     lent = {g["establishment_id"]: g["n"] for g in await rows(lent_sql(target))}
-    years = await rows(years_sql(target, engine_type))
+    years = await rows(years_sql(target))
     models = {
         m["id"]: m
         for m in await DeviceModel.select(

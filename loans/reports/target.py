@@ -86,6 +86,15 @@ class Target:
         """The instant after the period: midnight in Paris the day after `period_to`."""
         return paris_midnight(self.echo.period_to + dt.timedelta(days=1))
 
+    @property
+    def start_hour(self) -> int:
+        """`start` as the hours of the reports' tallies (`loans.reports.tallies`)."""
+        return hour_of(self.start)
+
+    @property
+    def end_hour(self) -> int:
+        return hour_of(self.end)
+
     def by_establishment(self, column: str) -> str:
         """A SQL condition keeping the rows of the covered establishments (`column` holds an
         establishment id), for tables that belong to an establishment (loans, campaigns)."""
@@ -116,6 +125,11 @@ def _in(column: str, ids) -> str:
 
 def paris_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.UTC)
+
+
+def hour_of(instant: dt.datetime) -> int:
+    """Whole hours since 1970 (UTC), as the tallies file instants (exact on an hour)."""
+    return int(instant.timestamp()) // 3600
 
 
 async def rows(sql: str, *args) -> list[dict]:
