@@ -4,9 +4,8 @@
   transfer excluded (the device was handed out once, at the first school);
 - a return: a loan ended as returned in the month (`closed_at`).
 
-Month boundaries are computed here (midnight in Paris on the 1st, in UTC) and the database
-files each loan into its month with a CASE over them: the same SQL on SQLite and PostgreSQL,
-no date function, and a range on the timestamp an index can serve.
+The whole months of the period are read from the loans' tally by month (kept by triggers,
+`loans.reports.tallies`); the partial months at its edges from the loans themselves.
 """
 
 from __future__ import annotations
@@ -16,8 +15,9 @@ from collections import defaultdict
 
 import msgspec
 
-from loans.reports.tallies import LOAN_HOURS
-from loans.reports.target import ReportTarget, Target, hour_of, paris_midnight, rows
+from loans.reports.tallies import moments_sql
+from loans.reports.target import ReportTarget, Target, month_number, rows
+from loans.tables import Loan
 
 
 class Month(msgspec.Struct, frozen=True):
@@ -46,46 +46,26 @@ def months_of(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def edges(target: Target) -> list[int]:
-    """The hours (`loans.reports.tallies`) between months inside the period (the period's own
-    bounds excluded)."""
-    return [
-        hour_of(paris_midnight(m))
-        for m in months_of(target.echo.period_from, target.echo.period_to)[1:]
-    ]
-
-
-def month_case(column: str, inner: list[int], first: int = 0) -> tuple[str, list]:
-    """The month index of `column` (0: the period's first month), as CASEs nested like a
-    binary search over the month edges: log2(months) comparisons per loan, not one per month
-    (a flat CASE over 24 months doubled the query's time on 200,000 loans)."""
-    if not inner:
-        return str(first), []
-    middle = len(inner) // 2
-    below, below_args = month_case(column, inner[:middle], first)
-    above, above_args = month_case(column, inner[middle + 1 :], first + middle + 1)
-    sql = f"CASE WHEN {column} < {{}} THEN {below} ELSE {above} END"
-    return sql, [inner[middle], *below_args, *above_args]
-
-
-def activity_sql(target: Target, condition: str) -> tuple[str, list]:
-    """Hand-outs or returns of the period by establishment and month index, from the loans'
-    tally by hour (`loans.reports.tallies`)."""
-    month, args = month_case("t.at_hour", edges(target))
+def activity_sql(target: Target, kind: str, condition: str) -> tuple[str, list]:
+    """Hand-outs or returns of the period by establishment and month index (0: the period's
+    first month), from the loans' tally and, for the period's edges, the loans themselves
+    (`loans.reports.tallies.moments_sql`)."""
+    engine_type = Loan._meta.db.engine_type
+    moments, args = moments_sql(kind, engine_type, target.by_establishment, *target.months())
+    first = month_number(target.echo.period_from)
     sql = f"""
-SELECT t.establishment AS establishment_id, {month} AS month, SUM(t.n) AS n
-FROM {LOAN_HOURS.table} t
-WHERE {condition} AND t.at_hour >= {{}} AND t.at_hour < {{}}
-  AND {target.by_establishment("t.establishment")}
-GROUP BY 1, 2
+SELECT t.establishment AS establishment_id, t.month - {first} AS month, SUM(t.n) AS n
+FROM ({moments}) t
+WHERE {condition}
+GROUP BY t.establishment, t.month
 HAVING SUM(t.n) <> 0"""
-    return sql, [*args, target.start_hour, target.end_hour]
+    return sql, args
 
 
 def activity_queries(target: Target) -> list[tuple[str, list]]:
     return [
-        activity_sql(target, "t.kind = 'handed'"),
-        activity_sql(target, "t.kind = 'ended' AND t.state = 'returned'"),
+        activity_sql(target, "handed", "1 = 1"),
+        activity_sql(target, "ended", "t.state = 'returned'"),
     ]
 
 

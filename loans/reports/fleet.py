@@ -110,13 +110,23 @@ def groups_sql(target: Target) -> str:
     """Devices by place, model and state, from their tally (`loans.reports.tallies`)."""
     return f"""
 SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id,
-  a.model AS model_id, a.state AS state, SUM(a.n) AS n,
-  SUM(CASE WHEN a.state IN ('in_stock', 'in_repair')
-      AND a.warranty_end >= {{}} AND a.warranty_end <= {{}} THEN a.n ELSE 0 END) AS warranty
+  a.model AS model_id, a.state AS state, SUM(a.n) AS n
 FROM {ASSETS.table} a
 WHERE {target.by_region("a.region", "a.establishment")}
 GROUP BY a.region, a.establishment, a.model, a.state
 HAVING SUM(a.n) <> 0"""
+
+
+def warranty_sql(target: Target) -> str:
+    """Devices under care whose warranty ends in the window, read from the devices' partial
+    index on warranty end (a small slice of the fleet: no tally needed)."""
+    return f"""
+SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
+  COUNT(*) AS n
+FROM asset a
+WHERE a.state IN {UNDER_CARE} AND a.warranty_end >= {{}} AND a.warranty_end <= {{}}
+  AND {target.by_region("a.region", "a.establishment")}
+GROUP BY a.region, a.establishment, a.model"""
 
 
 def lent_sql(target: Target) -> str:
@@ -144,7 +154,11 @@ def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 async def fleet_report(target: Target) -> FleetReport:
     first, last = warranty_window(target.echo.today)
-    groups = await rows(groups_sql(target), first, last)
+    groups = await rows(groups_sql(target))
+    warranty: dict[tuple[int, int | None, int], int] = {
+        (w["region_id"], w["establishment_id"], w["model_id"]): w["n"]
+        for w in await rows(warranty_sql(target), first, last)
+    }
     lent = {g["establishment_id"]: g["n"] for g in await rows(lent_sql(target))}
     years = await rows(years_sql(target))
     models = {
@@ -159,7 +173,6 @@ async def fleet_report(target: Target) -> FleetReport:
     places: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATE_LABELS, 0))
     place_region: dict[int | None, int] = {}
     regions: dict[int, dict[str, int]] = {r: dict.fromkeys(STATE_LABELS, 0) for r in target.regions}
-    warranty: dict[tuple[int, int | None, int], int] = defaultdict(int)
     for g in groups:
         state, n = g["state"], g["n"]
         states[state] = states.get(state, 0) + n
@@ -171,8 +184,6 @@ async def fleet_report(target: Target) -> FleetReport:
         if state not in LEFT_FLEET:
             by_model[g["model_id"]] += n
             by_category[models[g["model_id"]]["category"]] += n
-        if g["warranty"]:
-            warranty[(g["region_id"], g["establishment_id"], g["model_id"])] += g["warranty"]
     for place_id, n in lent.items():
         if place_id not in places:  # no device there: nothing to call lent
             continue

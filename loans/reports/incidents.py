@@ -23,7 +23,7 @@ import msgspec
 
 from inventory.assets import CONDITIONS
 from inventory.tables import DeviceModel
-from loans.reports.tallies import ASSETS, LOAN_HOURS
+from loans.reports.tallies import ASSETS, moments_sql
 from loans.reports.target import ReportTarget, Target, rows
 
 KINDS = ("losses", "thefts", "repairs")
@@ -68,19 +68,20 @@ class IncidentsReport(msgspec.Struct, frozen=True):
     by_region: list[RegionIncidents]
 
 
-def ended_sql(target: Target) -> str:
+def ended_sql(target: Target) -> tuple[str, list]:
     """Loans ended in the period by establishment, state, condition, repair and (for losses,
-    thefts and repairs) the device's model, from their tally (`loans.reports.tallies`), whose
-    hours the period's bounds fall on."""
-    return f"""
+    thefts and repairs) the device's model: the loans' tally for the period's whole months,
+    the loans themselves for its edges (`loans.reports.tallies.moments_sql`)."""
+    engine_type = DeviceModel._meta.db.engine_type
+    moments, args = moments_sql("ended", engine_type, target.by_establishment, *target.months())
+    sql = f"""
 SELECT t.establishment AS establishment_id, t.state AS state,
   t.return_condition AS condition, t.repair AS repair, NULLIF(t.model, 0) AS model_id,
   SUM(t.n) AS n
-FROM {LOAN_HOURS.table} t
-WHERE t.kind = 'ended' AND {target.by_establishment("t.establishment")}
-  AND t.at_hour >= {{}} AND t.at_hour < {{}}
+FROM ({moments}) t
 GROUP BY t.establishment, t.state, t.return_condition, t.repair, t.model
 HAVING SUM(t.n) <> 0"""
+    return sql, args
 
 
 def devices_sql(target: Target) -> str:
@@ -111,7 +112,8 @@ def _figures(devices: int, sums: list[int]) -> Incidents:
 
 
 async def incidents_report(target: Target) -> IncidentsReport:
-    ended = await rows(ended_sql(target), target.start_hour, target.end_hour)
+    sql, args = ended_sql(target)
+    ended = await rows(sql, *args)
     fleet = await rows(devices_sql(target))
     region_of = {r: code for r, (code, _) in target.regions.items()}
     devices: dict[str, defaultdict[Any, int]] = {

@@ -20,6 +20,7 @@ from loans.reports.fleet import (
     fleet_report,
     groups_sql,
     lent_sql,
+    warranty_sql,
     warranty_window,
     years_sql,
 )
@@ -106,12 +107,13 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
     first, last = warranty_window(target.echo.today)
     period = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
     queries: list[tuple[str, list]] = [
-        (groups_sql(target), [first, last]),
+        (groups_sql(target), []),
+        (warranty_sql(target), [first, last]),
         (lent_sql(target), []),
         (years_sql(target), []),
         (student_steps_sql(target), []),  # coverage, waiting and distributions share it
         (loan_states_sql(target), loan_states_args(target.echo.today)),
-        (ended_sql(target), [target.start_hour, target.end_hour]),
+        ended_sql(target),
         (devices_sql(target), []),
         *activity_queries(target),
     ]

@@ -24,12 +24,11 @@ region's stock) or no model, '' for no condition, a sentinel date for no date.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Sentinels of the date keys: a device without a warranty end never has one ending soon; a loan
-# without a due date is never overdue.
-NO_WARRANTY = "1900-01-01"
+# The sentinel of a loan without a due date: never overdue.
 NO_DUE_DATE = "9999-12-31"
 INCIDENT_STATES = ("lost", "stolen")
 ENDED_STATES = ("returned", *INCIDENT_STATES)
@@ -53,12 +52,28 @@ class Dialect:
             return f"CAST(substr({column}, 1, 4) AS INTEGER)"
         return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
 
-    def hour(self, column: str) -> str:
-        """Whole hours since 1970 (UTC): every Paris midnight falls on one, so any period of
-        days in Europe/Paris is a range of hours."""
-        if self.sqlite:
-            return f"(CAST(strftime('%s', {column}) AS INTEGER) / 3600)"
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 3600) AS INTEGER)"
+    def month(self, column: str) -> str:
+        """The month in Europe/Paris of an instant, as year * 12 + month - 1.
+
+        SQLite has no time zones, but a month needs only the offset at its first midnight:
+        +2 hours for April to October (summer time starts before the last day of March and
+        ends after the first of October), +1 hour otherwise. An instant is in the month its
+        time +2 hours falls in when that month starts in summer time, else in the month of
+        its time +1 hour."""
+        if not self.sqlite:
+            paris = f"({column} AT TIME ZONE 'Europe/Paris')"
+            return (
+                f"CAST(EXTRACT(YEAR FROM {paris}) * 12 + EXTRACT(MONTH FROM {paris}) - 1 "
+                "AS INTEGER)"
+            )
+        shift = (
+            f"CASE WHEN strftime('%m', {column}, '+2 hours') BETWEEN '04' AND '10' "
+            "THEN '+2 hours' ELSE '+1 hours' END"
+        )
+        return (
+            f"(CAST(strftime('%Y', {column}, {shift}) AS INTEGER) * 12 "
+            f"+ CAST(strftime('%m', {column}, {shift}) AS INTEGER) - 1)"
+        )
 
 
 Keys = Callable[[Dialect, str], list[tuple[str, tuple[str, ...]]]]
@@ -89,7 +104,6 @@ def _asset_keys(d: Dialect, a: str) -> list[tuple[str, tuple[str, ...]]]:
                 f"{a}.model",
                 f"{a}.state",
                 f"COALESCE({d.year(f'{a}.acquired_on')}, 0)",
-                f"COALESCE({a}.warranty_end, {d.date(NO_WARRANTY)})",
             ),
         )
     ]
@@ -124,7 +138,7 @@ def _ended_key(d: Dialect, loan: str, model: str) -> tuple[str, ...]:
     return (
         f"{loan}.establishment",
         "'ended'",
-        d.hour(f"{loan}.closed_at"),
+        d.month(f"{loan}.closed_at"),
         f"{loan}.state",
         f"COALESCE({loan}.return_condition, '')",
         f"CASE WHEN {repair_sql(loan)} THEN 1 ELSE 0 END",
@@ -136,12 +150,12 @@ def _ended_sql(loan: str) -> str:
     return f"{loan}.closed_at IS NOT NULL AND {loan}.state IN {ENDED_STATES}"
 
 
-def _loan_hour_keys(d: Dialect, loan: str) -> list[tuple[str, tuple[str, ...]]]:
+def _loan_month_keys(d: Dialect, loan: str) -> list[tuple[str, tuple[str, ...]]]:
     model = (
         f"CASE WHEN {_incident_sql(loan)} "
         f"THEN (SELECT m.model FROM asset m WHERE m.id = {loan}.asset) ELSE 0 END"
     )
-    handed = (f"{loan}.establishment", "'handed'", d.hour(f"{loan}.handed_over_at"))
+    handed = (f"{loan}.establishment", "'handed'", d.month(f"{loan}.handed_over_at"))
     return [
         # A hand-out (a transfer's continuation is not one: the device was handed out once).
         (
@@ -167,10 +181,9 @@ ASSETS = Tally(
         ("model", "INTEGER"),
         ("state", "VARCHAR(20)"),
         ("acquired_year", "INTEGER"),
-        ("warranty_end", "DATE"),
     ),
     source="asset",
-    watched=("region", "establishment", "model", "state", "acquired_on", "warranty_end"),
+    watched=("region", "establishment", "model", "state", "acquired_on"),
     keys=_asset_keys,
 )
 OPEN_LOANS = Tally(
@@ -180,12 +193,12 @@ OPEN_LOANS = Tally(
     watched=("establishment", "state", "due_on", "closed_at"),
     keys=_open_loan_keys,
 )
-LOAN_HOURS = Tally(
-    table="tally_loan_hour",
+LOAN_MONTHS = Tally(
+    table="tally_loan_month",
     columns=(
         ("establishment", "INTEGER"),
         ("kind", "VARCHAR(6)"),
-        ("at_hour", "INTEGER"),
+        ("month", "INTEGER"),
         ("state", "VARCHAR(20)"),
         ("return_condition", "VARCHAR(1)"),
         ("repair", "INTEGER"),
@@ -202,7 +215,7 @@ LOAN_HOURS = Tally(
         "damage_notes",
         "asset",
     ),
-    keys=_loan_hour_keys,
+    keys=_loan_month_keys,
 )
 STUDENTS = Tally(
     table="tally_student",
@@ -216,7 +229,7 @@ STUDENTS = Tally(
     watched=("region", "establishment", "class_name", "status"),
     keys=_student_keys,
 )
-TALLIES = (ASSETS, OPEN_LOANS, LOAN_HOURS, STUDENTS)
+TALLIES = (ASSETS, OPEN_LOANS, LOAN_MONTHS, STUDENTS)
 STUDENT_STATUS = "tally_student_status"
 # Every table of this module, emptied after the base tables by whoever empties a database.
 TABLES = (*(t.table for t in TALLIES), STUDENT_STATUS)
@@ -237,12 +250,67 @@ def status_sql(student: str) -> str:
     ELSE 'missing' END"""
 
 
+# Reading the loans' moments of a period. -----------------------------------------------------
+
+# A loan's moments: its hand-out and its end, the instant column each is filed by, and the
+# place of its key in LOAN_MONTHS.keys.
+MOMENTS = {"handed": ("handed_over_at", 0), "ended": ("closed_at", 1)}
+
+
+def moments_sql(
+    kind: str,
+    engine_type: str,
+    scoped: Callable[[str], str],
+    months: tuple[int, int] | None,
+    edges: list[tuple[dt.datetime, dt.datetime]],
+) -> tuple[str, list]:
+    """The loans' `kind` moments of a period, as rows of LOAN_MONTHS (its columns and `n`):
+    the tally for the whole months `months` (first, last), and the loans themselves for the
+    instants `edges` (the period's partial months, read through an index on the instant).
+    `scoped` gives the condition keeping the establishments covered, for a column."""
+    names = LOAN_MONTHS.names
+    parts: list[str] = []
+    args: list = []
+    if months is not None:
+        parts.append(
+            f"SELECT {', '.join(names)}, n FROM {LOAN_MONTHS.table} "
+            f"WHERE kind = '{kind}' AND month >= {{}} AND month <= {{}} "
+            f"AND {scoped('establishment')}"
+        )
+        args += list(months)
+    column, index = MOMENTS[kind]
+    condition, key = LOAN_MONTHS.keys(Dialect(engine_type), "r")[index]
+    named = ", ".join(f"{value} AS {name}" for value, name in zip(key, names, strict=True))
+    for start, end in edges:
+        parts.append(
+            f"SELECT {named}, 1 AS n FROM loan r WHERE {condition} "
+            f"AND r.{column} >= {{}} AND r.{column} < {{}} AND {scoped('r.establishment')}"
+        )
+        args += [start, end]
+    if not parts:
+        parts.append(f"SELECT {', '.join(names)}, n FROM {LOAN_MONTHS.table} WHERE 1 = 0")
+    return " UNION ALL ".join(parts), args
+
+
 # Creating, filling and checking. ------------------------------------------------------------
 
 
+# Indexes on the base tables for what the tallies leave to them: warranties ending soon (a
+# small slice of the devices) and the loans of a period's partial months, platform-wide.
+BASE_INDEXES = {
+    "asset_warranty_report": (
+        "asset (warranty_end, region, establishment, model) "
+        "WHERE state IN ('in_stock', 'in_repair')"
+    ),
+    "loan_handed_at": "loan (handed_over_at)",
+    "loan_closed_at": "loan (closed_at)",
+}
+
+
 def create_sql() -> list[str]:
-    """The tables and their unique keys (the same on both engines)."""
-    statements = []
+    """The tables and their unique keys (the same on both engines), and the indexes of
+    BASE_INDEXES."""
+    statements = [f"CREATE INDEX {name} ON {target}" for name, target in BASE_INDEXES.items()]
     for tally in TALLIES:
         columns = ", ".join(f"{name} {kind} NOT NULL" for name, kind in tally.columns)
         statements.append(f"CREATE TABLE {tally.table} ({columns}, n INTEGER NOT NULL)")
@@ -258,7 +326,11 @@ def create_sql() -> list[str]:
 
 
 def drop_sql(engine_type: str) -> list[str]:
-    return [*drop_triggers_sql(engine_type), *(f"DROP TABLE {name}" for name in TABLES)]
+    return [
+        *drop_triggers_sql(engine_type),
+        *(f"DROP TABLE {name}" for name in TABLES),
+        *(f"DROP INDEX {name}" for name in BASE_INDEXES),
+    ]
 
 
 def recount_sql(tally: Tally, engine_type: str) -> str:
@@ -434,12 +506,12 @@ def _move_incidents(d: Dialect, model: str, sign: int) -> str:
     """The asset's losses, thefts and repairs counted under `model`, `sign` times."""
     key = _ended_key(d, "r", model)
     grouped = ", ".join(k for k in key if k not in (model, "'ended'"))  # no constants
-    names = ", ".join(LOAN_HOURS.names)
+    names = ", ".join(LOAN_MONTHS.names)
     return (
-        f"INSERT INTO {LOAN_HOURS.table} ({names}, n) SELECT {', '.join(key)}, {sign} * COUNT(*) "
+        f"INSERT INTO {LOAN_MONTHS.table} ({names}, n) SELECT {', '.join(key)}, {sign} * COUNT(*) "
         f"FROM loan r WHERE r.asset = NEW.id AND {_ended_sql('r')} AND {_incident_sql('r')} "
         f"GROUP BY {grouped} "
-        f"ON CONFLICT ({names}) DO UPDATE SET n = {LOAN_HOURS.table}.n + excluded.n"
+        f"ON CONFLICT ({names}) DO UPDATE SET n = {LOAN_MONTHS.table}.n + excluded.n"
     )
 
 

@@ -14,6 +14,7 @@ from inventory import assets, catalogue
 from inventory.errors import DomainError
 from inventory.tables import Asset
 from loans import lifecycle, students
+from loans.minors import PARIS
 from loans.reports import tallies
 from loans.tables import Loan, Student
 from tests.factories import (
@@ -213,7 +214,7 @@ async def test_the_tallies_equal_a_plain_recount_after_random_operations(world, 
 async def test_the_tallies_count_something_of_every_kind_after_a_long_run(world):
     await run_desk(world, 7, steps=80)
     await active_loan(world, "FINAL", UAI_A, (await make_student("A")).id)
-    loan_hours = await tally_rows(tallies.LOAN_HOURS)
+    loan_hours = await tally_rows(tallies.LOAN_MONTHS)
     assert {row[1] for row in loan_hours} == {"handed", "ended"}
     assert {row[3] for row in loan_hours} >= {"returned"}
     statuses = {row[3] for row in await tally_rows(tallies.STUDENTS)}
@@ -232,3 +233,26 @@ async def test_a_refill_gives_the_same_tallies_as_the_triggers(world):
     # The triggers are back: a new device is counted.
     await make_asset("APRES", UAI_A, world.model_id)
     await assert_tallies_match_a_recount()
+
+
+def _instants_around_paris_month_starts() -> list[dt.datetime]:
+    """Each first of the month of two years at midnight in Paris, in UTC, and instants a
+    minute and an hour either side (the hour that SQLite's rule of offsets must get right)."""
+    found = []
+    for year in (2026, 2027):
+        for month in range(1, 13):
+            start = dt.datetime(year, month, 1, tzinfo=PARIS).astimezone(dt.UTC)
+            for minutes in (-61, -59, -1, 0, 1, 59, 61):
+                found.append(start + dt.timedelta(minutes=minutes))
+    return found
+
+
+async def test_an_instant_is_filed_in_its_month_in_paris_whatever_the_engine(world):
+    d = tallies.Dialect(Loan._meta.db.engine_type)
+    value = "{}" if d.sqlite else "CAST({} AS TIMESTAMPTZ)"  # a column's type, on PostgreSQL
+    for instant in _instants_around_paris_month_starts():
+        found = await Loan.raw(
+            f"SELECT {d.month('x')} AS month FROM (SELECT {value} AS x) t", instant
+        )
+        paris = instant.astimezone(PARIS)
+        assert found[0]["month"] == paris.year * 12 + paris.month - 1, instant
