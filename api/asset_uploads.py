@@ -71,9 +71,13 @@ def kept_upload(var_dir: Path, token: str, account_id: int) -> tuple[bytes, str]
     if not _TOKEN.match(token) or not (root / f"{token}.json").is_file():
         raise NotFound(GONE)
     meta = json.loads((root / f"{token}.json").read_text())
-    if meta["account"] != account_id or not (root / f"{token}.csv").is_file():
+    content = root / f"{token}.csv"
+    if meta["account"] != account_id or not content.is_file():
         raise NotFound(GONE)
-    return (root / f"{token}.csv").read_bytes(), meta["name"]
+    if content.stat().st_mtime < time.time() - KEEP_SECONDS:  # not yet swept by an upload
+        forget(var_dir, token)
+        raise NotFound(GONE)
+    return content.read_bytes(), meta["name"]
 
 
 def forget(var_dir: Path, token: str) -> None:

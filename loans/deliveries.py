@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
 from inventory import regions
 from inventory.db import for_update, write_transaction
@@ -97,26 +98,21 @@ async def open_delivery(
     return await get_delivery(scope, row["id"])
 
 
-async def get_delivery(scope: Scope, delivery_id: int) -> DeliveryView:
+def _select():
     school, model = Delivery.establishment, Delivery.model
-    row = await _scoped(
-        Delivery.select(
-            Delivery.id,
-            school.uai.as_alias("uai"),
-            school.name.as_alias("school"),
-            model.id.as_alias("model_id"),
-            model.manufacturer.as_alias("manufacturer"),
-            model.name.as_alias("model"),
-            Delivery.opened_at,
-            Delivery.opened_by_name,
-        ).where(Delivery.id == delivery_id),
-        scope,
-    ).first()
-    if row is None:
-        raise NotFound(f"Arrivage {delivery_id} introuvable.")
-    received = await DeliveryItem.count().where(
-        (DeliveryItem.delivery == delivery_id) & DeliveryItem.undone_at.is_null()
+    return Delivery.select(
+        Delivery.id,
+        school.uai.as_alias("uai"),
+        school.name.as_alias("school"),
+        model.id.as_alias("model_id"),
+        model.manufacturer.as_alias("manufacturer"),
+        model.name.as_alias("model"),
+        Delivery.opened_at,
+        Delivery.opened_by_name,
     )
+
+
+def _view(row: dict, received: int) -> DeliveryView:
     return DeliveryView(
         id=row["id"],
         establishment_uai=row["uai"],
@@ -127,6 +123,44 @@ async def get_delivery(scope: Scope, delivery_id: int) -> DeliveryView:
         opened_by=row["opened_by_name"],
         received=received,
     )
+
+
+async def _received(delivery_ids: list[int]) -> dict[int, int]:
+    """Devices received and not undone, per delivery."""
+    if not delivery_ids:
+        return {}
+    rows = (
+        await DeliveryItem.select(DeliveryItem.delivery, Count(alias="n"))
+        .where(DeliveryItem.delivery.is_in(delivery_ids) & DeliveryItem.undone_at.is_null())
+        .group_by(DeliveryItem.delivery)
+    )
+    return dict.fromkeys(delivery_ids, 0) | {row["delivery"]: row["n"] for row in rows}
+
+
+async def get_delivery(scope: Scope, delivery_id: int) -> DeliveryView:
+    row = await _scoped(_select().where(Delivery.id == delivery_id), scope).first()
+    if row is None:
+        raise NotFound(f"Arrivage {delivery_id} introuvable.")
+    return _view(row, (await _received([delivery_id]))[delivery_id])
+
+
+class DeliveryPage(msgspec.Struct, frozen=True):
+    items: list[DeliveryView]
+    total: int
+
+
+async def list_deliveries(scope: Scope, limit: int = 20, offset: int = 0) -> DeliveryPage:
+    """The deliveries the scope sees, latest first, to go back to one."""
+    limit = max(1, min(limit, MAX_ITEMS_PAGE))
+    rows = (
+        await _scoped(_select(), scope)
+        .order_by(Delivery.id, ascending=False)
+        .limit(limit)
+        .offset(max(0, offset))
+    )
+    total = await _scoped(Delivery.count(), scope)
+    received = await _received([row["id"] for row in rows])
+    return DeliveryPage(items=[_view(row, received[row["id"]]) for row in rows], total=total)
 
 
 async def list_items(scope: Scope, delivery_id: int, limit: int = 50, offset: int = 0) -> ItemPage:
@@ -230,6 +264,10 @@ async def undo_last_receipt(
             raise Conflict("Aucune réception à annuler dans cet arrivage.", field="undo")
         asset_id = item["asset"]
         if asset_id is not None:
+            # Locked first: a loan or a stocktake starting on it now waits for the outcome.
+            await for_update(
+                AssetTable.select(AssetTable.id).where(AssetTable.id == asset_id), AssetTable
+            )
             await _check_untouched(asset_id, item["tag"])
             # The label's sticker is peeled off or moved: it is blank again, not retired.
             await LabelCode.update({LabelCode.asset: None, LabelCode.bound_at: None}).where(

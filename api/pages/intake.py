@@ -29,6 +29,7 @@ from loans import deliveries
 HOME = "/arrivages"
 NEW_DEVICE = f"{HOME}/appareil"
 PAGE_SIZE = 50
+HOME_PAGE_SIZE = 20
 
 
 class StartForm(msgspec.Struct):
@@ -74,13 +75,22 @@ async def _home(
     status: int = 200,
     form: StartForm | None = None,
     errors: dict | None = None,
+    page_number: str | None = None,
 ) -> Response:
+    number = pagination.page_number(page_number) or 1
+    listed = await deliveries.list_deliveries(
+        request.user.scope, HOME_PAGE_SIZE, pagination.offset(number, HOME_PAGE_SIZE)
+    )
     return page(
         request,
         "pages/intake_home.html",
         status=status,
         form=form or StartForm(),
         errors=errors or {},
+        deliveries=listed.items,
+        pages=pagination.Pagination.of(
+            number, HOME_PAGE_SIZE, listed.total, len(listed.items), HOME, {}, "#arrivages"
+        ),
         **await _choices(request),
     )
 
@@ -126,8 +136,12 @@ class IntakePages(Controller):
     guards = [EDIT_FLEET]
 
     @get("/")
-    async def home(self, request: Request[Principal, None, None]) -> Response:
-        return await _home(request)
+    async def home(
+        self,
+        request: Request[Principal, None, None],
+        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+    ) -> Response:
+        return await _home(request, page_number=page_number)
 
     @post("/")
     async def start(

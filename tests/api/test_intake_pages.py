@@ -154,6 +154,12 @@ async def test_a_delivery_page_is_seen_exactly_by_fleet_editors_of_its_school(
         assert await Asset.count() == 0
 
 
+async def test_the_intake_page_lists_the_deliveries_of_the_scope(signed_in, world):
+    page = await delivery_at_a(world)
+    assert f'href="{page}"' in (await (await signed_in("it_a")).get("/arrivages")).text
+    assert f'href="{page}"' not in (await (await signed_in("it_b")).get("/arrivages")).text
+
+
 async def test_the_menu_offers_intake_to_fleet_editors_only(signed_in, world):
     assert 'href="/arrivages"' in (await (await signed_in("it_a")).get("/scan")).text
     head = await signed_in("head_a")

@@ -195,3 +195,17 @@ async def test_one_device_is_registered_with_its_label_or_not_at_all(world):
 
     made = await register_device(scope, ACTOR, NOW, {**fields, "tag": "lb-0001"}, url(first))
     assert made.asset.tag == "LB-0001" and made.code == first
+
+
+async def test_deliveries_are_listed_latest_first_with_their_count_within_the_scope(world):
+    (first,) = await blanks(world, 1)
+    older = await delivery_at_a(world)
+    newer = await delivery_at_a(world)
+    scope = scope_of(world, "it_a")
+    await deliveries.receive_device(scope, ACTOR, NOW, older, first, "PF3ABC01")
+
+    listed = await deliveries.list_deliveries(scope)
+
+    assert [(d.id, d.received) for d in listed.items] == [(newer, 0), (older, 1)]
+    assert listed.total == 2
+    assert (await deliveries.list_deliveries(scope_of(world, "it_b"))).items == []
