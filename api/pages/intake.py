@@ -238,9 +238,14 @@ class DevicePages(Controller):
 
     @get("/")
     async def form(
-        self, request: Request[Principal, None, None], cree: FromQuery[str | None] = None
+        self,
+        request: Request[Principal, None, None],
+        cree: FromQuery[str | None] = None,
+        code: FromQuery[str | None] = None,
     ) -> Response:
-        return await _device_page(request, created=(cree or "")[:40])
+        # `code`: a blank label scanned on /scan, to register a new device with.
+        form = DeviceForm(code=(code or "").strip()[:200])
+        return await _device_page(request, form=form, created=(cree or "")[:40])
 
     @post("/")
     async def create(

@@ -154,6 +154,18 @@ async def test_a_delivery_page_is_seen_exactly_by_fleet_editors_of_its_school(
         assert await Asset.count() == 0
 
 
+@pytest.mark.parametrize(
+    "path", ["/arrivages", "/arrivages/appareil", "/arrivages/import", "/arrivages/etiquettes"]
+)
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_the_intake_forms_open_to_fleet_editors_and_turn_heads_away(
+    signed_in, world, persona, path
+):
+    response = await (await signed_in(persona)).get(path)
+    assert response.status_code == (403 if persona == "head_a" else 200)
+    assert is_french_html(response)
+
+
 async def test_the_intake_page_lists_the_deliveries_of_the_scope(signed_in, world):
     page = await delivery_at_a(world)
     assert f'href="{page}"' in (await (await signed_in("it_a")).get("/arrivages")).text
@@ -186,6 +198,21 @@ async def test_one_device_is_registered_with_its_label(signed_in, world):
     assert created.status_code == 303
     shown = await client.get(created.headers["location"])
     assert f'Appareil <a href="/appareils/24-{first}">24-{first}</a> enregistré' in shown.text
+
+
+async def test_a_blank_label_scanned_on_the_scan_page_leads_to_registering_a_device(
+    signed_in, world
+):
+    (first,) = await blanks(world, 1)
+    client = await signed_in("it_a")
+
+    card = await client.get("/scan", params={"code": first})
+    link = f'href="/arrivages/appareil?code={first}"'
+    assert link in card.text and "Enregistrer un nouvel appareil" in card.text
+
+    form = await client.get(f"/arrivages/appareil?code={first}")
+    assert f'value="{first}"' in form.text
+    assert re.search(r'id="serial"[^>]*autofocus', form.text)
 
 
 async def test_staff_of_school_b_cannot_register_into_school_a(signed_in, world):
