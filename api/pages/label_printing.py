@@ -31,6 +31,7 @@ class PrintForm(msgspec.Struct):
     template: str = DEFAULT_STOCK
     count: str = ""
     region: str = ""
+    offset: str = "0"  # labels already used on the first sheet
 
 
 def _count(raw: str) -> int | None:
@@ -79,11 +80,19 @@ class LabelPrintingPages(Controller):
                 )
                 + " par planche."
             )
+        offset = _count(data.offset or "0")
         if data.template not in STOCKS:
             errors["template"] = "Choisissez un format d'étiquettes dans la liste."
+        else:
+            try:
+                sheets.check_print_options(data.template, offset or 0, (0.0, 0.0))
+            except Invalid as error:
+                errors.update({k: v[:1].upper() + v[1:] + "." for k, v in error.errors.items()})
+            if offset is None:
+                errors["offset"] = "Indiquez un nombre d'étiquettes déjà utilisées (0 par défaut)."
         if errors:
             return await self._form(request, status=422, form=data, errors=errors)
-        assert count is not None
+        assert count is not None and offset is not None
         stock = STOCKS[data.template]
         now = utcnow()
         selection = sheets.Selection(blank=count, region_code=data.region.strip() or None)
@@ -95,7 +104,7 @@ class LabelPrintingPages(Controller):
             fields = {("count" if k == "blank" else k): v for k, v in error.errors.items()}
             fields = {k: v[:1].upper() + v[1:] + "." for k, v in fields.items()}
             return await self._form(request, status=422, form=data, errors=fields)
-        sheet = await asyncio.to_thread(partial(sheets.render, contents, stock))
+        sheet = await asyncio.to_thread(partial(sheets.render, contents, stock, offset))
         stamp = now.strftime("%Y%m%d-%H%M")
         return Response(
             sheet.pdf,

@@ -331,6 +331,19 @@ async def test_too_many_blank_labels_are_refused_with_the_limit_in_french(signed
     assert await LabelCode.count() == 0
 
 
+async def test_labels_already_used_beyond_the_sheet_are_refused(signed_in, world):
+    client = await signed_in("it_a")
+    response = await submit(
+        client,
+        "/arrivages/etiquettes",
+        "/arrivages/etiquettes",
+        {"template": "L7160", "count": "3", "offset": "21"},
+    )
+    assert response.status_code == 422
+    assert "entre 0 et 20" in error_of(response.text, "offset")
+    assert await LabelCode.count() == 0
+
+
 async def test_the_admin_chooses_the_region_of_blank_labels(signed_in, world):
     client = await signed_in("admin")
     response = await submit(
