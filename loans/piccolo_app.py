@@ -5,6 +5,8 @@ from piccolo.conf.apps import AppConfig
 from loans.tables import (
     Agreement,
     Campaign,
+    Delivery,
+    DeliveryItem,
     Document,
     DocumentContent,
     EntLinkProposal,
@@ -43,6 +45,8 @@ APP_CONFIG = AppConfig(
         TermsVersion,
         EntLinkProposal,
         LossDeclaration,
+        Delivery,
+        DeliveryItem,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],

@@ -120,7 +120,16 @@ def label_actions(principal: Principal, code: str) -> list[ActionOut]:
         return []
     label = "Associer l'étiquette à un appareil"
     # The device is the next thing scanned: its tag or serial goes in `asset`.
-    return [ActionOut("bind", label, "POST", BIND_URL, {"code": code}, needs=["asset"])]
+    return [
+        ActionOut("bind", label, "POST", BIND_URL, {"code": code}, needs=["asset"]),
+        # Or the device is new: registered with this label (the intake page).
+        ActionOut(
+            "register",
+            "Enregistrer un nouvel appareil avec cette étiquette",
+            "GET",
+            f"/arrivages/appareil?code={quote(code, safe='')}",
+        ),
+    ]
 
 
 def scan_out(principal: Principal, result: ScanResult, loan: LoanView | None = None) -> ScanOut:

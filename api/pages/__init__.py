@@ -12,6 +12,7 @@ from api.pages import (
     ent_signin,
     establishments,
     found,
+    label_printing,
     login,
     my_space,
     my_space_actions,
@@ -20,7 +21,9 @@ from api.pages import (
     signing,
     verification,
 )
+from api.pages import asset_import as asset_import_page
 from api.pages import campaigns as campaign_pages
+from api.pages import intake as intake_pages
 from api.pages import loans as loan_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
@@ -48,6 +51,9 @@ ROUTES: list = [
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
+    *intake_pages.ROUTES,
+    *asset_import_page.ROUTES,
+    *label_printing.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

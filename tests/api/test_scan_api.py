@@ -219,7 +219,7 @@ async def test_a_serial_shared_by_two_devices_in_scope_is_a_409_listing_them(fle
 # Blank labels
 
 
-async def test_a_blank_label_offers_to_bind_it(fleet, as_):
+async def test_a_blank_label_offers_to_bind_it_or_to_register_a_new_device(fleet, as_):
     response = await scan(as_("it_b"), "https://ordipret.example.fr/A/" + BLANK_24)
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -232,7 +232,13 @@ async def test_a_blank_label_offers_to_bind_it(fleet, as_):
                 "href": "/api/v1/labels/bind",
                 "body": {"code": BLANK_24},
                 "needs": ["asset"],
-            }
+            },
+            {
+                "action": "register",
+                "label": "Enregistrer un nouvel appareil avec cette étiquette",
+                "method": "GET",
+                "href": f"/arrivages/appareil?code={BLANK_24}",
+            },
         ],
     }
 
