@@ -4,6 +4,7 @@
 """
 
 from api.pages import (
+    administration,
     agreement_scans,
     assets,
     dashboard,
@@ -13,11 +14,13 @@ from api.pages import (
     establishments,
     found,
     login,
+    my_account,
     my_space,
     my_space_actions,
     my_space_requests,
     remote_signing,
     signing,
+    staff_accounts,
     verification,
 )
 from api.pages import campaigns as campaign_pages
@@ -48,6 +51,9 @@ ROUTES: list = [
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
+    *administration.ROUTES,
+    *staff_accounts.ROUTES,
+    *my_account.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
