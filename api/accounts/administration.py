@@ -55,9 +55,7 @@ class AccountPage(msgspec.Struct, frozen=True):
 
 def temporary_password() -> str:
     """Four groups of four characters: long enough for passwords.py, easy to dictate."""
-    return "-".join(
-        "".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4)
-    )
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
 
 
 def grantable_roles(manager_role: str) -> tuple[str, ...]:
@@ -169,12 +167,15 @@ async def _checked_scopes(
         if not uais:
             raise Invalid({"establishments": "choisissez au moins un établissement"})
         if role == "head" and len(uais) > 1:
-            raise Invalid({"establishments": "un chef d'établissement dirige un seul établissement"})
+            raise Invalid(
+                {"establishments": "un chef d'établissement dirige un seul établissement"}
+            )
         for uai in uais:
             try:
                 establishment_ids.append((await establishment_row(scope, uai))["id"])
             except NotFound:
-                raise Invalid({"establishments": f"établissement {uai} hors de votre périmètre"})
+                refused = f"établissement {uai} hors de votre périmètre"
+                raise Invalid({"establishments": refused}) from None
     return region_id, establishment_ids
 
 
@@ -235,12 +236,19 @@ async def change_account(
     )
     async with write_transaction():
         await Account.update(
-            {Account.display_name: display_name.strip(), Account.role: role, Account.region: region_id}
+            {
+                Account.display_name: display_name.strip(),
+                Account.role: role,
+                Account.region: region_id,
+            }
         ).where(Account.id == account_id)
         await AccountEstablishment.delete().where(AccountEstablishment.account == account_id)
         if establishment_ids:
             await AccountEstablishment.insert(
-                *[AccountEstablishment(account=account_id, establishment=e) for e in establishment_ids]
+                *[
+                    AccountEstablishment(account=account_id, establishment=e)
+                    for e in establishment_ids
+                ]
             )
         after = (await _views(Account.id == account_id))[0]
         changes = _differences(before, after)
@@ -285,18 +293,14 @@ async def reset_password(scope: Scope, actor: Actor, now: dt.datetime, account_i
     password = temporary_password()
     password_hash = await hash_password(password)  # slow: in a thread, outside the transaction
     async with write_transaction():
-        await Account.update({Account.password_hash: password_hash}).where(
-            Account.id == account_id
-        )
+        await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)
         await history.record_event(account_id, actor, now, "password_reset")
     return password
 
 
 async def establishment_choices(scope: Scope) -> list[EstablishmentRef]:
     """The establishments a manager may give, by name."""
-    query = Establishment.select(Establishment.uai, Establishment.name).order_by(
-        Establishment.name
-    )
+    query = Establishment.select(Establishment.uai, Establishment.name).order_by(Establishment.name)
     if (where := scope.restrict(Establishment.region, Establishment.id)) is not None:
         query = query.where(where)
     return [EstablishmentRef(**row) for row in await query]

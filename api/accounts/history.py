@@ -61,7 +61,9 @@ async def count_account_events(account_id: int) -> int:
     return await AccountEvent.count().where(AccountEvent.account == account_id)
 
 
-async def record_sign_in(account_id: int, now: dt.datetime, *, succeeded: bool, method: str) -> None:
+async def record_sign_in(
+    account_id: int, now: dt.datetime, *, succeeded: bool, method: str
+) -> None:
     await SignInRecord.insert(
         SignInRecord(account=account_id, at=now, succeeded=succeeded, method=method)
     )

@@ -19,9 +19,11 @@ async def change_own_password(
     """The current password proves it is the person at the keyboard, not someone using a
     session left open. Both hashes run in a thread (staff.py)."""
     assert actor.id is not None
-    row = await Account.select(Account.email, Account.password_hash).where(
-        Account.id == actor.id
-    ).first()
+    row = (
+        await Account.select(Account.email, Account.password_hash)
+        .where(Account.id == actor.id)
+        .first()
+    )
     assert row is not None  # the signed-in account
     errors = {}
     if not await staff.verify_password(row["password_hash"], current):
@@ -34,7 +36,5 @@ async def change_own_password(
         raise Invalid(errors)
     password_hash = await staff.hash_password(new)
     async with write_transaction():
-        await Account.update({Account.password_hash: password_hash}).where(
-            Account.id == actor.id
-        )
+        await Account.update({Account.password_hash: password_hash}).where(Account.id == actor.id)
         await history.record_event(actor.id, actor, now, "password_changed")

@@ -15,7 +15,15 @@ from api.accounts.tables import (
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Account, AccountEstablishment, ApiToken, EntConnector, EntStaffLink, AccountEvent, SignInRecord],
+    table_classes=[
+        Account,
+        AccountEstablishment,
+        ApiToken,
+        EntConnector,
+        EntStaffLink,
+        AccountEvent,
+        SignInRecord,
+    ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],
 )

@@ -184,7 +184,9 @@ async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None
             (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
         )
         actor = await _own_actor(account_id)
-        await record_event(account_id, actor, now, "token_revoked", {"token": [found["name"], None]})
+        await record_event(
+            account_id, actor, now, "token_revoked", {"token": [found["name"], None]}
+        )
 
 
 async def create_account(
@@ -257,7 +259,10 @@ async def create_account(
                 "email": [None, email],
                 "role": [None, role],
                 "region": [None, region_code if region_id else None],
-                "establishments": [None, sorted(normalise_uai(u) for u in establishment_uais or [])],
+                "establishments": [
+                    None,
+                    sorted(normalise_uai(u) for u in establishment_uais or []),
+                ],
             }
             await record_event(account["id"], actor or SYSTEM, now, "created", created)
     except Exception as error:

@@ -73,7 +73,11 @@ class AccountController(Controller):
     ) -> AccountCreatedOut:
         principal = request.user
         account_id, password = await administration.create_staff_account(
-            principal.scope, principal.actor, principal.role, utcnow(), **msgspec.structs.asdict(data)
+            principal.scope,
+            principal.actor,
+            principal.role,
+            utcnow(),
+            **msgspec.structs.asdict(data),
         )
         account = await administration.get_account(principal.scope, account_id)
         return AccountCreatedOut(account=account, temporary_password=password)
@@ -86,7 +90,10 @@ class AccountController(Controller):
 
     @patch("/{account_id:int}", summary="Changer le nom, le rôle ou le périmètre d'un compte")
     async def change_account(
-        self, request: Request[Principal, None, None], account_id: PathId, data: JSONBody[AccountPatch]
+        self,
+        request: Request[Principal, None, None],
+        account_id: PathId,
+        data: JSONBody[AccountPatch],
     ) -> AccountView:
         principal = request.user
         current = await administration.get_account(principal.scope, account_id)
@@ -97,7 +104,11 @@ class AccountController(Controller):
             "establishment_uais": [e.uai for e in current.establishments],
         }
         fields.update(
-            {name: getattr(data, name) for name in fields if getattr(data, name) is not msgspec.UNSET}
+            {
+                name: getattr(data, name)
+                for name in fields
+                if getattr(data, name) is not msgspec.UNSET
+            }
         )
         return await administration.change_account(
             principal.scope, principal.actor, principal.role, utcnow(), account_id, **fields

@@ -25,7 +25,9 @@ def _text(form, name: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-async def _page(request: Request[Principal, None, None], *, status: int = 200, **context) -> Response:
+async def _page(
+    request: Request[Principal, None, None], *, status: int = 200, **context
+) -> Response:
     return page(
         request,
         "pages/my_account.html",
@@ -57,7 +59,9 @@ class MyAccountPages(Controller):
         return await _page(request, status=201, new_token=token, new_token_name=name)
 
     @post("/jetons/{token_id:int}/revocation")
-    async def revoke_token(self, request: Request[Principal, None, None], token_id: PathId) -> Response:
+    async def revoke_token(
+        self, request: Request[Principal, None, None], token_id: PathId
+    ) -> Response:
         await staff.revoke_token(request.user.account_id, token_id, utcnow())
         return Redirect(f"{PATH}?fait=revoque", status_code=303)
 

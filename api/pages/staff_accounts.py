@@ -87,7 +87,9 @@ async def _choices(principal: Principal) -> dict:
     (admin only) and the establishments of the manager's scope."""
     return {
         "roles": [(r, ROLES[r]) for r in administration.grantable_roles(principal.role)],
-        "regions": await regions.list_regions(principal.scope) if principal.scope.everything else [],
+        "regions": await regions.list_regions(principal.scope)
+        if principal.scope.everything
+        else [],
         "establishments": await administration.establishment_choices(principal.scope),
     }
 
@@ -135,7 +137,9 @@ async def _detail_page(
         },
         errors=errors or {},
         events=events,
-        pages=pagination.Pagination.of(number, EVENTS_PER_PAGE, total, len(events), path, {}, "#historique"),
+        pages=pagination.Pagination.of(
+            number, EVENTS_PER_PAGE, total, len(events), path, {}, "#historique"
+        ),
         sign_ins=await history.last_sign_ins(account_id),
         actions=ACTIONS,
         change_text=change_text,
@@ -238,11 +242,15 @@ class StaffAccountPages(Controller):
         return Redirect(f"{LIST}/{account_id}?fait=modifie", status_code=303)
 
     @post("/{account_id:int}/desactivation")
-    async def deactivate(self, request: Request[Principal, None, None], account_id: PathId) -> Response:
+    async def deactivate(
+        self, request: Request[Principal, None, None], account_id: PathId
+    ) -> Response:
         return await _set_active(request, account_id, False)
 
     @post("/{account_id:int}/reactivation")
-    async def reactivate(self, request: Request[Principal, None, None], account_id: PathId) -> Response:
+    async def reactivate(
+        self, request: Request[Principal, None, None], account_id: PathId
+    ) -> Response:
         return await _set_active(request, account_id, True)
 
     @post("/{account_id:int}/mot-de-passe")
@@ -256,10 +264,14 @@ class StaffAccountPages(Controller):
         return await _detail_page(request, account_id, password=password)
 
 
-async def _set_active(request: Request[Principal, None, None], account_id: int, active: bool) -> Response:
+async def _set_active(
+    request: Request[Principal, None, None], account_id: int, active: bool
+) -> Response:
     principal = request.user
     try:
-        await administration.set_active(principal.scope, principal.actor, utcnow(), account_id, active)
+        await administration.set_active(
+            principal.scope, principal.actor, utcnow(), account_id, active
+        )
     except Conflict as error:
         return await _detail_page(request, account_id, status=409, alert=error.message)
     done = "reactive" if active else "desactive"

@@ -93,7 +93,9 @@ async def test_a_region_manager_created_by_a_manager_manages_the_managers_own_re
 
 async def test_an_existing_email_is_a_conflict(world):
     with pytest.raises(Conflict):
-        await _create(world, "admin", role="it_staff", establishment_uais=[UAI_A], email="it_a@ordipret.test")
+        await _create(
+            world, "admin", role="it_staff", establishment_uais=[UAI_A], email="it_a@ordipret.test"
+        )
 
 
 async def test_changing_role_and_scopes_records_before_and_after(world):
@@ -140,7 +142,9 @@ async def test_a_reset_password_replaces_the_old_one_and_the_history_holds_no_se
     scope, actor = scope_of(world, "manager_24"), _actor(world, "manager_24")
     password = await administration.reset_password(scope, actor, NOW, world.account_ids["it_a"])
     assert await staff.authenticate("it_a@ordipret.test", PASSWORD, NOW) is None
-    assert await staff.authenticate("it_a@ordipret.test", password, NOW) == world.account_ids["it_a"]
+    assert (
+        await staff.authenticate("it_a@ordipret.test", password, NOW) == world.account_ids["it_a"]
+    )
     rows = await AccountEvent.select(AccountEvent.changes).where(
         AccountEvent.action == "password_reset"
     )
@@ -150,7 +154,10 @@ async def test_a_reset_password_replaces_the_old_one_and_the_history_holds_no_se
 async def test_a_manager_cannot_reset_the_password_of_another_regions_account(world):
     with pytest.raises(NotFound):
         await administration.reset_password(
-            scope_of(world, "manager_44"), _actor(world, "manager_44"), NOW, world.account_ids["it_a"]
+            scope_of(world, "manager_44"),
+            _actor(world, "manager_44"),
+            NOW,
+            world.account_ids["it_a"],
         )
 
 

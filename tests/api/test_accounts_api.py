@@ -35,7 +35,9 @@ async def test_a_manager_giving_the_admin_role_gets_a_problem_naming_the_role(as
 
 async def test_a_school_of_another_region_is_refused_naming_the_field(as_):
     body = {**NEW_IT, "establishment_uais": [UAI_C]}
-    assert_problem(await as_("manager_24").post("/api/v1/accounts", json=body), 422, "establishments")
+    assert_problem(
+        await as_("manager_24").post("/api/v1/accounts", json=body), 422, "establishments"
+    )
 
 
 async def test_the_list_is_paginated_and_searched(as_):
@@ -51,7 +53,9 @@ async def test_a_manager_of_another_region_gets_404_on_an_account(as_, world):
     for url in (f"/api/v1/accounts/{account}", f"/api/v1/accounts/{account}/history"):
         assert_problem(await manager_44.get(url), 404)
     assert_problem(await manager_44.post(f"/api/v1/accounts/{account}/deactivate"), 404)
-    assert_problem(await manager_44.patch(f"/api/v1/accounts/{account}", json={"role": "head"}), 404)
+    assert_problem(
+        await manager_44.patch(f"/api/v1/accounts/{account}", json={"role": "head"}), 404
+    )
 
 
 async def test_school_staff_are_turned_away_from_accounts(as_):

@@ -49,10 +49,14 @@ async def test_a_manager_creates_an_it_staff_account_and_reads_its_password_once
     client = await signed_in("manager_24")
     data = {"email": "ref@lycee-a.fr", "display_name": "Camille Ref", "role": "it_staff",
             "establishments": UAI_A}  # fmt: skip
-    response = await _post(client, "/administration/comptes", data, "/administration/comptes/nouveau")
+    response = await _post(
+        client, "/administration/comptes", data, "/administration/comptes/nouveau"
+    )
     assert response.status_code == 201, response.text
     password = TEMPORARY.search(response.text).group(1)
-    account_id = (await Account.select(Account.id).where(Account.email == "ref@lycee-a.fr").first())["id"]
+    account_id = (
+        await Account.select(Account.id).where(Account.email == "ref@lycee-a.fr").first()
+    )["id"]
     again = await client.get(f"/administration/comptes/{account_id}")
     assert password not in again.text
     assert "Compte créé" in again.text  # its history
@@ -61,14 +65,21 @@ async def test_a_manager_creates_an_it_staff_account_and_reads_its_password_once
 async def test_a_create_form_with_errors_is_shown_again_in_french(signed_in):
     client = await signed_in("manager_24")
     data = {"email": "", "display_name": "Camille", "role": "it_staff", "establishments": UAI_C}
-    response = await _post(client, "/administration/comptes", data, "/administration/comptes/nouveau")
+    response = await _post(
+        client, "/administration/comptes", data, "/administration/comptes/nouveau"
+    )
     assert response.status_code == 422 and is_french_html(response)
     assert "Indiquez l&#39;adresse électronique" in response.text
     response = await _post(
-        client, "/administration/comptes", {**data, "email": "c@lycee.fr"}, "/administration/comptes/nouveau"
+        client,
+        "/administration/comptes",
+        {**data, "email": "c@lycee.fr"},
+        "/administration/comptes/nouveau",
     )
     assert response.status_code == 422
-    assert 'id="establishments-error"' in response.text and "hors de votre périmètre" in response.text
+    assert (
+        'id="establishments-error"' in response.text and "hors de votre périmètre" in response.text
+    )
     assert not await Account.exists().where(Account.email == "c@lycee.fr")
 
 
@@ -131,7 +142,11 @@ async def test_a_token_without_a_name_is_refused_in_french(signed_in):
 
 async def test_nobody_revokes_the_token_of_someone_else(signed_in, world):
     client = await signed_in("it_b")
-    mine = await ApiToken.select(ApiToken.id).where(ApiToken.account == world.account_ids["it_a"]).first()
+    mine = (
+        await ApiToken.select(ApiToken.id)
+        .where(ApiToken.account == world.account_ids["it_a"])
+        .first()
+    )
     response = await _post(client, f"/mon-compte/jetons/{mine['id']}/revocation", {}, "/mon-compte")
     assert response.status_code == 404
 
