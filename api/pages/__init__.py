@@ -18,6 +18,7 @@ from api.pages import (
     my_space,
     my_space_actions,
     my_space_requests,
+    region_admin,
     remote_signing,
     signing,
     staff_accounts,
@@ -54,6 +55,7 @@ ROUTES: list = [
     *administration.ROUTES,
     *staff_accounts.ROUTES,
     *my_account.ROUTES,
+    *region_admin.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
