@@ -18,6 +18,7 @@ from api.pages import (
     my_space,
     my_space_actions,
     my_space_requests,
+    reference_admin,
     region_admin,
     remote_signing,
     signing,
@@ -56,6 +57,7 @@ ROUTES: list = [
     *staff_accounts.ROUTES,
     *my_account.ROUTES,
     *region_admin.ROUTES,
+    *reference_admin.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
