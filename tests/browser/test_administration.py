@@ -66,3 +66,38 @@ def test_the_new_account_signs_in_with_its_temporary_password(page: Page, world:
     page.get_by_label("Mot de passe").fill(temporary)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator(".account-name")).to_have_text("Dominique Chef")
+
+
+ADMIN_PAGES = (
+    ("/administration", "Administration"),
+    ("/administration/comptes", "Comptes des personnels"),
+    ("/administration/comptes/nouveau", "Créer un compte"),
+    ("/administration/regions", "Régions"),
+    ("/administration/etablissements", "Établissements"),
+    ("/administration/etablissements/0450001G", "Lycée A"),
+    ("/administration/modeles", "Modèles d'appareils"),
+    ("/administration/regions/24/retards", "Prêts en retard – Centre-Val de Loire"),
+    ("/administration/regions/24/regles", "Règles de prêt – Centre-Val de Loire"),
+)
+
+
+def test_every_administration_page_passes_axe_core(page: Page, world: World):
+    log_in(page, "admin")
+    for url, title in (
+        *ADMIN_PAGES,
+        (f"/administration/modeles/{world.model_id}", "Lenovo ThinkPad E14"),
+    ):
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        assert serious_violations(page) == [], url
+    page.goto(f"/administration/comptes/{world.account_ids['it_a']}")
+    assert serious_violations(page) == []
+
+
+def test_a_policy_error_is_shown_next_to_its_field_and_passes_axe_core(page: Page, world: World):
+    log_in(page, "manager_24")
+    page.goto("/administration/regions/24/regles")
+    page.get_by_label("Prêts en cours par élève et par catégorie d'appareil").fill("9")
+    page.get_by_role("button", name="Enregistrer les règles").click()
+    expect(page.locator("#max_open_per_category-error")).to_contain_text("entre 1 et")
+    assert serious_violations(page) == []
