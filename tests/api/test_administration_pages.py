@@ -157,3 +157,23 @@ async def test_a_weak_new_password_is_refused_next_to_its_field(signed_in):
     response = await _post(client, "/mon-compte/mot-de-passe", data, "/mon-compte")
     assert response.status_code == 422
     assert 'id="new-error"' in response.text
+
+
+async def test_the_account_list_is_paginated_with_the_search_kept(signed_in, world, monkeypatch):
+    from api.pages import staff_accounts
+
+    monkeypatch.setattr(staff_accounts, "PER_PAGE", 2)
+    client = await signed_in("admin")
+    first = await client.get("/administration/comptes?q=it_")
+    assert 'href="/administration/comptes?q=it_&amp;page=2"' in first.text
+    second = await client.get("/administration/comptes?q=it_&page=2")
+    assert "Page 2 sur 2" in second.text
+    bad = await client.get("/administration/comptes?page=zero")
+    assert bad.status_code == 400 and "Numéro de page invalide" in bad.text
+
+
+async def test_a_manager_never_sees_the_platform_admin_in_the_list(signed_in, world):
+    listed = await (await signed_in("manager_24")).get("/administration/comptes")
+    assert "admin@ordipret.test" not in listed.text
+    assert "manager_44@ordipret.test" not in listed.text
+    assert "it_b@ordipret.test" in listed.text
