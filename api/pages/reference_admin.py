@@ -16,15 +16,48 @@ from litestar.response import Redirect
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
+from api.clock import utcnow
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
 from api.pages import pagination
 from api.pages.rendering import page
-from inventory import catalogue, regions
+from inventory import catalogue, reference_history, regions
 from inventory.errors import Conflict, Invalid, NotFound
 
 PER_PAGE = 50
+HISTORY_SHOWN = 20  # the latest changes of one row; older ones stay in the table
+FIELD_NAMES = {
+    "code": "code",
+    "uai": "UAI",
+    "name": "nom",
+    "city": "ville",
+    "region": "région",
+    "contact_email": "adresse de contact",
+    "contact_phone": "téléphone",
+    "head_name": "chef d'établissement",
+    "manufacturer": "fabricant",
+    "category": "catégorie",
+    "accessories": "accessoires",
+}
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
 ESTABLISHMENT_FIELDS = ("name", "city", "contact_email", "contact_phone", "head_name")
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return catalogue.CATEGORIES.get(str(value), str(value))
+
+
+def change_text(name: str, pair: list) -> str:
+    before, after = (pair + [None, None])[:2]
+    return f"{FIELD_NAMES.get(name, name)} : {_shown(before)} → {_shown(after)}"
+
+
+def _who(request: Request[Principal, None, None]) -> dict:
+    """Who and when, for the history of the change."""
+    return {"actor": request.user.actor, "now": utcnow()}
 
 
 def _text(form, name: str, limit: int = 200) -> str:
@@ -83,7 +116,9 @@ class RegionPages(Controller):
         form = await request.form()
         values = {"code": _text(form, "code", 3), "name": _text(form, "name")}
         try:
-            await regions.create_region(request.user.scope, values["code"], values["name"])
+            await regions.create_region(
+                request.user.scope, values["code"], values["name"], **_who(request)
+            )
         except (Invalid, Conflict) as error:
             status = error.status
             return await _regions_page(
@@ -97,7 +132,7 @@ class RegionPages(Controller):
     ) -> Response:
         name = _text(await request.form(), "name")
         try:
-            await regions.rename_region(request.user.scope, code, name)
+            await regions.rename_region(request.user.scope, code, name, **_who(request))
         except Invalid as error:
             errors = {f"name-{code}": _french(error.errors)["name"]}
             return await _regions_page(request, status=422, errors=errors)
@@ -150,7 +185,7 @@ class EstablishmentAdminPages(Controller):
             "contact_phone": _text(form, "contact_phone", 40),
         }
         try:
-            await regions.create_establishment(request.user.scope, **values)
+            await regions.create_establishment(request.user.scope, **values, **_who(request))
         except (Invalid, Conflict) as error:
             errors = _refused(error)
             return await _establishments_page(
@@ -174,7 +209,9 @@ class EstablishmentAdminPages(Controller):
         form = await request.form()
         values = {name: _text(form, name) for name in ESTABLISHMENT_FIELDS}
         try:
-            updated = await regions.update_establishment(request.user.scope, uai, values)
+            updated = await regions.update_establishment(
+                request.user.scope, uai, values, **_who(request)
+            )
         except Invalid as error:
             return await _establishment_page(
                 request, uai, status=422, values=values, errors=_french(error.errors)
@@ -192,11 +229,16 @@ async def _establishment_page(
         raise NotFound(f"Établissement {uai} introuvable.")
     context.setdefault("values", {n: getattr(establishment, n) for n in ESTABLISHMENT_FIELDS})
     context.setdefault("errors", {})
+    events = await reference_history.reference_events(
+        scope, reference_history.ESTABLISHMENT, establishment.uai, region_id, limit=HISTORY_SHOWN
+    )
     return page(
         request,
         "pages/admin_establishment.html",
         status=status,
         establishment=establishment,
+        events=events,
+        change_text=change_text,
         **context,
     )
 
@@ -252,7 +294,9 @@ class DeviceModelPages(Controller):
         }
         try:
             await catalogue.create_device_model(
-                request.user.scope, **{**values, "accessories": _accessories(values["accessories"])}
+                request.user.scope,
+                **{**values, "accessories": _accessories(values["accessories"])},
+                **_who(request),
             )
         except (Invalid, Conflict) as error:
             return await _models_page(
@@ -284,6 +328,7 @@ class DeviceModelPages(Controller):
                 request.user.scope,
                 model_id,
                 {**values, "accessories": _accessories(values["accessories"])},
+                **_who(request),
             )
         except Invalid as error:
             return await _model_page(
@@ -305,11 +350,16 @@ async def _model_page(
         },
     )
     context.setdefault("errors", {})
+    events = await reference_history.reference_events(
+        request.user.scope, reference_history.DEVICE_MODEL, str(model.id), None, limit=HISTORY_SHOWN
+    )
     return page(
         request,
         "pages/admin_model.html",
         status=status,
         model=model,
+        events=events,
+        change_text=change_text,
         categories=catalogue.CATEGORIES,
         **context,
     )

@@ -62,6 +62,8 @@ async def test_a_manager_edits_a_school_of_their_region_not_another(signed_in, w
         .first()
     )
     assert head["head_name"] == "M. Dupont"
+    shown = await client.get(url)
+    assert "chef d&#39;établissement : — → M. Dupont" in shown.text and "manager_24" in shown.text
     assert (await client.get(f"/administration/etablissements/{UAI_C}")).status_code == 404
 
 
