@@ -6,18 +6,22 @@ A new token is answered in the page itself, never after a redirect, so that it i
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from api.accounts import own, staff
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
+from api.pages import pagination
 from api.pages.rendering import page
 from inventory.errors import Invalid
 
 PATH = "/mon-compte"
+PER_PAGE = 50
 
 
 def _text(form, name: str, limit: int) -> str:
@@ -26,13 +30,20 @@ def _text(form, name: str, limit: int) -> str:
 
 
 async def _page(
-    request: Request[Principal, None, None], *, status: int = 200, **context
+    request: Request[Principal, None, None], *, status: int = 200, number: int = 1, **context
 ) -> Response:
+    # A person holds a handful of tokens: all are read, one page of them shown.
+    tokens = await staff.list_tokens(request.user.account_id)
+    start = pagination.offset(number, PER_PAGE)
+    shown = tokens[start : start + PER_PAGE]
     return page(
         request,
         "pages/my_account.html",
         status=status,
-        tokens=await staff.list_tokens(request.user.account_id),
+        tokens=shown,
+        pages=pagination.Pagination.of(
+            number, PER_PAGE, len(tokens), len(shown), PATH, {}, "#jetons"
+        ),
         errors=context.pop("errors", {}),
         token_name=context.pop("token_name", ""),
         **context,
@@ -45,9 +56,12 @@ class MyAccountPages(Controller):
 
     @get("/")
     async def my_account(
-        self, request: Request[Principal, None, None], fait: FromQuery[str | None] = None
+        self,
+        request: Request[Principal, None, None],
+        fait: FromQuery[str | None] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
     ) -> Response:
-        return await _page(request, done=fait)
+        return await _page(request, done=fait, number=page_number)
 
     @post("/jetons")
     async def create_token(self, request: Request[Principal, None, None]) -> Response:
