@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import msgspec
 
 from api.accounts import history
+from api.accounts.passwords import password_problem
 from api.accounts.staff import ROLES, create_account, hash_password
 from api.accounts.tables import Account, AccountEstablishment
 from inventory.db import write_transaction
@@ -53,9 +54,13 @@ class AccountPage(msgspec.Struct, frozen=True):
     total: int
 
 
-def temporary_password() -> str:
-    """Four groups of four characters: long enough for passwords.py, easy to dictate."""
-    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
+def temporary_password(email: str) -> str:
+    """Four groups of four characters, easy to dictate, that passwords.py accepts for this
+    account (drawn again in the unlikely case it would not)."""
+    while True:
+        password = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
+        if password_problem(password, email) is None:
+            return password
 
 
 def grantable_roles(manager_role: str) -> tuple[str, ...]:
@@ -198,7 +203,7 @@ async def create_staff_account(
         region_code = (await Region.select(Region.code).where(Region.id == region_id).first())[
             "code"
         ]
-    password = temporary_password()
+    password = temporary_password(email)
     account_id = await create_account(
         email=email,
         password=password,
@@ -289,8 +294,8 @@ async def set_active(
 
 async def reset_password(scope: Scope, actor: Actor, now: dt.datetime, account_id: int) -> str:
     """A new temporary password, returned once; the history says it was reset, nothing more."""
-    await get_account(scope, account_id)
-    password = temporary_password()
+    account = await get_account(scope, account_id)
+    password = temporary_password(account.email)
     password_hash = await hash_password(password)  # slow: in a thread, outside the transaction
     async with write_transaction():
         await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)

@@ -8,6 +8,7 @@ from api.pages import (
     agreement_scans,
     assets,
     dashboard,
+    device_models,
     directory_import,
     ent_admin,
     ent_signin,
@@ -58,6 +59,7 @@ ROUTES: list = [
     *my_account.ROUTES,
     *region_admin.ROUTES,
     *reference_admin.ROUTES,
+    *device_models.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -1,6 +1,6 @@
 """Reference data, as pages over the same domain functions as the API (api/controllers/
-reference.py): regions (platform admin), establishments (admin; managers in their region),
-device models with their accessories (admin and managers: one catalogue for every region).
+reference.py): regions (platform admin), establishments (admin; managers in their region);
+device models in device_models.py, with the helpers below.
 
 The lists are short (tens of regions, hundreds of schools and models): the domain returns
 them whole and the page shows one page of them with the shared pagination.
@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from api.accounts.staff import Principal
-from api.bodies import PathId
 from api.clock import utcnow
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
 from api.pages import pagination
@@ -55,29 +54,29 @@ def change_text(name: str, pair: list) -> str:
     return f"{FIELD_NAMES.get(name, name)} : {_shown(before)} → {_shown(after)}"
 
 
-def _who(request: Request[Principal, None, None]) -> dict:
+def who(request: Request[Principal, None, None]) -> dict:
     """Who and when, for the history of the change."""
     return {"actor": request.user.actor, "now": utcnow()}
 
 
-def _text(form, name: str, limit: int = 200) -> str:
+def text_of(form, name: str, limit: int = 200) -> str:
     value = form.get(name)
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _french(errors: dict[str, str]) -> dict[str, str]:
+def french(errors: dict[str, str]) -> dict[str, str]:
     return {name: message[:1].upper() + message[1:] + "." for name, message in errors.items()}
 
 
-def _one_page(items: list, number: int, path: str) -> tuple[list, pagination.Pagination]:
+def one_page(items: list, number: int, path: str) -> tuple[list, pagination.Pagination]:
     start = pagination.offset(number, PER_PAGE)
     shown = items[start : start + PER_PAGE]
     return shown, pagination.Pagination.of(number, PER_PAGE, len(items), len(shown), path, {})
 
 
-def _refused(error: Invalid | Conflict) -> dict[str, str]:
+def refused(error: Invalid | Conflict) -> dict[str, str]:
     if isinstance(error, Invalid):
-        return _french(error.errors)
+        return french(error.errors)
     return {error.field or "name": error.message}
 
 
@@ -87,7 +86,7 @@ def _refused(error: Invalid | Conflict) -> dict[str, str]:
 async def _regions_page(
     request: Request[Principal, None, None], number: int = 1, status: int = 200, **context
 ) -> Response:
-    shown, pages = _one_page(
+    shown, pages = one_page(
         await regions.list_regions(request.user.scope), number, "/administration/regions"
     )
     context.setdefault("values", {})
@@ -114,27 +113,25 @@ class RegionPages(Controller):
     @post("/")
     async def create_region(self, request: Request[Principal, None, None]) -> Response:
         form = await request.form()
-        values = {"code": _text(form, "code", 3), "name": _text(form, "name")}
+        values = {"code": text_of(form, "code", 3), "name": text_of(form, "name")}
         try:
             await regions.create_region(
-                request.user.scope, values["code"], values["name"], **_who(request)
+                request.user.scope, values["code"], values["name"], **who(request)
             )
         except (Invalid, Conflict) as error:
             status = error.status
-            return await _regions_page(
-                request, status=status, values=values, errors=_refused(error)
-            )
+            return await _regions_page(request, status=status, values=values, errors=refused(error))
         return Redirect("/administration/regions?fait=cree", status_code=303)
 
     @post("/{code:str}/nom")
     async def rename_region(
         self, request: Request[Principal, None, None], code: FromPath[str]
     ) -> Response:
-        name = _text(await request.form(), "name")
+        name = text_of(await request.form(), "name")
         try:
-            await regions.rename_region(request.user.scope, code, name, **_who(request))
+            await regions.rename_region(request.user.scope, code, name, **who(request))
         except Invalid as error:
-            errors = {f"name-{code}": _french(error.errors)["name"]}
+            errors = {f"name-{code}": french(error.errors)["name"]}
             return await _regions_page(request, status=422, errors=errors)
         return Redirect("/administration/regions?fait=renomme", status_code=303)
 
@@ -146,7 +143,7 @@ async def _establishments_page(
     request: Request[Principal, None, None], number: int = 1, status: int = 200, **context
 ) -> Response:
     scope = request.user.scope
-    shown, pages = _one_page(
+    shown, pages = one_page(
         await regions.list_establishments(scope), number, "/administration/etablissements"
     )
     context.setdefault("values", {})
@@ -179,15 +176,15 @@ class EstablishmentAdminPages(Controller):
     @post("/")
     async def create_establishment(self, request: Request[Principal, None, None]) -> Response:
         form = await request.form()
-        values = {name: _text(form, name) for name in ("uai", "name", "city", "region_code")}
+        values = {name: text_of(form, name) for name in ("uai", "name", "city", "region_code")}
         values |= {
-            "contact_email": _text(form, "contact_email"),
-            "contact_phone": _text(form, "contact_phone", 40),
+            "contact_email": text_of(form, "contact_email"),
+            "contact_phone": text_of(form, "contact_phone", 40),
         }
         try:
-            await regions.create_establishment(request.user.scope, **values, **_who(request))
+            await regions.create_establishment(request.user.scope, **values, **who(request))
         except (Invalid, Conflict) as error:
-            errors = _refused(error)
+            errors = refused(error)
             return await _establishments_page(
                 request, status=error.status, values=values, errors=errors
             )
@@ -207,14 +204,14 @@ class EstablishmentAdminPages(Controller):
         self, request: Request[Principal, None, None], uai: FromPath[str]
     ) -> Response:
         form = await request.form()
-        values = {name: _text(form, name) for name in ESTABLISHMENT_FIELDS}
+        values = {name: text_of(form, name) for name in ESTABLISHMENT_FIELDS}
         try:
             updated = await regions.update_establishment(
-                request.user.scope, uai, values, **_who(request)
+                request.user.scope, uai, values, **who(request)
             )
         except Invalid as error:
             return await _establishment_page(
-                request, uai, status=422, values=values, errors=_french(error.errors)
+                request, uai, status=422, values=values, errors=french(error.errors)
             )
         return Redirect(f"/administration/etablissements/{updated.uai}?fait=1", status_code=303)
 
@@ -243,126 +240,4 @@ async def _establishment_page(
     )
 
 
-# Device models --------------------------------------------------------------------------------
-
-
-def _accessories(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()][:50]
-
-
-async def _models_page(
-    request: Request[Principal, None, None], number: int = 1, status: int = 200, **context
-) -> Response:
-    shown, pages = _one_page(
-        await catalogue.list_device_models(), number, "/administration/modeles"
-    )
-    context.setdefault("values", {})
-    context.setdefault("errors", {})
-    return page(
-        request,
-        "pages/admin_models.html",
-        status=status,
-        models=shown,
-        pages=pages,
-        categories=catalogue.CATEGORIES,
-        **context,
-    )
-
-
-class DeviceModelPages(Controller):
-    path = "/administration/modeles"
-    include_in_schema = False
-    guards = [EDIT_REFERENCE]
-
-    @get("/")
-    async def model_list(
-        self,
-        request: Request[Principal, None, None],
-        page_number: PageNumber = 1,
-        fait: FromQuery[str | None] = None,
-    ) -> Response:
-        return await _models_page(request, page_number, done=fait)
-
-    @post("/")
-    async def create_model(self, request: Request[Principal, None, None]) -> Response:
-        form = await request.form()
-        values = {
-            "manufacturer": _text(form, "manufacturer", 100),
-            "name": _text(form, "name", 150),
-            "category": _text(form, "category", 20),
-            "accessories": _text(form, "accessories", 2000),
-        }
-        try:
-            await catalogue.create_device_model(
-                request.user.scope,
-                **{**values, "accessories": _accessories(values["accessories"])},
-                **_who(request),
-            )
-        except (Invalid, Conflict) as error:
-            return await _models_page(
-                request, status=error.status, values=values, errors=_refused(error)
-            )
-        return Redirect("/administration/modeles?fait=cree", status_code=303)
-
-    @get("/{model_id:int}")
-    async def model_edit(
-        self,
-        request: Request[Principal, None, None],
-        model_id: PathId,
-        fait: FromQuery[str | None] = None,
-    ) -> Response:
-        return await _model_page(request, model_id, done=fait)
-
-    @post("/{model_id:int}")
-    async def update_model(
-        self, request: Request[Principal, None, None], model_id: PathId
-    ) -> Response:
-        form = await request.form()
-        values = {
-            "name": _text(form, "name", 150),
-            "category": _text(form, "category", 20),
-            "accessories": _text(form, "accessories", 2000),
-        }
-        try:
-            await catalogue.update_device_model(
-                request.user.scope,
-                model_id,
-                {**values, "accessories": _accessories(values["accessories"])},
-                **_who(request),
-            )
-        except Invalid as error:
-            return await _model_page(
-                request, model_id, status=422, values=values, errors=_french(error.errors)
-            )
-        return Redirect(f"/administration/modeles/{model_id}?fait=1", status_code=303)
-
-
-async def _model_page(
-    request: Request[Principal, None, None], model_id: int, status: int = 200, **context
-) -> Response:
-    model = await catalogue.get_device_model(model_id)
-    context.setdefault(
-        "values",
-        {
-            "name": model.name,
-            "category": model.category,
-            "accessories": ", ".join(model.accessories),
-        },
-    )
-    context.setdefault("errors", {})
-    events = await reference_history.reference_events(
-        request.user.scope, reference_history.DEVICE_MODEL, str(model.id), None, limit=HISTORY_SHOWN
-    )
-    return page(
-        request,
-        "pages/admin_model.html",
-        status=status,
-        model=model,
-        events=events,
-        change_text=change_text,
-        categories=catalogue.CATEGORIES,
-        **context,
-    )
-
-
-ROUTES = [RegionPages, EstablishmentAdminPages, DeviceModelPages]
+ROUTES = [RegionPages, EstablishmentAdminPages]
