@@ -79,6 +79,22 @@ class AssetEvent(Table, tablename="asset_event"):
     establishment_id = Integer(null=True, default=None)  # where it happened, for scoping
 
 
+class ReferenceEvent(Table, tablename="reference_event"):
+    """One change of reference data (a region, an establishment, a device model), append-only,
+    with an actor snapshot. `subject_key` names the row as people do (region code, UAI, model
+    id); `region_id` places it for scoping (None: the shared catalogue of models)."""
+
+    id: Serial
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    subject = Varchar(length=20)  # region, establishment, device_model
+    subject_key = Varchar(length=20, index=True)
+    region_id = Integer(null=True, default=None)
+    action = Varchar(length=40)
+    changes = JSON(default={})
+
+
 class Stocktake(Table, tablename="stocktake"):
     """An inventory session (inventaire) of an establishment, or of one room or cart of it.
 

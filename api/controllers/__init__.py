@@ -3,6 +3,7 @@ handlers in `ROUTES`. The app factory registers `ROUTES` below and the pages' `R
 nothing else: a new resource is a new module added to this list."""
 
 from api.controllers import (
+    accounts,
     agreement_batches,
     agreements,
     assets,
@@ -48,4 +49,5 @@ ROUTES: list = [
     *ent_connectors.ROUTES,
     *reports.ROUTES,
     *report_exports.ROUTES,
+    *accounts.ROUTES,
 ]

@@ -4,9 +4,11 @@
 """
 
 from api.pages import (
+    administration,
     agreement_scans,
     assets,
     dashboard,
+    device_models,
     directory_import,
     ent_admin,
     ent_signin,
@@ -14,11 +16,15 @@ from api.pages import (
     found,
     label_printing,
     login,
+    my_account,
     my_space,
     my_space_actions,
     my_space_requests,
+    reference_admin,
+    region_admin,
     remote_signing,
     signing,
+    staff_accounts,
     verification,
 )
 from api.pages import asset_import as asset_import_page
@@ -54,6 +60,12 @@ ROUTES: list = [
     *intake_pages.ROUTES,
     *asset_import_page.ROUTES,
     *label_printing.ROUTES,
+    *administration.ROUTES,
+    *staff_accounts.ROUTES,
+    *my_account.ROUTES,
+    *region_admin.ROUTES,
+    *reference_admin.ROUTES,
+    *device_models.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -200,6 +200,10 @@ async def an_ent_connector_24(world: World) -> dict:
     return {"code": "24"}
 
 
+async def a_staff_account_of_school_a(world: World) -> dict:
+    return {"id": world.account_ids["it_a"]}
+
+
 REPORTS = ("overview", "fleet", "coverage", "loans", "incidents", "activity", "campaigns")
 
 
@@ -370,6 +374,18 @@ RESOURCES = (
         None,
         frozenset({"admin"}),
         forbidden=EVERYONE - {"admin"},
+    ),
+    Resource(
+        "staff account of lycée A",
+        a_staff_account_of_school_a,
+        (
+            "/api/v1/accounts/{id}",
+            "/api/v1/accounts/{id}/history",
+            "/api/v1/accounts/{id}/sign-ins",
+        ),
+        Listing("/api/v1/accounts", "id", "id"),
+        frozenset({"admin", "manager_24"}),
+        forbidden=NOT_REGION_WIDE,
     ),
 )
 
