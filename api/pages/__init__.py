@@ -5,6 +5,7 @@
 
 from api.pages import (
     agreement_scans,
+    asset_incidents,
     assets,
     dashboard,
     directory_import,
@@ -48,6 +49,7 @@ ROUTES: list = [
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
+    *asset_incidents.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from api.accounts.staff import Principal
 from api.clock import today
+from api.controllers import scan
 from api.controllers.labels import print_form
 from api.infra.security import may_lend
 from api.pages import pagination, wording
@@ -104,7 +105,11 @@ class AssetPages(Controller):
         self, request: Request[Principal, None, None], tag: FromPath[str]
     ) -> Template:
         scope = request.user.scope
-        asset = await assets.get_asset(scope, tag.strip("/"))
+        try:
+            asset = await assets.get_asset(scope, tag.strip("/"))
+        except NotFound:  # transferred away from the caller's school: say where it went
+            await scan.say_where_it_went(request.user, tag.strip("/"))
+            raise
         events = await assets.asset_history(scope, asset.tag)
         mentions_models = any(
             name in ("model", "model_id") for event in events for name in event.changes
