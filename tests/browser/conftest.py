@@ -141,8 +141,11 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
-def log_in(page: Page, persona: str, password: str = PASSWORD) -> None:
-    page.goto("/connexion")
+def log_in(
+    page: Page, persona: str, password: str = PASSWORD, suivant: str | None = "/appareils"
+) -> None:
+    """Sign in, then land on `suivant` (None: where the persona's role starts its day)."""
+    page.goto("/connexion" + (f"?suivant={suivant}" if suivant else ""))
     page.get_by_label("Adresse électronique").fill(f"{persona}@ordipret.test")
     page.get_by_label("Mot de passe").fill(password)
     with page.expect_navigation():
