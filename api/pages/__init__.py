@@ -11,6 +11,7 @@ from api.pages import (
     directory_import,
     ent_admin,
     ent_signin,
+    errors,
     establishments,
     found,
     login,
@@ -50,6 +51,7 @@ ROUTES: list = [
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
     *asset_incidents.ROUTES,
+    *errors.ROUTES,  # the last resort: every address no other route answers
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from litestar import Request, Response
+from litestar import HttpMethod, Request, Response, route
+from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from api.infra.security import DRAFT_PAGE
+from api.accounts.staff import load_principal
+from api.errors import is_page
+from api.infra.security import DRAFT_PAGE, SESSION_ACCOUNT_KEY
 from api.pages.rendering import LOGIN_PATH, page
 from api.pages.wording import FIELDS
 from api.titles import TITLES
+from inventory.errors import NotFound
 
 _EXPLANATIONS = {
     403: (
@@ -103,3 +107,20 @@ def _keep_csrf_token(request: Request) -> None:
         return
     if cookie := request.cookies.get(config.cookie_name):
         state.csrf_token = cookie
+
+
+@route(
+    "/{rest:path}", http_method=list(HttpMethod), exclude_from_auth=True, include_in_schema=False
+)
+async def unknown_address(request: Request, rest: FromPath[str]) -> None:
+    """Every address no other route answers. Pages get the French 404 with the menu and the
+    account of whoever is signed in (the router's own 404 runs before the session is read);
+    the API and the rest get their 404 problem document as before."""
+    if request.method == HttpMethod.GET and is_page(request):
+        account_id = request.session.get(SESSION_ACCOUNT_KEY)
+        if account_id and (principal := await load_principal(account_id)):
+            request.scope["user"] = principal
+    raise NotFound("Cette adresse n'existe pas.")
+
+
+ROUTES = [unknown_address]

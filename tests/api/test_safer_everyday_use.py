@@ -258,3 +258,23 @@ async def test_another_school_learns_nothing_of_a_transfer_it_had_no_part_in(sig
     scanned = await (await signed_in("manager_44")).get("/scan", params={"code": "A-1"})
     assert scanned.status_code == 404 and "transféré" not in read(scanned.text)
     assert await Loan.count() == 2 and await Asset.count() == 1
+
+
+async def test_an_unknown_address_keeps_the_menu_and_the_account_of_who_is_signed_in(signed_in):
+    response = await (await signed_in("it_a")).get("/nulle-part")
+    assert response.status_code == 404
+    assert "Page introuvable" in read(response.text) and "Se déconnecter" in read(response.text)
+    assert '<a href="/appareils">Revenir à la liste des appareils</a>' in response.text
+
+
+async def test_an_unknown_api_address_stays_a_problem_document(client, signed_in):
+    for address in ("/api/v1/nulle-part", "/static/nulle-part.css"):
+        response = await client.get(address)
+        assert response.status_code == 404, address
+    assert (
+        (await client.get("/api/v1/nulle-part"))
+        .headers["content-type"]
+        .startswith("application/problem+json")
+    )
+    assert (await client.post("/api/v1/nulle-part", json={})).status_code == 404
+    assert (await client.get("/static/ordipret.css")).status_code == 200
