@@ -12,7 +12,7 @@ from api.accounts.staff import Principal
 from api.clock import today
 from api.controllers import scan
 from api.controllers.labels import print_form
-from api.infra.security import may_lend
+from api.infra.security import FLEET_EDITORS, may_lend
 from api.pages import pagination, wording
 from api.pages.rendering import page
 from inventory import assets, catalogue, regions
@@ -22,6 +22,10 @@ from loans.listing import open_loan_for_tag
 from loans.states import STATES as LOAN_STATES
 
 LIST = "/appareils"
+DECLARED = {
+    "perte": "Perte déclarée : l'appareil est maintenant perdu.",
+    "vol": "Vol déclaré : l'appareil est maintenant volé.",
+}
 PAGE_SIZE = 50
 MAX_SEARCH = 80
 
@@ -102,7 +106,10 @@ class AssetPages(Controller):
 
     @get("/{tag:str}")
     async def asset_detail(
-        self, request: Request[Principal, None, None], tag: FromPath[str]
+        self,
+        request: Request[Principal, None, None],
+        tag: FromPath[str],
+        fait: FromQuery[str | None] = None,
     ) -> Template:
         scope = request.user.scope
         try:
@@ -132,6 +139,8 @@ class AssetPages(Controller):
             loan=await open_loan_for_tag(scope, asset.tag, today()),
             loan_states=LOAN_STATES,
             may_lend=may_lend(request.user),
+            may_declare=request.user.role in FLEET_EDITORS,
+            done=DECLARED.get(fait or "", ""),
         )
 
 

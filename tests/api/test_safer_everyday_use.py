@@ -61,6 +61,8 @@ async def test_a_loss_declared_by_its_form_changes_the_state_and_keeps_the_circu
     assert response.status_code == 303
     assert response.headers["location"] == "/appareils/A-1?fait=perte"
     assert (await assets.get_asset(PLATFORM, "A-1")).state == "lost"
+    done = await (await signed_in("it_a")).get(response.headers["location"])
+    assert "Perte déclarée : l'appareil est maintenant perdu." in read(done.text)
     event = (
         await AssetEvent.select()
         .order_by(AssetEvent.id, ascending=False)
