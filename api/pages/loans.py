@@ -384,6 +384,9 @@ class LoanPages(Controller):
             school=await school_name(scope, found.loan.establishment_uai),
             sealed=await documents.document_of_kind(scope, loan_id, receipts.KIND),
             document_href=document_href,
+            photos=await photos.list_photos(scope, loan_id),
+            photo_href=photo_href,
+            printed_on=paris_today(),
         )
 
     # Continuing a hand-over (a loan prepared earlier, or interrupted) -----------------------

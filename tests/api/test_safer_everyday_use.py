@@ -280,3 +280,21 @@ async def test_an_unknown_api_address_stays_a_problem_document(client, signed_in
     )
     assert (await client.post("/api/v1/nulle-part", json={})).status_code == 404
     assert (await client.get("/static/ordipret.css")).status_code == 200
+
+
+async def test_the_receipt_page_has_the_print_date_signature_lines_and_the_photos(
+    app, signed_in, world
+):
+    from api.demo_life import photo_jpeg
+    from api.infra.storage import STATE_KEY
+    from loans import lifecycle, photos
+
+    loan_id = await active_loan(world, "A-1", UAI_A, (await make_student()).id)
+    await lifecycle.take_back(PLATFORM, ACTOR, NOW, loan_id, accessories_returned=[], condition="B")
+    await photos.add_photos(PLATFORM, ACTOR, NOW, loan_id, [photo_jpeg(1)], app.state[STATE_KEY])
+    response = await (await signed_in("it_a")).get(f"/prets/{loan_id}/recu")
+    text = read(response.text)
+    assert f"Reçu imprimé le {today():%d/%m/%Y}" in text
+    assert "Pour l'établissement : Fabrique de test Date et signature :" in text
+    assert "L'élève : Élève" in text
+    assert "Photos du retour" in text and f'src="/api/v1/loans/{loan_id}/photos/' in response.text
