@@ -23,6 +23,8 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _NEVER_KEPT = ("_csrf_token", "csrf", "password", "mot_de_passe", "token", "jeton")
 MAX_FIELDS = 60
 MAX_LENGTH = 5000  # more than any of our text areas take
+# Anyone may send a form without a session: what is kept stays small.
+MAX_TOTAL = 20_000
 
 
 def is_form_post(connection: ASGIConnection) -> bool:
@@ -51,12 +53,16 @@ async def keep_draft(connection: ASGIConnection, receive: Receive) -> str | None
     request: Request = Request(connection.scope, receive)
     form = await request.form()
     values: dict[str, str | list[str]] = {}
+    total = 0
     for name, value in form.multi_items():
         if isinstance(value, UploadFile) or not isinstance(value, str):
             continue
         if any(word in name.lower() for word in _NEVER_KEPT) or len(values) >= MAX_FIELDS:
             continue
         value = value[:MAX_LENGTH]
+        total += len(name) + len(value)
+        if total > MAX_TOTAL:
+            break
         if name in values:  # checkboxes sharing a name
             kept = values[name]
             values[name] = [*kept, value] if isinstance(kept, list) else [kept, value]
