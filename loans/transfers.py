@@ -24,6 +24,8 @@ class TransferredTo:
     uai: str
     name: str
     on: dt.datetime | None
+    contact_email: str = ""  # so that the sending school can reach the new one
+    contact_phone: str = ""
 
 
 async def transferred_to(scope: Scope, loan_id: int) -> TransferredTo | None:
@@ -33,6 +35,8 @@ async def transferred_to(scope: Scope, loan_id: int) -> TransferredTo | None:
         Loan.closed_at,
         Loan.establishment.name,
         Loan.establishment.uai,
+        Loan.establishment.contact_email,
+        Loan.establishment.contact_phone,
     ).where((Loan.previous == loan_id) & (Loan.id != loan_id))
     if not rows:
         return None
@@ -44,6 +48,8 @@ async def transferred_to(scope: Scope, loan_id: int) -> TransferredTo | None:
         row["establishment.uai"],
         row["establishment.name"],
         closed["closed_at"] if closed else None,
+        row["establishment.contact_email"],
+        row["establishment.contact_phone"],
     )
 
 

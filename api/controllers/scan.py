@@ -147,14 +147,24 @@ async def say_where_it_went(principal: Principal, raw: str) -> None:
     where it went (raises NotFound with that message; returns when there is nothing to say)."""
     went = await where_it_went(principal.scope, raw)
     if went is not None:
-        raise NotFound(transfer_message(went))
+        raise Transferred(went)
+
+
+class Transferred(NotFound):
+    """Not found here: transferred to another school (`went` says which)."""
+
+    def __init__(self, went: TransferredTo) -> None:
+        super().__init__(transfer_message(went))
+        self.went = went
 
 
 def transfer_message(went: TransferredTo) -> str:
     when = f" le {went.on.astimezone(PARIS):%d/%m/%Y}" if went.on else ""
+    contact = " ; ".join(part for part in (went.contact_email, went.contact_phone) if part)
     return (
         f"L'appareil {went.asset_tag} a été transféré{when} vers {went.name} (UAI {went.uai}) : "
         "il est désormais suivi par cet établissement."
+        + (f" Contact : {contact}." if contact else "")
     )
 
 

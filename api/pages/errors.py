@@ -84,6 +84,27 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict]) -
     )
 
 
+def gone_elsewhere_page(
+    request: Request, title: str, detail: str, links: list[tuple[str, str]]
+) -> Response:
+    """A 404 that knows where the thing went (a device transferred to another school): the
+    error page, with the ways to reach it."""
+    return page(
+        request,
+        "pages/error.html",
+        status=404,
+        status_code=404,
+        title=title,
+        detail=detail,
+        explanation="",
+        errors=[],
+        field_names=FIELDS,
+        came_from=came_from(request),
+        way_back=way_back(request.url.path),
+        links=links,
+    )
+
+
 def came_from(request: Request) -> str:
     """The page of this site the person was on (the Referer, sent same-origin only), unless
     it is the page that failed."""

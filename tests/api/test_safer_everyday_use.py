@@ -238,6 +238,7 @@ async def test_the_sending_school_s_loan_names_and_links_the_new_school(signed_i
     text = read(response.text)
     assert "Transféré le 01/09/2026 vers Lycée B" in text
     assert f'href="/etablissements/{UAI_B}"' in response.text
+    assert 'Contact : <a href="mailto:numerique@lycee-b.fr">' in response.text
 
 
 async def test_scanning_a_transferred_device_at_the_sending_school_says_where_it_went(
@@ -251,6 +252,8 @@ async def test_scanning_a_transferred_device_at_the_sending_school_says_where_it
     assert message in read(scanned.text)
     device = await client.get("/appareils/A-1")
     assert device.status_code == 404 and message in read(device.text)
+    assert "Appareil transféré" in read(device.text)
+    assert '<a href="mailto:numerique@lycee-b.fr">Écrire à Lycée B' in device.text
     api = await client.get("/api/v1/scan", params={"code": "A-1"})
     assert api.status_code == 404 and message in api.json()["detail"]
 

@@ -132,6 +132,7 @@ async def build_world(live_server: LiveServer) -> W:
         "awaiting": by_state["awaiting_signature"]["id"],
         "draft": by_state["draft"]["id"],
         "returned": by_state["returned"]["id"],
+        "moved_tag": by_state["transferred"]["asset.tag"],
         "lent_tag": by_state["active"]["asset.tag"],
         "free_tag": next(f"A-{n:04d}" for n in range(16, 0, -1) if f"A-{n:04d}" not in lent),
         "campaign": (await Campaign.select(Campaign.id).first())["id"],
@@ -189,11 +190,16 @@ def test_the_page_passes_axe_core(route: str, tabs, axe_world: W):
 
 @pytest.mark.parametrize(
     ("persona", "address", "status"),
-    [("it_a", "/nulle-part", 404), ("it_b", "/prets/1", 404), ("head_a", "/prets/nouveau", 403)],
+    [
+        ("it_a", lambda w: "/nulle-part", 404),
+        ("it_b", lambda w: f"/prets/{w['active']}", 404),
+        ("head_a", lambda w: "/prets/nouveau", 403),
+        ("it_a", lambda w: f"/appareils/{w['moved_tag']}", 404),  # transferred: says where
+    ],
 )
-def test_error_pages_pass_axe_core_and_keep_the_menu(tabs, persona, address, status):
+def test_error_pages_pass_axe_core_and_keep_the_menu(tabs, axe_world, persona, address, status):
     tab = tabs(persona)
-    response = tab.goto(address)
+    response = tab.goto(address(axe_world))
     assert response is not None and response.status == status
     assert tab.get_by_role("navigation", name="Menu principal").count() == 1
     assert serious_violations(tab) == []
