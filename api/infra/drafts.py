@@ -9,11 +9,13 @@ pre-filled (`api.pages.rendering.page` merges it into the template's `values`).
 
 from __future__ import annotations
 
+from hmac import compare_digest
 from urllib.parse import quote, urlsplit
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.response.redirect import ASGIRedirectResponse
 from litestar.types import Receive
 
@@ -46,12 +48,34 @@ def form_page(connection: ASGIConnection) -> str:
     return sent_to
 
 
+def _secret_of(token: str, secret: str) -> str | None:
+    """The random part of a CSRF token whose signature is valid (as Litestar signs them)."""
+    random_part, signature = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    if len(token) <= CSRF_SECRET_LENGTH:
+        return None
+    expected = generate_csrf_hash(token=random_part, secret=secret)
+    return random_part if compare_digest(signature, expected) else None
+
+
+def from_this_site(connection: ASGIConnection, token: object) -> bool:
+    """The form carries this browser's CSRF token: a form another site made the browser send
+    is never kept (it would come back pre-filled after the person signs in)."""
+    config = connection.app.csrf_config
+    cookie = connection.cookies.get(config.cookie_name) if config else None
+    if config is None or not cookie or not isinstance(token, str):
+        return False
+    ours, theirs = _secret_of(cookie, config.secret), _secret_of(token, config.secret)
+    return ours is not None and theirs is not None and compare_digest(ours, theirs)
+
+
 async def keep_draft(connection: ASGIConnection, receive: Receive) -> str | None:
     """Keep the form of this refused request in a new session; the page to come back to."""
     if not is_form_post(connection):
         return None
     request: Request = Request(connection.scope, receive)
     form = await request.form()
+    if not from_this_site(connection, form.get("_csrf_token")):
+        return None
     values: dict[str, str | list[str]] = {}
     total = 0
     for name, value in form.multi_items():

@@ -301,3 +301,13 @@ async def test_the_receipt_page_has_the_print_date_signature_lines_and_the_photo
     assert "Pour l'établissement : Fabrique de test Date et signature :" in text
     assert "L'élève : Élève" in text
     assert "Photos du retour" in text and f'src="/api/v1/loans/{loan_id}/photos/' in response.text
+
+
+async def test_a_form_another_site_made_the_browser_send_is_not_kept(app, world):
+    async with client_for(app) as client:
+        await client.get("/connexion")  # the browser has a CSRF cookie, the form not its token
+        sent = await client.post(
+            "/prets/1/perte", data={"_csrf_token": "forged", "circumstances": "piège"}
+        )
+        assert sent.status_code == 303 and sent.headers["location"] == "/connexion"
+        assert "ordipret_session" not in client.cookies
