@@ -6,12 +6,14 @@
 from api.pages import (
     administration,
     agreement_scans,
+    asset_incidents,
     assets,
     dashboard,
     device_models,
     directory_import,
     ent_admin,
     ent_signin,
+    errors,
     establishments,
     found,
     label_printing,
@@ -66,6 +68,8 @@ ROUTES: list = [
     *region_admin.ROUTES,
     *reference_admin.ROUTES,
     *device_models.ROUTES,
+    *asset_incidents.ROUTES,
+    *errors.ROUTES,  # the last resort: every address no other route answers
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

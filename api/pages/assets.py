@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
 from api.accounts.staff import Principal
 from api.clock import today
+from api.controllers import scan
 from api.controllers.labels import print_form
-from api.infra.security import may_lend
+from api.infra.security import FLEET_EDITORS, may_lend
 from api.pages import pagination, wording
+from api.pages.errors import gone_elsewhere_page
 from api.pages.rendering import page
 from inventory import assets, catalogue, regions
 from inventory.errors import Invalid, NotFound
 from inventory.views import AssetView
 from loans.listing import open_loan_for_tag
 from loans.states import STATES as LOAN_STATES
+from loans.transfers import TransferredTo
 
 LIST = "/appareils"
+DECLARED = {
+    "perte": "Perte déclarée : l'appareil est maintenant perdu.",
+    "vol": "Vol déclaré : l'appareil est maintenant volé.",
+}
 PAGE_SIZE = 50
 MAX_SEARCH = 80
 
@@ -101,10 +108,22 @@ class AssetPages(Controller):
 
     @get("/{tag:str}")
     async def asset_detail(
-        self, request: Request[Principal, None, None], tag: FromPath[str]
-    ) -> Template:
+        self,
+        request: Request[Principal, None, None],
+        tag: FromPath[str],
+        fait: FromQuery[str | None] = None,
+    ) -> Template | Response:
         scope = request.user.scope
-        asset = await assets.get_asset(scope, tag.strip("/"))
+        try:
+            asset = await assets.get_asset(scope, tag.strip("/"))
+        except NotFound:  # transferred away from the caller's school: say where it went
+            try:
+                await scan.say_where_it_went(request.user, tag.strip("/"))
+            except scan.Transferred as moved:
+                return gone_elsewhere_page(
+                    request, "Appareil transféré", moved.message, transfer_links(moved.went)
+                )
+            raise
         events = await assets.asset_history(scope, asset.tag)
         mentions_models = any(
             name in ("model", "model_id") for event in events for name in event.changes
@@ -127,7 +146,16 @@ class AssetPages(Controller):
             loan=await open_loan_for_tag(scope, asset.tag, today()),
             loan_states=LOAN_STATES,
             may_lend=may_lend(request.user),
+            may_declare=request.user.role in FLEET_EDITORS,
+            done=DECLARED.get(fait or "", ""),
         )
+
+
+def transfer_links(went: TransferredTo) -> list[tuple[str, str]]:
+    """How to reach the school a device went to (its pages are not the caller's to see)."""
+    if not went.contact_email:
+        return []
+    return [(f"mailto:{went.contact_email}", f"Écrire à {went.name} ({went.contact_email})")]
 
 
 async def _region_name(principal: Principal, asset: AssetView) -> str:
