@@ -24,7 +24,7 @@ from api.infra.piccolo_conf import bind
 from api.infra.seal import seal_key_for
 from api.infra.storage import storage_for
 from inventory.tables import Stocktake
-from loans import terms_versions
+from loans import deliveries, terms_versions
 from loans.tables import Campaign, Loan
 from tests import database
 from tests.browser.conftest import LiveServer, log_in, serious_violations
@@ -75,6 +75,38 @@ PAGES: dict[str, tuple[str | None, Callable[[W], str]]] = {
     "/regions/{code:str}/annuaire": ("admin", lambda w: "/regions/24/annuaire"),
     "/conventions/depot": ("it_a", lambda w: "/conventions/depot"),
     "/demandes-eleves": ("it_a", lambda w: "/demandes-eleves"),
+    "/arrivages": ("it_a", lambda w: "/arrivages"),
+    "/arrivages/{delivery_id:int}": ("it_a", lambda w: f"/arrivages/{w['delivery']}"),
+    "/arrivages/appareil": ("it_a", lambda w: "/arrivages/appareil"),
+    "/arrivages/etiquettes": ("it_a", lambda w: "/arrivages/etiquettes"),
+    "/arrivages/import": ("it_a", lambda w: "/arrivages/import"),
+    "/administration": ("manager_24", lambda w: "/administration"),
+    "/administration/comptes": ("manager_24", lambda w: "/administration/comptes"),
+    "/administration/comptes/nouveau": ("manager_24", lambda w: "/administration/comptes/nouveau"),
+    "/administration/comptes/{account_id:int}": (
+        "manager_24",
+        lambda w: f"/administration/comptes/{w['it_a_account']}",
+    ),
+    "/administration/etablissements": ("manager_24", lambda w: "/administration/etablissements"),
+    "/administration/etablissements/{uai:str}": (
+        "manager_24",
+        lambda w: f"/administration/etablissements/{UAI_A}",
+    ),
+    "/administration/modeles": ("admin", lambda w: "/administration/modeles"),
+    "/administration/modeles/{model_id:int}": (
+        "admin",
+        lambda w: f"/administration/modeles/{w['model']}",
+    ),
+    "/administration/regions": ("admin", lambda w: "/administration/regions"),
+    "/administration/regions/{code:str}/regles": (
+        "manager_24",
+        lambda w: "/administration/regions/24/regles",
+    ),
+    "/administration/regions/{code:str}/retards": (
+        "manager_24",
+        lambda w: "/administration/regions/24/retards",
+    ),
+    "/mon-compte": ("it_a", lambda w: "/mon-compte"),
 }
 # Routes that are not a staff page, and why.
 NOT_STAFF_PAGES = {
@@ -138,6 +170,11 @@ async def build_world(live_server: LiveServer) -> W:
         "campaign": (await Campaign.select(Campaign.id).first())["id"],
         "stocktake": (await Stocktake.select(Stocktake.id).first())["id"],
         "terms_version": versions[0].version if versions else 1,
+        "delivery": (
+            await deliveries.open_delivery(PLATFORM, ACTOR, now, world.model_id, UAI_A)
+        ).id,
+        "it_a_account": world.account_ids["it_a"],
+        "model": world.model_id,
     }
 
 
