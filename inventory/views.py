@@ -6,6 +6,8 @@ import datetime as dt
 
 import msgspec
 
+from inventory.lending import LoanStatus
+
 
 class RegionView(msgspec.Struct, frozen=True):
     id: int
@@ -50,6 +52,9 @@ class AssetView(msgspec.Struct, frozen=True):
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    # Derived, never stored: "lent" while a loan of the device is open, else `state`.
+    status: str = "in_stock"
+    loan: LoanStatus | None = None  # the open loan, when lent
 
 
 class AssetEventView(msgspec.Struct, frozen=True):

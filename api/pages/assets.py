@@ -56,7 +56,7 @@ class AssetPages(Controller):
         }
         number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
-        if chosen["state"] and chosen["state"] not in assets.STATES:
+        if chosen["state"] and chosen["state"] not in assets.STATUSES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
         if chosen["model"] and not (chosen["model"].isdigit() and 0 < int(chosen["model"]) < 2**31):
             errors["model"] = "Modèle inconnu : un numéro de modèle est attendu."
@@ -86,11 +86,12 @@ class AssetPages(Controller):
             "chosen": chosen,
             "errors": errors,
             "result": result,
-            "states": assets.STATES,
+            "states": assets.STATUSES,
             "sorts": wording.SORTS,
             "establishments": await regions.list_establishments(scope),
             "export_url": pagination.page_url("/api/v1/assets/export.csv", _selection(chosen)),
             "state_label": wording.state_label,
+            "status_label": wording.status_label,
             "print_form": print_form(request),
         }
         if result is not None:
@@ -121,6 +122,7 @@ class AssetPages(Controller):
             asset=asset,
             region_name=await _region_name(request.user, asset),
             state=wording.state_label(asset.state),
+            status_word=wording.status_label(asset),
             condition=wording.condition_label(asset.condition),
             category=wording.category_label(asset.model.category),
             history=wording.history_lines(events, model_names),
