@@ -24,7 +24,14 @@ from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset, DeviceModel
 from inventory.uai import normalise_uai
-from inventory.views import AssetEventView, AssetView, DeviceModelView, EstablishmentRef, Page
+from inventory.views import (
+    AssetEventView,
+    AssetView,
+    DeviceModelView,
+    EstablishmentRef,
+    LocationRef,
+    Page,
+)
 
 # "lent" is not a state: it is derived from an open loan.
 STATES = {
@@ -77,6 +84,8 @@ _COLUMNS = (
     Asset.model.name.as_alias("model_name"),
     Asset.model.category.as_alias("model_category"),
     Asset.model.accessories.as_alias("model_accessories"),
+    Asset.location.id.as_alias("location_id"),
+    Asset.location.name.as_alias("location_name"),
 )
 
 
@@ -86,6 +95,7 @@ class AssetFilters:
     establishment_uai: str | None = None
     model_id: int | None = None
     search: str | None = None  # part of a tag or serial number
+    location_id: int | None = None  # a location of a school (inventory.locations)
 
 
 def normalise_tag(raw: str) -> str:
@@ -130,6 +140,11 @@ def _view(row: dict, scope: Scope | None = None, loans: dict | None = None) -> A
         updated_at=row["updated_at"],
         status=LENT if loan is not None else row["state"],
         loan=loan,
+        location=(
+            LocationRef(id=row["location_id"], name=row["location_name"])
+            if row["location_id"] is not None
+            else None
+        ),
     )
 
 
@@ -159,18 +174,26 @@ async def get_asset(scope: Scope, tag: str) -> AssetView:
     return (await _views(scope, [await _scoped_row(scope, tag)]))[0]
 
 
+def status_where(status: str) -> list:
+    """Where clauses on `Asset` for a derived status: an open loan for "lent"; for a state,
+    that state and no open loan (a lent device is not on the shelf)."""
+    if status == LENT:
+        return [lent_clause()]
+    return [Asset.state == status, not_lent_clause()]
+
+
 def _filtered(query, scope: Scope, filters: AssetFilters):
     # An asset belongs to its owner region, and to its school when it has one.
     if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
-    if filters.state == LENT:
-        query = query.where(lent_clause())
-    elif filters.state:
-        query = query.where(Asset.state == filters.state, not_lent_clause())
+    if filters.state:
+        query = query.where(*status_where(filters.state))
     if filters.establishment_uai:
         query = query.where(Asset.establishment.uai == filters.establishment_uai.strip().upper())
     if filters.model_id:
         query = query.where(Asset.model == filters.model_id)
+    if filters.location_id:
+        query = query.where(Asset.location == filters.location_id)
     if filters.search and filters.search.strip():
         needle = "%" + filters.search.strip().upper().replace("%", "").replace("_", "") + "%"
         query = query.where(Or(Asset.tag.like(needle), Asset.serial.like(needle)))
@@ -432,6 +455,7 @@ async def _column_values(scope: Scope, current: dict, diff: dict) -> tuple[dict,
             scope, None, diff["establishment_uai"][1], current["region_id"]
         )
         values["establishment"] = establishment_id = placement.establishment_id
+        values["location"] = None  # a location belongs to the school the device left
     return values, establishment_id
 
 

@@ -39,6 +39,13 @@ class EstablishmentRef(msgspec.Struct, frozen=True):
     name: str
 
 
+class LocationRef(msgspec.Struct, frozen=True):
+    """Where in its school a device is kept (`inventory.locations`)."""
+
+    id: int
+    name: str
+
+
 class AssetView(msgspec.Struct, frozen=True):
     tag: str
     serial: str
@@ -55,6 +62,7 @@ class AssetView(msgspec.Struct, frozen=True):
     # Derived, never stored: "lent" while a loan of the device is open, else `state`.
     status: str = "in_stock"
     loan: LoanStatus | None = None  # the open loan, when lent
+    location: LocationRef | None = None
 
 
 class AssetEventView(msgspec.Struct, frozen=True):

@@ -14,6 +14,7 @@ from api.controllers import (
     health,
     labels,
     loans,
+    locations,
     policy,
     reference,
     report_exports,
@@ -48,4 +49,5 @@ ROUTES: list = [
     *ent_connectors.ROUTES,
     *reports.ROUTES,
     *report_exports.ROUTES,
+    *locations.ROUTES,
 ]

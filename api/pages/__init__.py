@@ -22,6 +22,7 @@ from api.pages import (
 )
 from api.pages import campaigns as campaign_pages
 from api.pages import loans as loan_pages
+from api.pages import locations as location_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
 from api.pages import terms as terms_pages
@@ -48,6 +49,7 @@ ROUTES: list = [
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
+    *location_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -14,7 +14,7 @@ from api.controllers.labels import print_form
 from api.infra.security import may_lend
 from api.pages import pagination, wording
 from api.pages.rendering import page
-from inventory import assets, catalogue, regions
+from inventory import assets, catalogue, locations, regions
 from inventory.errors import Invalid, NotFound
 from inventory.views import AssetView
 from loans.listing import open_loan_for_tag
@@ -41,6 +41,7 @@ class AssetPages(Controller):
         asset_state: Annotated[str | None, QueryParameter(name="state")] = None,
         establishment: FromQuery[str | None] = None,
         model: FromQuery[str | None] = None,
+        location: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
         sort: FromQuery[str | None] = None,
         page_number: Annotated[str | None, QueryParameter(name="page")] = None,
@@ -52,6 +53,8 @@ class AssetPages(Controller):
             "establishment": (establishment or "").strip().upper()[:20],
             # A model id: the dashboard's drill-down by model (no selector on this page).
             "model": (model or "").strip()[:10],
+            # A location of the chosen school (its selector shows once a school is chosen).
+            "location": (location or "").strip()[:10],
             "sort": (sort or "tag").strip(),
         }
         number = pagination.page_number(page_number)
@@ -60,6 +63,10 @@ class AssetPages(Controller):
             errors["state"] = "État inconnu : choisissez un état dans la liste."
         if chosen["model"] and not (chosen["model"].isdigit() and 0 < int(chosen["model"]) < 2**31):
             errors["model"] = "Modèle inconnu : un numéro de modèle est attendu."
+        if chosen["location"] and not (
+            chosen["location"].isdigit() and 0 < int(chosen["location"]) < 2**31
+        ):
+            errors["location"] = "Emplacement inconnu : choisissez-le dans la liste."
         if chosen["sort"] not in wording.SORTS:
             errors["sort"] = "Tri inconnu : choisissez un tri dans la liste."
         if number is None:
@@ -71,6 +78,7 @@ class AssetPages(Controller):
                 establishment_uai=chosen["establishment"] or None,
                 model_id=int(chosen["model"]) if chosen["model"] else None,
                 search=chosen["q"] or None,
+                location_id=int(chosen["location"]) if chosen["location"] else None,
             )
             try:
                 result = await assets.list_assets(
@@ -89,6 +97,7 @@ class AssetPages(Controller):
             "states": assets.STATUSES,
             "sorts": wording.SORTS,
             "establishments": await regions.list_establishments(scope),
+            "places": await _places(scope, chosen["establishment"]),
             "export_url": pagination.page_url("/api/v1/assets/export.csv", _selection(chosen)),
             "state_label": wording.state_label,
             "status_label": wording.status_label,
@@ -130,6 +139,17 @@ class AssetPages(Controller):
             loan_states=LOAN_STATES,
             may_lend=may_lend(request.user),
         )
+
+
+async def _places(scope, uai: str) -> list[locations.LocationView]:
+    """The locations of the chosen school, for the filter; none without a school (a region
+    holds too many)."""
+    if not uai:
+        return []
+    try:
+        return await locations.list_locations(scope, uai)
+    except NotFound:
+        return []
 
 
 async def _region_name(principal: Principal, asset: AssetView) -> str:

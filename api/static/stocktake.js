@@ -195,5 +195,7 @@
       input.focus();
     }
   });
-  input.focus();
+  // After a refused close, the page opens at the close form: its box keeps the focus.
+  var elsewhere = document.getElementById(form.getAttribute("data-focus-elsewhere") || "");
+  (elsewhere || input).focus();
 }());
