@@ -27,6 +27,7 @@ def _row(asset: AssetView) -> list[object]:
         asset.loan.state if asset.loan else "",
         (asset.loan.class_name or "") if asset.loan else "",
         format_date(asset.loan.due_on) if asset.loan else "",
+        asset.location.name if asset.location else "",
     ]
 
 

@@ -24,6 +24,7 @@ ACTIONS = {
     "cede": "cession",
     "declare_loss": "perte déclarée",
     "declare_theft": "vol déclaré",
+    "moved": "rangé",
 }
 
 FIELDS = {
@@ -43,6 +44,7 @@ FIELDS = {
     "loan_id": "prêt n°",
     "establishment": "établissement",
     "accessories": "accessoires",
+    "location": "emplacement",
 }
 _DATE_FIELDS = {"acquired_on", "warranty_end"}
 # The order a person reads a change in, whatever order the JSON kept.

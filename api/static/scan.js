@@ -230,6 +230,7 @@
       ["Établissement", asset.establishment ? asset.establishment.name : "Stock régional"],
       ["État physique", conditionWord(asset.condition)],
     ];
+    if (asset.location) facts.push(["Emplacement", asset.location.name]);
     if (asset.loan && asset.loan.class_name) facts.push(["Classe de l'élève", asset.loan.class_name]);
     if (asset.loan && asset.loan.due_on) facts.push(["À rendre le", dateWord(asset.loan.due_on)]);
     const card = el(

@@ -93,6 +93,13 @@ async def test_the_asset_list_api_filters_by_location(as_, world):
     assert [a["tag"] for a in response.json()["items"]] == ["C-1", "C-2"]
 
 
+async def test_the_csv_export_names_each_device_location(as_, world):
+    await cart_of_a(world)
+    text = (await as_("it_a").get("/api/v1/assets/export.csv")).text
+    rows = {line.split(";")[0]: line.split(";")[-1] for line in text.lstrip("\ufeff").splitlines()}
+    assert (rows["tag"], rows["C-1"], rows["N-1"]) == ("location", "Chariot 1", "")
+
+
 async def test_a_stocktake_of_a_location_through_the_api_expects_only_its_devices(as_, world):
     cart = await cart_of_a(world)
     response = await as_("it_a").post(
