@@ -433,6 +433,8 @@ async def update_asset(
                 return (await _views(scope, [current]))[0]
             values, establishment_id = await _column_values(scope, current, diff)
             json_diff = {key: [jsonable(a), jsonable(b)] for key, (a, b) in diff.items()}
+            if "location" in values and current["location_name"] is not None:
+                json_diff["location"] = [current["location_name"], None]  # left behind
             change = AssetChange(current["id"], json_diff, establishment_id)
             await change_assets([change], values, actor, now, "updated")
     except Exception as error:

@@ -49,7 +49,9 @@ def lent_clause() -> WhereRaw:
 
 
 def not_lent_clause() -> WhereRaw:
-    return WhereRaw(f'"asset"."id" NOT IN ({OPEN_LOAN_ASSETS})')
+    """Assets without an open loan: an anti-join that seeks the partial index per asset (NOT
+    EXISTS rather than NOT IN, which a NULL in `loan.asset` would turn into "no row")."""
+    return WhereRaw("NOT " + open_loan_sql('"asset"."id"'))
 
 
 def open_loan_sql(asset_ref: str) -> str:

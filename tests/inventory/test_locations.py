@@ -100,6 +100,8 @@ async def test_a_device_that_changes_school_leaves_its_location(world: World):
     await make_location(UAI_A, "Chariot 1", "cart", "A-1")
     await assets.update_asset(PLATFORM, ACTOR, NOW, "A-1", {"establishment_uai": UAI_B})
     assert (await assets.get_asset(PLATFORM, "A-1")).location is None
+    changes = (await assets.asset_history(PLATFORM, "A-1"))[0].changes
+    assert changes["location"] == ["Chariot 1", None]
 
 
 async def test_the_asset_list_filters_by_location(world: World):
