@@ -43,6 +43,8 @@ class Move(msgspec.Struct, frozen=True):
     before: str | None  # the location's name it left (None: it had none)
     after: str
     moved: bool
+    at: dt.datetime | None = None  # when and by whom, for the running list (None: not moved)
+    by: str = ""
 
 
 _COLUMNS = (
@@ -202,7 +204,7 @@ async def move_asset(
             place["establishment_id"],
         )
         await change_assets([change], {"location": place["id"]}, actor, now, "moved")
-    return Move(tag, model, asset["location_name"], place["name"], moved=True)
+    return Move(tag, model, asset["location_name"], place["name"], True, now, actor.name)
 
 
 class MoveLine(msgspec.Struct, frozen=True):
