@@ -156,6 +156,15 @@ async def test_the_location_pages_are_out_of_scope_404_and_for_fleet_roles_403(s
         f"/etablissements/{UAI_A}/emplacements", data={"name": "X", "_csrf_token": token}
     )
     assert refused.status_code == 403
+    moved = await head.post(
+        f"/emplacements/ranger/{cart}", data={"code": "N-1", "_csrf_token": token}
+    )
+    assert moved.status_code == 403
+    manager_44 = await signed_in("manager_44")
+    token = csrf_token((await manager_44.get("/appareils")).text)
+    for url in (f"/emplacements/ranger/{cart}", f"/etablissements/{UAI_A}/emplacements"):
+        answer = await manager_44.post(url, data={"code": "N-1", "name": "X", "_csrf_token": token})
+        assert answer.status_code == 404, url
 
 
 async def test_scanning_on_the_move_page_moves_the_device_and_lists_it(signed_in, world):
