@@ -17,6 +17,7 @@ from inventory.assets import check_asset_fields
 from inventory.catalogue import manufacturer_key
 from inventory.csv_format import (
     COLUMNS,
+    EXPORT_ONLY,
     REQUIRED,
     LineError,
     line_errors,
@@ -84,11 +85,13 @@ class _Lookups:
 
 
 def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError]]:
-    return read_header(line, cells, COLUMNS, REQUIRED, ", ".join(COLUMNS))
+    return read_header(line, cells, COLUMNS + EXPORT_ONLY, REQUIRED, ", ".join(COLUMNS))
 
 
 def _values(row: _Row, record: list[str], positions: dict[str, int]) -> None:
     for name, position in positions.items():
+        if name in EXPORT_ONLY:  # derived from the open loan: read nowhere
+            continue
         value = unprotect_cell(record[position]) if position < len(record) else ""
         row.values[name] = value if name == "notes" else value.strip()
     refuse_control_characters(row.values, row.errors)

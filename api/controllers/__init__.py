@@ -15,6 +15,7 @@ from api.controllers import (
     health,
     labels,
     loans,
+    locations,
     policy,
     reference,
     report_exports,
@@ -50,4 +51,5 @@ ROUTES: list = [
     *reports.ROUTES,
     *report_exports.ROUTES,
     *accounts.ROUTES,
+    *locations.ROUTES,
 ]

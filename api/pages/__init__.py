@@ -33,6 +33,7 @@ from api.pages import asset_import as asset_import_page
 from api.pages import campaigns as campaign_pages
 from api.pages import intake as intake_pages
 from api.pages import loans as loan_pages
+from api.pages import locations as location_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
 from api.pages import terms as terms_pages
@@ -70,6 +71,7 @@ ROUTES: list = [
     *device_models.ROUTES,
     *asset_incidents.ROUTES,
     *errors.ROUTES,  # the last resort: every address no other route answers
+    *location_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

@@ -204,12 +204,25 @@ async def a_staff_account_of_school_a(world: World) -> dict:
     return {"id": world.account_ids["it_a"]}
 
 
+async def a_location(world: World) -> dict:
+    from tests.factories import make_location
+
+    return {"id": await make_location(UAI_A, "Chariot M"), "uai": UAI_A}
+
+
 REPORTS = ("overview", "fleet", "coverage", "loans", "incidents", "activity", "campaigns")
 
 
 # The table. ----------------------------------------------------------------------------------
 
 RESOURCES = (
+    Resource(
+        "location",
+        a_location,
+        ("/api/v1/locations/{id}", "/api/v1/establishments/{uai}/locations"),
+        None,
+        SCHOOL_A,
+    ),
     Resource(
         "asset",
         an_asset,

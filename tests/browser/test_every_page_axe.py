@@ -29,7 +29,15 @@ from loans.tables import Campaign, Loan
 from tests import database
 from tests.browser.conftest import LiveServer, log_in, serious_violations
 from tests.browser.test_asset_pages import PHONE
-from tests.factories import ACTOR, PLATFORM, UAI_A, UAI_B, make_asset, make_world
+from tests.factories import (
+    ACTOR,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    make_asset,
+    make_location,
+    make_world,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -107,6 +115,11 @@ PAGES: dict[str, tuple[str | None, Callable[[W], str]]] = {
         lambda w: "/administration/regions/24/retards",
     ),
     "/mon-compte": ("it_a", lambda w: "/mon-compte"),
+    "/etablissements/{uai:str}/emplacements": (
+        "it_a",
+        lambda w: f"/etablissements/{UAI_A}/emplacements",
+    ),
+    "/emplacements/ranger": ("it_a", lambda w: f"/emplacements/ranger?vers={w['location']}"),
 }
 # Routes that are not a staff page, and why.
 NOT_STAFF_PAGES = {
@@ -175,6 +188,7 @@ async def build_world(live_server: LiveServer) -> W:
         ).id,
         "it_a_account": world.account_ids["it_a"],
         "model": world.model_id,
+        "location": await make_location(UAI_A, "Chariot 1", "cart", "A-0001", "A-0002"),
     }
 
 
