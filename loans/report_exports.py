@@ -61,7 +61,7 @@ LOAN_COLUMNS = (
 
 
 def assets_sql(target: Target, batch: int) -> str:
-    # A device is lent when an active loan is open on it ("lent" is not an asset state). One
+    # A device is lent when a loan is open on it (`inventory.lending`; not an asset state). One
     # open loan per device at most (the partial unique index loan_one_open_per_asset): the
     # join adds no row. `l.asset > last` too, so that PostgreSQL's merge join starts the open
     # loans' index at the batch rather than reading it from its first row (an EXISTS was
@@ -73,7 +73,6 @@ SELECT a.id AS id, a.tag AS tag, a.serial AS serial, a.state AS state,
   a.warranty_end AS warranty_end, CASE WHEN l.id IS NULL THEN 0 ELSE 1 END AS lent
 FROM asset a
 LEFT JOIN loan l ON l.asset = a.id AND l.asset > {{}} AND l.closed_at IS NULL
-  AND l.state = 'active'
 WHERE a.id > {{}} AND {target.by_region("a.region", "a.establishment")}
 ORDER BY a.id
 LIMIT {int(batch)}"""

@@ -76,13 +76,8 @@ class Links:
         return page_url("/prets", query)
 
     def by_state(self, state: str, uai: str | None = None) -> str | None:
-        """A device with an active loan is counted "lent": the active loans are its list. It
-        stays `in_stock` in the asset list, which cannot tell the ones on the shelf: the
-        dashboard's "in stock" (not lent) has no list showing as many rows, so no link."""
-        if state == "lent":
-            return self.loans(uai, state="active")
-        if state == "in_stock":
-            return None
+        """The asset list filtered on the state: it knows "lent" (an open loan) and takes
+        lent devices out of "in stock", as the figures do (`inventory.lending`)."""
         return self.assets(uai, state=state)
 
     def dashboard(self, *, region: str = "", establishment: str = "") -> str:

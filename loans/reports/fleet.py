@@ -2,10 +2,11 @@
 and per region, and the warranties ending within six months.
 
 "lent" is not a state of the asset (a lent device stays `in_stock`): the devices of an
-establishment with an active loan (handed over, not yet back) are counted as lent here and
-taken out of its `in_stock`, as the desk sees them. A loan and its device are at the same
-establishment (a transfer moves both); `in_stock` never goes below zero should a device be
-given another state while lent. Ceded devices
+establishment with an open loan (prepared, awaiting signature or handed over: what
+`inventory.lending` calls lent, so that the asset list filtered on "prêté" holds as many) are
+counted as lent here and taken out of its `in_stock`, as the desk sees them. A loan and its
+device are at the same establishment (a transfer moves both); `in_stock` never goes below zero
+should a device be given another state while lent. Ceded devices
 left the fleet: they are listed by state but never counted in `total` nor in the shares by
 model, category or year. Two grouped queries, whatever the size of the fleet.
 """
@@ -130,11 +131,11 @@ GROUP BY a.region, a.establishment, a.model"""
 
 
 def lent_sql(target: Target) -> str:
-    """Active loans by establishment: the devices out with students."""
+    """Open loans by establishment: the devices lent (`inventory.lending`)."""
     return f"""
 SELECT l.establishment AS establishment_id, SUM(l.n) AS n
 FROM {OPEN_LOANS.table} l
-WHERE l.state = 'active' AND {target.by_establishment("l.establishment")}
+WHERE {target.by_establishment("l.establishment")}
 GROUP BY l.establishment
 HAVING SUM(l.n) <> 0"""
 

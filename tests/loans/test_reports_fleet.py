@@ -18,8 +18,8 @@ async def test_the_fleet_of_a_region_counts_lent_devices_and_leaves_ceded_ones_o
     rw = await make_report_world(world)
     report = await fleet_report(await _target(world))
     assert {c.key: c.count for c in report.by_state} == {
-        "lent": 4,  # A1, A2, A3, B1
-        "in_stock": 4,  # A4, A7 (reserved, not handed over), A8, R1 (regional stock)
+        "lent": 5,  # A1, A2, A3, B1 handed over; A7 reserved (its loan awaits a signature)
+        "in_stock": 3,  # A4, A8, R1 (regional stock)
         "in_repair": 1,  # A6, back damaged
         "lost": 1,
         "stolen": 1,
@@ -63,7 +63,7 @@ async def test_the_platform_sees_every_region_side_by_side(world):
     report = await fleet_report(await _target(world, "admin"))
     assert report.total == 12
     assert [(r.region_code, r.total, r.states["lent"]) for r in report.by_region] == [
-        ("24", 11, 4),
+        ("24", 11, 5),
         ("44", 1, 1),
     ]
 
