@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 import msgspec
 
@@ -70,25 +71,28 @@ async def campaigns_between(target: Target, start: dt.date, end: dt.date) -> lis
     return [c for c in await query if c["ends_on"] is None or c["ends_on"] >= start]
 
 
-def student_steps_sql(target: Target) -> str:
-    """Enrolled students of the target by establishment, class and furthest step today."""
+def student_steps_sql(target: Target, establishment_ids: Iterable[int]) -> str:
+    """Enrolled students of some establishments of the target (those running distributions)
+    by establishment, class and furthest step today."""
     # The steps (`tallies.status_sql`) are kept per student and counted by the triggers of
-    # `loans.reports.tallies`; the regional rows (no establishment) are never enrolled.
+    # `loans.reports.tallies`.
+    ids = ", ".join(str(int(i)) for i in sorted(establishment_ids)) or "-1"
     return f"""
 SELECT s.establishment AS establishment_id, s.class_name AS class_name, s.status AS status,
   SUM(s.n) AS n
 FROM {STUDENTS.table} s
-WHERE {target.by_region("s.region", "s.establishment")} AND s.establishment <> 0
+WHERE {target.by_region("s.region", "s.establishment")} AND s.establishment IN ({ids})
 GROUP BY s.establishment, s.class_name, s.status
 HAVING SUM(s.n) <> 0"""
 
 
-async def student_steps(target: Target) -> list[dict]:
-    """{establishment_id, class_name, status, n} groups: what coverage and the distributions
-    are counted from, queried once per target."""
-    if "student_steps" not in target.shared:
-        target.shared["student_steps"] = await rows(student_steps_sql(target))
-    return target.shared["student_steps"]
+async def student_steps(target: Target, establishment_ids: set[int]) -> list[dict]:
+    """{establishment_id, class_name, status, n} groups of those establishments, queried once
+    per target and set of establishments (the distributions of the period and of today)."""
+    key = ("student_steps", frozenset(establishment_ids))
+    if key not in target.shared:
+        target.shared[key] = await rows(student_steps_sql(target, establishment_ids))
+    return target.shared[key]
 
 
 def collection_sql(campaigns: list[dict]) -> tuple[str, list]:
@@ -129,7 +133,7 @@ async def _distribution_counts(target: Target, campaigns: list[dict]) -> dict[in
     by_place = defaultdict(list)
     for c in campaigns:
         by_place[c["establishment"]].append(c)
-    for group in await student_steps(target):
+    for group in await student_steps(target, set(by_place)):
         for c in by_place[group["establishment_id"]]:
             if _covers(c, group["class_name"]):
                 counts[c["id"]][group["status"]] += group["n"]

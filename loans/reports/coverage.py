@@ -5,19 +5,19 @@ level, and how many the running distribution campaigns still wait for.
 - equipped: an enrolled student with an active loan (the device is in their hands);
 - rate: equipped / enrolled, as a percentage with one decimal (None without students).
 
-One grouped query over students (by establishment, class and step, `loans.reports.campaigns`
-student_steps, shared with the distributions); levels and totals are sums of those groups.
+Two grouped queries over the students' tally (by establishment; by class, summed by level
+here); totals are sums of those groups.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 
 import msgspec
 
-from loans.reports.campaigns import student_steps, waiting_students
-from loans.reports.target import ReportTarget, Target
+from loans.reports.campaigns import waiting_students
+from loans.reports.tallies import STUDENTS
+from loans.reports.target import ReportTarget, Target, rows
 from loans.students import normalise_class
 
 LEVELS = {
@@ -100,14 +100,31 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def coverage_sql(target: Target, column: str) -> str:
+    """Enrolled and equipped students of the target by `column` of the students' tally
+    (`establishment` or `class_name`; `loans.reports.tallies`)."""
+    return f"""
+SELECT s.{column} AS key, SUM(s.n) AS enrolled,
+  SUM(CASE WHEN s.status = 'handed_over' THEN s.n ELSE 0 END) AS equipped
+FROM {STUDENTS.table} s
+WHERE {target.by_region("s.region", "s.establishment")} AND s.establishment <> 0
+GROUP BY s.{column}
+HAVING SUM(s.n) <> 0"""
+
+
+def coverage_queries(target: Target) -> list[tuple[str, list]]:
+    return [(coverage_sql(target, "establishment"), []), (coverage_sql(target, "class_name"), [])]
+
+
 async def coverage_report(target: Target) -> CoverageReport:
-    places: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    (place_sql, _), (class_sql, _) = coverage_queries(target)
+    by_place, by_class = await rows(place_sql), await rows(class_sql)
+    places: dict[int, list[int]] = {g["key"]: [g["enrolled"], g["equipped"]] for g in by_place}
     levels: dict[str, list[int]] = {level: [0, 0] for level in LEVELS}
-    for group in await student_steps(target):
-        equipped = group["n"] if group["status"] == "handed_over" else 0
-        for sums in (places[group["establishment_id"]], levels[class_level(group["class_name"])]):
-            sums[0] += group["n"]
-            sums[1] += equipped
+    for group in by_class:
+        sums = levels[class_level(group["key"])]
+        sums[0] += group["enrolled"]
+        sums[1] += group["equipped"]
     regions: dict[str, list[int]] = {code: [0, 0] for code, _ in target.regions.values()}
     for place_id, (enrolled, equipped) in places.items():
         sums = regions.setdefault(target.places[place_id].region_code, [0, 0])

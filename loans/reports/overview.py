@@ -14,7 +14,7 @@ from loans.reports.campaigns import (
     collection_sql,
     student_steps_sql,
 )
-from loans.reports.coverage import Coverage, coverage_report
+from loans.reports.coverage import Coverage, coverage_queries, coverage_report
 from loans.reports.fleet import (
     Count,
     fleet_report,
@@ -111,12 +111,14 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
         (warranty_sql(target), [first, last]),
         (lent_sql(target), []),
         (years_sql(target), []),
-        (student_steps_sql(target), []),  # coverage, waiting and distributions share it
+        *coverage_queries(target),
         (loan_states_sql(target), loan_states_args(target.echo.today)),
         ended_sql(target),
         (devices_sql(target), []),
         *activity_queries(target),
     ]
+    if distributions := {c["establishment"] for c in period if c["kind"] == "distribution"}:
+        queries.append((student_steps_sql(target, distributions), []))
     if collections := [c for c in period if c["kind"] == "collection"]:
         queries.append(collection_sql(collections))
     return queries
