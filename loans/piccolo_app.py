@@ -19,6 +19,7 @@ from loans.tables import (
     Signature,
     SigningLink,
     Student,
+    StudentEvent,
     TermsVersion,
 )
 
@@ -43,6 +44,7 @@ APP_CONFIG = AppConfig(
         TermsVersion,
         EntLinkProposal,
         LossDeclaration,
+        StudentEvent,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],

@@ -24,6 +24,8 @@ from api.pages import campaigns as campaign_pages
 from api.pages import loans as loan_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
+from api.pages import student_import as student_import_pages
+from api.pages import students as student_pages
 from api.pages import terms as terms_pages
 from api.pages.rendering import LOGIN_PATH
 
@@ -48,6 +50,8 @@ ROUTES: list = [
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
+    *student_import_pages.ROUTES,
+    *student_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]
