@@ -1,4 +1,5 @@
-"""Students and their guardians: create, read, list, update, mark as left. Always scoped.
+"""Students (with their guardians at enrolment): create, read, list, update, mark as left.
+Always scoped. One guardian at a time: `loans.guardians`.
 
 Students are minors' personal data. A student outside the caller's scope is simply not found
 (the same 404 as an unknown id), lists carry the minimum, and the audit log records who
@@ -13,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from piccolo.columns.combination import And, Or, WhereRaw
+from piccolo.columns.combination import Or, WhereRaw
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
@@ -59,7 +60,7 @@ _COLUMNS = (
     Student.left_on,
     Student.created_at,
 )
-_GUARDIAN_COLUMNS = (Guardian.id, *(getattr(Guardian, name) for name in GUARDIAN_FIELDS))
+GUARDIAN_COLUMNS = (Guardian.id, *(getattr(Guardian, name) for name in GUARDIAN_FIELDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,7 @@ async def student_row(scope: Scope, student_id: int, *, lock: bool = False) -> d
 
 async def guardians_of(student_id: int) -> list[GuardianView]:
     rows = (
-        await Guardian.select(*_GUARDIAN_COLUMNS)
+        await Guardian.select(*GUARDIAN_COLUMNS)
         .where(Guardian.student == student_id)
         .order_by(Guardian.id)
     )
@@ -427,83 +428,3 @@ async def mark_left(
         )
     log_change("left", student_id, actor, ["left_on"])
     return await get_student(scope, student_id)
-
-
-# Guardians --------------------------------------------------------------------------------
-
-
-async def add_guardian(
-    scope: Scope, actor: Actor, now: dt.datetime, student_id: int, fields: dict
-) -> GuardianView:
-    values = check_guardian_fields(guardian_values(fields))
-    async with write_transaction():
-        await student_row(scope, student_id, lock=True)
-        if await Guardian.count().where(Guardian.student == student_id) >= MAX_GUARDIANS:
-            raise Invalid({"guardians": f"{MAX_GUARDIANS} représentants au plus par élève"})
-        inserted = await Guardian.insert(Guardian(student=student_id, **values)).returning(
-            Guardian.id
-        )
-        await record_student_event(
-            student_id,
-            actor,
-            now,
-            "guardian_added",
-            {"guardian": [None, f"{values['first_name']} {values['last_name']}"]},
-        )
-    log_change("guardian added", student_id, actor, values)
-    return await _guardian(student_id, inserted[0]["id"])
-
-
-async def _guardian(student_id: int, guardian_id: int) -> GuardianView:
-    row = (
-        await Guardian.select(*_GUARDIAN_COLUMNS)
-        .where(And(Guardian.id == guardian_id, Guardian.student == student_id))
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"Représentant {guardian_id} introuvable pour cet élève.")
-    return GuardianView(**row)
-
-
-async def update_guardian(
-    scope: Scope,
-    actor: Actor,
-    now: dt.datetime,
-    student_id: int,
-    guardian_id: int,
-    changes: dict,
-) -> GuardianView:
-    values = check_guardian_fields({key: changes[key] for key in GUARDIAN_FIELDS if key in changes})
-    async with write_transaction():
-        await student_row(scope, student_id, lock=True)
-        current = await _guardian(student_id, guardian_id)
-        values = {k: v for k, v in values.items() if v != getattr(current, k)}
-        if values:
-            await Guardian.update(values).where(Guardian.id == guardian_id)
-            await record_student_event(
-                student_id,
-                actor,
-                now,
-                "guardian_updated",
-                changes_of({"legal_authority": current.legal_authority}, values),
-            )
-    if values:
-        log_change("guardian updated", student_id, actor, values)
-    return await _guardian(student_id, guardian_id)
-
-
-async def remove_guardian(
-    scope: Scope, actor: Actor, now: dt.datetime, student_id: int, guardian_id: int
-) -> None:
-    async with write_transaction():
-        await student_row(scope, student_id, lock=True)
-        gone = await _guardian(student_id, guardian_id)
-        await Guardian.delete().where(Guardian.id == guardian_id)
-        await record_student_event(
-            student_id,
-            actor,
-            now,
-            "guardian_removed",
-            {"guardian": [f"{gone.first_name} {gone.last_name}", None]},
-        )
-    log_change("guardian removed", student_id, actor, ["guardian"])

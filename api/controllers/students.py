@@ -21,7 +21,7 @@ from api.errors import file_problem
 from api.infra.security import roles
 from api.request_checks import BODY_TYPES, CSV_TYPES
 from inventory.csv_format import LineError
-from loans import student_import, students
+from loans import guardians, student_import, students
 from loans.views import GuardianView, StudentPage, StudentView
 
 EDIT_STUDENTS = roles("admin", "region_manager", "it_staff")
@@ -204,7 +204,7 @@ class StudentController(Controller):
         data: JSONBody[GuardianIn],
     ) -> GuardianView:
         principal = request.user
-        return await students.add_guardian(
+        return await guardians.add_guardian(
             principal.scope, principal.actor, utcnow(), student_id, msgspec.structs.asdict(data)
         )
 
@@ -221,7 +221,7 @@ class StudentController(Controller):
         data: JSONBody[GuardianPatch],
     ) -> GuardianView:
         principal = request.user
-        return await students.update_guardian(
+        return await guardians.update_guardian(
             principal.scope, principal.actor, utcnow(), student_id, guardian_id, set_fields(data)
         )
 
@@ -234,7 +234,7 @@ class StudentController(Controller):
         self, request: Request[Principal, None, None], student_id: PathId, guardian_id: PathId
     ) -> None:
         principal = request.user
-        await students.remove_guardian(
+        await guardians.remove_guardian(
             principal.scope, principal.actor, utcnow(), student_id, guardian_id
         )
 

@@ -18,7 +18,7 @@ from api.pages.rendering import page
 from api.pages.student_wording import LIST
 from inventory import regions
 from inventory.errors import DomainError, NotFound
-from loans import students
+from loans import guardians, students
 from loans.borrower_loans import open_loans_of
 from loans.views import StudentView
 
@@ -192,7 +192,7 @@ class StudentFormPages(Controller):
         student = await students.get_student(principal.scope, student_id)
         guardian = _guardian_form(await request.form(), prefix="")
         try:
-            await students.add_guardian(
+            await guardians.add_guardian(
                 principal.scope, principal.actor, utcnow(), student_id, _guardian_fields(guardian)
             )
         except DomainError as refused:
@@ -214,7 +214,7 @@ class StudentFormPages(Controller):
         self, request: Request[Principal, None, None], student_id: PathId, guardian_id: PathId
     ) -> Redirect:
         principal = request.user
-        await students.remove_guardian(
+        await guardians.remove_guardian(
             principal.scope, principal.actor, utcnow(), student_id, guardian_id
         )
         return _to(student_id, "retire")

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from inventory.errors import Conflict, NotFound
-from loans import lifecycle, student_import, students
+from loans import guardians, lifecycle, student_import, students
 from loans.borrower_loans import open_loans_of
 from loans.student_history import student_history
 from loans.students import StudentFilters
@@ -44,11 +44,11 @@ async def test_every_change_of_the_record_and_its_guardians_is_in_the_history(wo
     student = await make_student()
     later = NOW + dt.timedelta(hours=1)
     await students.update_student(PLATFORM, ACTOR, later, student.id, {"class_name": "1G2"})
-    guardian = await students.add_guardian(PLATFORM, ACTOR, later, student.id, guardian_fields())
-    await students.update_guardian(
+    guardian = await guardians.add_guardian(PLATFORM, ACTOR, later, student.id, guardian_fields())
+    await guardians.update_guardian(
         PLATFORM, ACTOR, later, student.id, guardian.id, {"legal_authority": False}
     )
-    await students.remove_guardian(PLATFORM, ACTOR, later, student.id, guardian.id)
+    await guardians.remove_guardian(PLATFORM, ACTOR, later, student.id, guardian.id)
     await students.mark_left(PLATFORM, ACTOR, later, student.id, dt.date(2026, 9, 1))
     history = await student_history(PLATFORM, student.id)
     assert [e.action for e in history] == [
