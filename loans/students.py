@@ -226,11 +226,16 @@ async def get_student(scope: Scope, student_id: int) -> StudentView:
     return _view(row, await guardians_of(student_id))
 
 
+def _literal(text: str) -> str:
+    """What was typed, without LIKE's wildcards nor PostgreSQL's escape character."""
+    return text.replace("%", "").replace("_", "").replace("\\", "")
+
+
 def _prefix(column, text: str):
     """Case-insensitive prefix match that an index answers (migration `student_search`):
     on PostgreSQL `lower(name) LIKE 'dur%'` reads the `lower(name) text_pattern_ops` index
     (ILIKE reads none); SQLite's LIKE ignores ASCII case and reads a NOCASE index."""
-    pattern = text.replace("%", "").replace("_", "").replace("\\", "") + "%"
+    pattern = _literal(text) + "%"
     if Student._meta.db.engine_type == "postgres":
         return WhereRaw(f"lower(student.{column._meta.db_column_name}) LIKE {{}}", pattern.lower())
     return column.like(pattern)
@@ -247,7 +252,7 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
     if filters.ent_id:
         query = query.where(Student.ent_id == filters.ent_id.strip())
     if ine := "".join((filters.ine or "").split()).upper()[:11]:
-        query = query.where(Student.ine.like(ine.replace("%", "").replace("_", "") + "%"))
+        query = query.where(Student.ine.like(_literal(ine) + "%"))
     if filters.left is not None:
         query = query.where(
             Student.left_on.is_not_null() if filters.left else Student.left_on.is_null()

@@ -108,11 +108,19 @@ class StudentController(Controller):
             str | None,
             QueryParameter(description="Clé ENT : l'élève lié à ce compte ENT", max_length=100),
         ] = None,
+        ine: Annotated[
+            str | None, QueryParameter(description="Début de l'INE", max_length=20)
+        ] = None,
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> StudentPage:
         filters = students.StudentFilters(
-            establishment_uai=establishment, class_name=class_name, left=left, q=q, ent_id=ent_id
+            establishment_uai=establishment,
+            class_name=class_name,
+            left=left,
+            q=q,
+            ent_id=ent_id,
+            ine=ine,
         )
         return await students.list_students(request.user.scope, filters, limit=limit, offset=offset)
 

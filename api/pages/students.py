@@ -91,6 +91,7 @@ class StudentPages(Controller):
                 pages = pagination.Pagination.of(
                     number, PER_PAGE, result.total, len(result.items), LIST, chosen
                 )
+        establishments = await regions.list_establishments(scope)
         return page(
             request,
             "pages/student_list.html",
@@ -100,7 +101,8 @@ class StudentPages(Controller):
             result=result,
             pages=pages,
             departures=DEPARTURES,
-            establishments=await regions.list_establishments(scope),
+            establishments=establishments,
+            school_names={e.uai: e.name for e in establishments},
             may_edit=may_edit(request.user),
         )
 

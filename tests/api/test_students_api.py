@@ -266,3 +266,11 @@ async def test_an_import_with_errors_is_a_422_listing_lines_and_columns(as_, wor
         (4, "birth_date"),
     ]
     assert await Student.count() == 0
+
+
+async def test_the_list_finds_students_by_the_beginning_of_their_ine(as_, world):
+    await make_student("A", last_name="Dupont", ine="1234567890A")
+    await make_student("A", last_name="Durand", ine="9234567890A")
+    response = await as_("it_a").get(STUDENTS, params={"ine": "12345"})
+    assert [item["last_name"] for item in response.json()["items"]] == ["Dupont"]
+    assert_problem(await as_("it_a").get(STUDENTS, params={"ine": "1" * 21}), 400, "ine")

@@ -115,6 +115,8 @@ async def test_percent_and_underscore_typed_in_the_search_are_not_wildcards(worl
     await make_student(last_name="Durand")
     page = await students.list_students(PLATFORM, StudentFilters(q="%ura"))
     assert page.items == []
+    for typed in ({"q": "dur\\"}, {"ine": "12\\"}, {"q": "_"}):
+        await students.list_students(PLATFORM, StudentFilters(**typed))  # no SQL error
 
 
 async def test_the_name_search_reads_an_index_not_the_whole_table(world):
