@@ -1,8 +1,8 @@
-"""The forms that change a student: enrol (with a first guardian), correct, add or remove a
-guardian, record the departure. Plain forms; a refused one comes back with what was typed
-and the French message next to its field. All go through the same use-cases as the API
-(`loans.students`), so the checks, the scope and the history are the same; the guard is the
-API's (EDIT_STUDENTS: a head of school reads only, 403)."""
+"""The forms that change a student: enrol (with a first guardian), correct, record the
+departure (the guardians' own forms: `api.pages.guardian_forms`). Plain forms; a refused one
+comes back with what was typed and the French message next to its field. All go through the
+same use-cases as the API (`loans.students`), so the checks, the scope and the history are
+the same; the guard is the API's (EDIT_STUDENTS: a head of school reads only, 403)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from api.pages.loan_forms import field_errors, parse_day, text_of
 from api.pages.rendering import page
 from api.pages.student_wording import LIST
 from inventory import regions
-from inventory.errors import DomainError, NotFound
-from loans import guardians, students
+from inventory.errors import DomainError
+from loans import students
 from loans.borrower_loans import open_loans_of
 from loans.views import StudentView
 
@@ -39,13 +39,13 @@ def _student_form(data) -> dict[str, str]:
     return {name: text_of(data, name, limit) for name, limit in STUDENT_INPUTS.items()}
 
 
-def _guardian_form(data, prefix: str = GUARDIAN_PREFIX) -> dict[str, str]:
+def guardian_form(data, prefix: str = GUARDIAN_PREFIX) -> dict[str, str]:
     form = {name: text_of(data, prefix + name, limit) for name, limit in GUARDIAN_INPUTS.items()}
     form["legal_authority"] = "oui" if data.get(prefix + "legal_authority") else ""
     return form
 
 
-def _guardian_fields(form: dict[str, str]) -> dict:
+def guardian_fields(form: dict[str, str]) -> dict:
     return {
         **{name: form[name] for name in GUARDIAN_INPUTS},
         "legal_authority": bool(form["legal_authority"]),
@@ -70,7 +70,7 @@ def _form_of(student: StudentView) -> dict[str, str]:
     }
 
 
-def _errors(refused: DomainError) -> dict[str, str]:
+def errors_of(refused: DomainError) -> dict[str, str]:
     """Field messages as sentences; a message without a field goes at the top of the form."""
     return field_errors(refused) or {"form": refused.message}
 
@@ -117,12 +117,12 @@ class StudentFormPages(Controller):
     @post("/nouveau")
     async def create_student(self, request: Request[Principal, None, None]) -> Template | Redirect:
         data = await request.form()
-        form, guardian = _student_form(data), _guardian_form(data)
+        form, guardian = _student_form(data), guardian_form(data)
         errors: dict[str, str] = {}
         fields = _student_fields(form, errors)
         # A guardian is added when any of its fields is filled; the domain checks the rest.
         if any(guardian[name] for name in GUARDIAN_INPUTS):
-            fields["guardians"] = [_guardian_fields(guardian)]
+            fields["guardians"] = [guardian_fields(guardian)]
         if errors:
             return await _form_page(request, form, guardian, errors=errors)
         principal = request.user
@@ -133,7 +133,7 @@ class StudentFormPages(Controller):
         except DomainError as refused:
             named = {
                 name.replace("guardians[0].", GUARDIAN_PREFIX): message
-                for name, message in _errors(refused).items()
+                for name, message in errors_of(refused).items()
             }
             return await _form_page(request, form, guardian, errors=named)
         return _to(created.id, "cree")
@@ -161,63 +161,8 @@ class StudentFormPages(Controller):
                 principal.scope, principal.actor, utcnow(), student_id, fields
             )
         except DomainError as refused:
-            return await _form_page(request, form, None, student=student, errors=_errors(refused))
+            return await _form_page(request, form, None, student=student, errors=errors_of(refused))
         return _to(student_id, "modifie")
-
-    # Guardians ------------------------------------------------------------------------------
-
-    async def _guardian_page(self, request, student, guardian, errors=None) -> Template:
-        return page(
-            request,
-            "pages/student_guardian.html",
-            status=422 if errors else 200,
-            student=student,
-            guardian=guardian,
-            errors=errors or {},
-        )
-
-    @get("/{student_id:int}/representants/nouveau")
-    async def new_guardian(
-        self, request: Request[Principal, None, None], student_id: PathId
-    ) -> Template:
-        student = await students.get_student(request.user.scope, student_id)
-        blank = dict.fromkeys(GUARDIAN_INPUTS, "") | {"legal_authority": "oui"}
-        return await self._guardian_page(request, student, blank)
-
-    @post("/{student_id:int}/representants/nouveau")
-    async def add_guardian(
-        self, request: Request[Principal, None, None], student_id: PathId
-    ) -> Template | Redirect:
-        principal = request.user
-        student = await students.get_student(principal.scope, student_id)
-        guardian = _guardian_form(await request.form(), prefix="")
-        try:
-            await guardians.add_guardian(
-                principal.scope, principal.actor, utcnow(), student_id, _guardian_fields(guardian)
-            )
-        except DomainError as refused:
-            return await self._guardian_page(request, student, guardian, _errors(refused))
-        return _to(student_id, "representant")
-
-    @get("/{student_id:int}/representants/{guardian_id:int}/retirer")
-    async def confirm_removal(
-        self, request: Request[Principal, None, None], student_id: PathId, guardian_id: PathId
-    ) -> Template:
-        student = await students.get_student(request.user.scope, student_id)
-        chosen = next((g for g in student.guardians if g.id == guardian_id), None)
-        if chosen is None:
-            raise NotFound(f"Représentant {guardian_id} introuvable pour cet élève.")
-        return page(request, "pages/student_guardian_remove.html", student=student, chosen=chosen)
-
-    @post("/{student_id:int}/representants/{guardian_id:int}/retirer")
-    async def remove_guardian(
-        self, request: Request[Principal, None, None], student_id: PathId, guardian_id: PathId
-    ) -> Redirect:
-        principal = request.user
-        await guardians.remove_guardian(
-            principal.scope, principal.actor, utcnow(), student_id, guardian_id
-        )
-        return _to(student_id, "retire")
 
     # Departure ------------------------------------------------------------------------------
 
@@ -261,7 +206,7 @@ class StudentFormPages(Controller):
             )
         except DomainError as refused:
             return await self._left_page(
-                request, student, typed, _errors(refused), status=refused.status
+                request, student, typed, errors_of(refused), status=refused.status
             )
         return _to(student_id, "depart")
 

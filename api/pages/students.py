@@ -18,7 +18,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today
 from api.controllers.documents import document_href
-from api.pages import pagination, student_forms
+from api.pages import guardian_forms, pagination, student_forms
 from api.pages.loan_forms import state_label
 from api.pages.rendering import page
 from api.pages.student_wording import DOCUMENT_KINDS, LIST, history_lines, may_edit
@@ -33,6 +33,7 @@ DONE = {
     "cree": "Élève inscrit.",
     "modifie": "Fiche de l'élève enregistrée.",
     "representant": "Représentant ajouté.",
+    "representant-modifie": "Représentant modifié.",
     "retire": "Représentant retiré.",
     "depart": "Départ de l'élève enregistré.",
 }
@@ -134,4 +135,4 @@ class StudentPages(Controller):
         )
 
 
-ROUTES = [*student_forms.ROUTES, StudentPages]
+ROUTES = [*student_forms.ROUTES, *guardian_forms.ROUTES, StudentPages]

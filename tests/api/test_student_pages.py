@@ -197,6 +197,23 @@ async def test_a_guardian_is_added_then_removed_after_a_confirmation(signed_in, 
     assert actions == ["created", "guardian_added", "guardian_removed"]
 
 
+async def test_a_guardians_address_and_authority_are_corrected(signed_in, world):
+    student = await make_student(guardians=[guardian_fields()])
+    (guardian,) = student.guardians
+    client = await signed_in("it_a")
+    url = f"/eleves/{student.id}/representants/{guardian.id}/modifier"
+    form = await client.get(url)
+    assert 'value="claire.martin@example.fr"' in form.text
+    fields = {"last_name": "Martin", "first_name": "Claire", "email": "c.martin@example.fr"}
+    response = await submit(client, url, url, fields | {"phone": ""})  # authority unticked
+    assert response.status_code == 303
+    (changed,) = (await students.get_student(PLATFORM, student.id)).guardians
+    assert (changed.email, changed.legal_authority) == ("c.martin@example.fr", False)
+    wrong = await submit(client, url, url, fields | {"email": "non"})
+    assert wrong.status_code == 422
+    assert 'id="email-error">Adresse électronique invalide.' in wrong.text
+
+
 async def test_a_guardian_without_a_name_is_refused_in_french(signed_in, world):
     student = await make_student()
     client = await signed_in("it_a")
@@ -253,6 +270,8 @@ async def test_a_students_page_links_their_loans_and_documents(signed_in, world,
 PAGES = (
     "/eleves/{id}",
     "/eleves/{id}/modifier",
+    "/eleves/{id}/representants/{guardian}/modifier",
+    "/eleves/{id}/representants/{guardian}/retirer",
     "/eleves/{id}/depart",
     "/eleves/{id}/representants/nouveau",
 )
@@ -264,10 +283,10 @@ READERS = EDITORS | {"head_a"}
     "persona", ["admin", "manager_24", "manager_44", "it_a", "it_b", "it_ab", "head_a"]
 )
 async def test_out_of_scope_is_404_and_a_head_of_school_only_reads(signed_in, world, persona):
-    student = await make_student()
+    student = await make_student(guardians=[guardian_fields()])
     client = await signed_in(persona)
     for template in PAGES:
-        url = template.format(id=student.id)
+        url = template.format(id=student.id, guardian=student.guardians[0].id)
         response = await client.get(url)
         reads_only = template == "/eleves/{id}"
         if persona == "head_a" and not reads_only:
