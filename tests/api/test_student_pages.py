@@ -12,6 +12,7 @@ import pytest
 from loans import lifecycle, students
 from loans.student_history import student_history
 from loans.tables import Guardian, Student
+from tests.api.test_documents_api import PDF, agreement
 from tests.api.test_loan_pages import read, submit
 from tests.api.test_pages import csrf_token, is_french_html
 from tests.factories import (
@@ -254,13 +255,18 @@ async def test_a_departure_is_refused_while_a_device_waits_for_the_student(signe
     assert (await students.get_student(PLATFORM, student.id)).left_on is None
 
 
-async def test_a_students_page_links_their_loans_and_documents(signed_in, world, settings):
+async def test_a_students_page_links_their_loans_and_documents(signed_in, world, app):
     student = await make_student()
     loan_id = await active_loan(world, "A-1", UAI_A, student.id)
-    response = await (await signed_in("head_a")).get(f"/eleves/{student.id}")
+    stored = await agreement(app, loan_id)
+    client = await signed_in("head_a")
+    response = await client.get(f"/eleves/{student.id}")
     assert response.status_code == 200
     assert f'href="/prets/{loan_id}">Prêt n° {loan_id}</a>' in response.text
     assert 'href="/appareils/A-1"' in response.text
+    assert f'<a href="/api/v1/documents/{stored.id}">Convention</a>' in response.text
+    download = await client.get(f"/api/v1/documents/{stored.id}")
+    assert (download.status_code, download.content) == (200, PDF)
     # A head of school reads; the buttons that change the record are not offered.
     assert "Modifier la fiche" not in response.text
 
