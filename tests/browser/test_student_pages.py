@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, log_in
-from tests.browser.test_asset_pages import PHONE, page_overflows
+from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
 from tests.browser.test_dashboard import serious_violations
-from tests.factories import World, make_student
+from tests.factories import UAI_A, World, active_loan, make_asset, make_student
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,7 @@ def test_enrol_a_minor_with_a_guardian_then_find_them_by_the_search(staff: Page)
     )
     assert not page_overflows(staff)
     assert serious_violations(staff) == []
+    staff.screenshot(path=f"{SCREENSHOTS}/ordipret-eleve-telephone.png", full_page=True)
 
     staff.get_by_role("link", name="Élèves", exact=True).first.click()
     staff.get_by_label("Nom ou prénom").fill("dur")
@@ -80,6 +81,7 @@ def test_enrol_a_minor_with_a_guardian_then_find_them_by_the_search(staff: Page)
     found = staff.get_by_role("link", name="Durand Léa")
     expect(found).to_be_visible()
     assert not page_overflows(staff)
+    staff.screenshot(path=f"{SCREENSHOTS}/ordipret-eleves-telephone.png", full_page=True)
     assert serious_violations(staff) == []
     found.click()
     expect(staff.get_by_role("heading", level=1)).to_have_text("Durand Léa")
@@ -94,3 +96,26 @@ def test_the_import_page_and_a_students_departure_pass_axe_core(staff: Page):
     staff.get_by_role("link", name="Noter son départ").click()
     expect(staff.get_by_text("Jade n'a aucun prêt en cours.")).to_be_visible()
     assert serious_violations(staff) == []
+
+
+def test_the_desk_search_says_who_already_holds_a_device(
+    staff: Page, live_server: LiveServer, world: World
+):
+    async def seed() -> None:
+        holder = await make_student(last_name="Durand", first_name="Léa")
+        await make_student(last_name="Durand", first_name="Hugo")
+        await active_loan(world, "PC-0012", UAI_A, holder.id)
+        await make_asset("A-0001", UAI_A, world.model_id)
+
+    live_server.run(seed())
+    staff.goto("/prets/nouveau?appareil=A-0001")
+    staff.get_by_label("Nom, classe ou identifiant ENT de l'élève").fill("dur")
+    staff.get_by_role("button", name="Chercher").click()
+    expect(staff.get_by_role("radio")).to_have_count(2)
+    for radio in staff.get_by_role("radio").all():
+        expect(radio).not_to_be_checked()  # nobody chosen for the desk
+    lea = staff.get_by_role("radio", name=re.compile("Durand Léa"))
+    expect(lea).to_have_accessible_description(re.compile("A déjà un prêt en cours : PC-0012"))
+    assert not page_overflows(staff)
+    assert serious_violations(staff) == []
+    staff.screenshot(path=f"{SCREENSHOTS}/ordipret-remise-deja-equipe.png", full_page=True)
