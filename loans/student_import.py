@@ -388,13 +388,18 @@ async def _update(rows: Sequence[_Row]) -> dict[tuple[str, ...], list[int]]:
     return changed
 
 
+async def record_events(rows: list[tuple]) -> None:
+    """History events of a bulk write (`loans.student_history.event_rows`), in its transaction."""
+    for chunk in _chunks(rows):
+        await insert_many(StudentEvent, EVENT_COLUMNS, chunk)
+
+
 async def _record(created: list[int], changed: dict, actor: Actor, now: dt.datetime) -> None:
-    """One history event per student created or changed by the import, in its transaction."""
+    """One history event per student created or changed by the import."""
     rows = event_rows(created, actor, now, "imported", ["created"])
     for names, ids in changed.items():
         rows += event_rows(ids, actor, now, "import_updated", names)
-    for chunk in _chunks(rows):
-        await insert_many(StudentEvent, EVENT_COLUMNS, chunk)
+    await record_events(rows)
 
 
 async def _write(rows: list[_Row], actor: Actor, now: dt.datetime, tick) -> None:

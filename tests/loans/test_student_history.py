@@ -24,6 +24,8 @@ from tests.factories import (
     make_student,
     scope_of,
 )
+from tests.loans.aaf_files import aaf, structure, student
+from tests.loans.test_directory_import import run
 
 
 async def actions_of(student_id: int) -> list[str]:
@@ -171,3 +173,20 @@ async def test_open_loans_are_read_per_category(world):
     await active_loan(world, "A-3", UAI_A, student.id)
     assert (await open_loans_of([student.id], "laptop"))[student.id][0].asset_tag == "A-3"
     assert await open_loans_of([student.id], "tablet") == {}
+
+
+# The directory import (AAF) writes the same history
+
+
+async def test_a_directory_import_records_who_created_changed_or_marked_students_left(world):
+    gone = await make_student("A", ent_id="GONE")
+    await run([("Complet.xml", aaf(structure("S1", UAI_A), student("E1")))])
+    moved = aaf(structure("S1", UAI_A), student("E1", classes="1G1"))
+    await run([("Complet.xml", moved)])
+
+    assert await actions_of(gone.id) == ["created", "directory_left"]
+    new = await Student.select(Student.id).where(Student.ent_id == "E1").first()
+    history = await student_history(PLATFORM, new["id"])
+    assert [e.action for e in history] == ["directory_created", "directory_updated"]
+    assert history[1].changes == {"class_name": None}
+    assert history[1].actor_name == ACTOR.name
