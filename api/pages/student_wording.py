@@ -21,6 +21,7 @@ ACTIONS = {
     "guardian_removed": "représentant retiré",
     "imported": "inscription par import CSV",
     "import_updated": "fiche modifiée par import CSV",
+    "ent_linked": "compte ENT lié (proposition confirmée)",
     "directory_created": "inscription par l'annuaire (AAF)",
     "directory_updated": "fiche modifiée par l'annuaire (AAF)",
     "directory_left": "départ noté par l'annuaire (absent de l'import complet)",

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from inventory.errors import Conflict, NotFound
-from loans import guardians, lifecycle, student_import, students
+from loans import ent_linking, guardians, lifecycle, student_import, students
 from loans.borrower_loans import open_loans_of
 from loans.student_history import student_history
 from loans.students import StudentFilters
@@ -19,6 +19,7 @@ from tests.factories import (
     PLATFORM,
     UAI_A,
     active_loan,
+    ent_identity,
     guardian_fields,
     make_asset,
     make_student,
@@ -190,3 +191,13 @@ async def test_a_directory_import_records_who_created_changed_or_marked_students
     assert [e.action for e in history] == ["directory_created", "directory_updated"]
     assert history[1].changes == {"class_name": None}
     assert history[1].actor_name == ACTOR.name
+
+
+async def test_confirming_an_ent_link_is_in_the_students_history(world):
+    student = await make_student("A", ent_id=None, last_name="Dupont", first_name="Léa")
+    identity = ent_identity("K-9", last_name="Dupont", first_name="Léa")
+    await ent_linking.access_for(identity, NOW)
+    (proposal,) = await ent_linking.list_proposals(PLATFORM)
+    await ent_linking.confirm_proposal(PLATFORM, ACTOR, NOW, proposal.id)
+    history = await student_history(PLATFORM, student.id)
+    assert [(e.action, e.changes) for e in history][-1] == ("ent_linked", {"ent_id": None})
