@@ -14,6 +14,7 @@ import asyncpg
 
 from api.infra.database import engine_for
 from api.infra.piccolo_conf import app_tables, bind, migrate
+from loans.reports import tallies
 
 
 def test_database_url(tmp_dir: Path) -> str:
@@ -41,8 +42,9 @@ def prepare(url: str) -> None:
 
 
 def table_names() -> list[str]:
-    """Every table, children first, so that DELETE never trips a foreign key."""
-    return [table._meta.tablename for table in reversed(app_tables())]
+    """Every table, children first, so that DELETE never trips a foreign key; the reports'
+    tallies last, since deleting the base rows fires their triggers."""
+    return [table._meta.tablename for table in reversed(app_tables())] + list(tallies.TABLES)
 
 
 # The sequences of the app's tables (not Piccolo's migration log), restarted with them.

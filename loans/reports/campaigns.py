@@ -24,6 +24,7 @@ import msgspec
 
 from loans.campaign_progress import DONE, STEPS
 from loans.campaigns import status_on
+from loans.reports.tallies import STUDENTS
 from loans.reports.target import ReportTarget, Target, paris_midnight, rows
 from loans.tables import Campaign
 
@@ -71,21 +72,15 @@ async def campaigns_between(target: Target, start: dt.date, end: dt.date) -> lis
 
 def student_steps_sql(target: Target) -> str:
     """Enrolled students of the target by establishment, class and furthest step today."""
+    # The steps (`tallies.status_sql`) are kept per student and counted by the triggers of
+    # `loans.reports.tallies`; the regional rows (no establishment) are never enrolled.
     return f"""
-SELECT s.establishment AS establishment_id, s.class_name AS class_name,
-  CASE
-    WHEN EXISTS (SELECT 1 FROM loan l WHERE l.student = s.id AND l.closed_at IS NULL
-                 AND l.state = 'active') THEN 'handed_over'
-    WHEN EXISTS (SELECT 1 FROM loan l JOIN agreement g ON g.loan = l.id
-                 WHERE l.student = s.id AND l.closed_at IS NULL
-                 AND g.superseded_at IS NULL AND g.completed_at IS NOT NULL) THEN 'signed'
-    WHEN EXISTS (SELECT 1 FROM loan l WHERE l.student = s.id AND l.closed_at IS NULL)
-      THEN 'prepared'
-    ELSE 'missing' END AS status,
-  COUNT(*) AS n
-FROM student s
-WHERE {target.by_region("s.region", "s.establishment")} AND s.left_on IS NULL
-GROUP BY 1, 2, 3"""
+SELECT s.establishment AS establishment_id, s.class_name AS class_name, s.status AS status,
+  SUM(s.n) AS n
+FROM {STUDENTS.table} s
+WHERE {target.by_region("s.region", "s.establishment")} AND s.establishment <> 0
+GROUP BY s.establishment, s.class_name, s.status
+HAVING SUM(s.n) <> 0"""
 
 
 async def student_steps(target: Target) -> list[dict]:

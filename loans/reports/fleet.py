@@ -20,6 +20,7 @@ import msgspec
 from inventory.assets import STATES
 from inventory.fleet_counts import LEFT_FLEET
 from inventory.tables import DeviceModel
+from loans.reports.tallies import ASSETS, OPEN_LOANS
 from loans.reports.target import ReportTarget, Target, rows
 
 WARRANTY_MONTHS = 6
@@ -105,40 +106,46 @@ def _months_later(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def year_sql(engine_type: str, column: str) -> str:
-    """The year of a date column, as an integer, on either engine."""
-    if engine_type == "sqlite":
-        return f"CAST(substr({column}, 1, 4) AS INTEGER)"
-    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
-
-
 def groups_sql(target: Target) -> str:
+    """Devices by place, model and state, from their tally (`loans.reports.tallies`)."""
+    return f"""
+SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id,
+  a.model AS model_id, a.state AS state, SUM(a.n) AS n
+FROM {ASSETS.table} a
+WHERE {target.by_region("a.region", "a.establishment")}
+GROUP BY a.region, a.establishment, a.model, a.state
+HAVING SUM(a.n) <> 0"""
+
+
+def warranty_sql(target: Target) -> str:
+    """Devices under care whose warranty ends in the window, read from the devices' partial
+    index on warranty end (a small slice of the fleet: no tally needed)."""
     return f"""
 SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
-  a.state AS state, COUNT(*) AS n,
-  SUM(CASE WHEN a.state IN ('in_stock', 'in_repair')
-      AND a.warranty_end >= {{}} AND a.warranty_end <= {{}} THEN 1 ELSE 0 END) AS warranty
+  COUNT(*) AS n
 FROM asset a
-WHERE {target.by_region("a.region", "a.establishment")}
-GROUP BY a.region, a.establishment, a.model, a.state"""
+WHERE a.state IN {UNDER_CARE} AND a.warranty_end >= {{}} AND a.warranty_end <= {{}}
+  AND {target.by_region("a.region", "a.establishment")}
+GROUP BY a.region, a.establishment, a.model"""
 
 
 def lent_sql(target: Target) -> str:
-    """Active loans by establishment: the devices out with students (read from the open loans'
-    own index rather than by looking up each device's loan)."""
+    """Active loans by establishment: the devices out with students."""
     return f"""
-SELECT l.establishment AS establishment_id, COUNT(*) AS n
-FROM loan l
-WHERE l.closed_at IS NULL AND l.state = 'active' AND {target.by_establishment("l.establishment")}
-GROUP BY l.establishment"""
+SELECT l.establishment AS establishment_id, SUM(l.n) AS n
+FROM {OPEN_LOANS.table} l
+WHERE l.state = 'active' AND {target.by_establishment("l.establishment")}
+GROUP BY l.establishment
+HAVING SUM(l.n) <> 0"""
 
 
-def years_sql(target: Target, engine_type: str) -> str:
+def years_sql(target: Target) -> str:
     return f"""
-SELECT {year_sql(engine_type, "a.acquired_on")} AS year, COUNT(*) AS n
-FROM asset a
+SELECT NULLIF(a.acquired_year, 0) AS year, SUM(a.n) AS n
+FROM {ASSETS.table} a
 WHERE {target.by_region("a.region", "a.establishment")} AND a.state <> 'ceded'
-GROUP BY 1"""
+GROUP BY a.acquired_year
+HAVING SUM(a.n) <> 0"""
 
 
 def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -146,11 +153,14 @@ def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 async def fleet_report(target: Target) -> FleetReport:
-    engine_type = DeviceModel._meta.db.engine_type
     first, last = warranty_window(target.echo.today)
-    groups = await rows(groups_sql(target), first, last)
+    groups = await rows(groups_sql(target))
+    warranty: dict[tuple[int, int | None, int], int] = {
+        (w["region_id"], w["establishment_id"], w["model_id"]): w["n"]
+        for w in await rows(warranty_sql(target), first, last)
+    }
     lent = {g["establishment_id"]: g["n"] for g in await rows(lent_sql(target))}
-    years = await rows(years_sql(target, engine_type))
+    years = await rows(years_sql(target))
     models = {
         m["id"]: m
         for m in await DeviceModel.select(
@@ -163,7 +173,6 @@ async def fleet_report(target: Target) -> FleetReport:
     places: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATE_LABELS, 0))
     place_region: dict[int | None, int] = {}
     regions: dict[int, dict[str, int]] = {r: dict.fromkeys(STATE_LABELS, 0) for r in target.regions}
-    warranty: dict[tuple[int, int | None, int], int] = defaultdict(int)
     for g in groups:
         state, n = g["state"], g["n"]
         states[state] = states.get(state, 0) + n
@@ -175,8 +184,6 @@ async def fleet_report(target: Target) -> FleetReport:
         if state not in LEFT_FLEET:
             by_model[g["model_id"]] += n
             by_category[models[g["model_id"]]["category"]] += n
-        if g["warranty"]:
-            warranty[(g["region_id"], g["establishment_id"], g["model_id"])] += g["warranty"]
     for place_id, n in lent.items():
         if place_id not in places:  # no device there: nothing to call lent
             continue

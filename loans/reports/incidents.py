@@ -1,7 +1,8 @@
 """Returns and incidents over the period: returns by condition (A to D), and losses, thefts
 and repairs per model and per establishment, with their rates per 100 devices.
 
-What is counted, by the day the loan ended (`closed_at`, in the period):
+What is counted, by the day the loan ended (`closed_at`, in the period; read from the
+tallies of `loans.reports.tallies`, which say the same as a GROUP BY over loans):
 - a return: a loan ended as returned, by the condition noted at the return;
 - a loss, a theft: a loan ended as lost or stolen;
 - a repair: a return that sent the device to repair (condition D or damage noted, the rule
@@ -22,6 +23,7 @@ import msgspec
 
 from inventory.assets import CONDITIONS
 from inventory.tables import DeviceModel
+from loans.reports.tallies import ASSETS, moments_sql
 from loans.reports.target import ReportTarget, Target, rows
 
 KINDS = ("losses", "thefts", "repairs")
@@ -66,44 +68,30 @@ class IncidentsReport(msgspec.Struct, frozen=True):
     by_region: list[RegionIncidents]
 
 
-# A repair: a return that sent the device to repair (lifecycle.take_back's rule).
-_REPAIR = "l.state = 'returned' AND (l.return_condition = 'D' OR l.damage_notes <> '')"
-
-
-def ended_sql(target: Target, engine_type: str) -> str:
-    """Loans ended in the period by establishment, state, condition and repair; the device's
-    model only for losses, thefts and repairs (the few rows that need it).
-
-    The model is fetched the way each engine does best, for the same rows: SQLite looks each
-    one up (a correlated subquery: returns are then counted from the loans' index alone);
-    PostgreSQL hash-joins the devices, where the subquery in the grouping key forced a sort
-    of every loan of the period (840 ms against 300 on 200,000 loans, EXPLAIN ANALYZE)."""
-    incident = f"(l.state IN ('lost', 'stolen') OR ({_REPAIR}))"
-    if engine_type == "sqlite":
-        model = f"CASE WHEN {incident} THEN (SELECT a.model FROM asset a WHERE a.id = l.asset) END"
-        devices = "loan l"
-    else:
-        model = "a.model"
-        devices = f"loan l LEFT JOIN asset a ON a.id = l.asset AND {incident}"
-    return f"""
-SELECT l.establishment AS establishment_id, l.state AS state,
-  l.return_condition AS condition,
-  CASE WHEN {_REPAIR} THEN 1 ELSE 0 END AS repair,
-  {model} AS model_id,
-  COUNT(*) AS n
-FROM {devices}
-WHERE {target.by_establishment("l.establishment")}
-  AND l.closed_at >= {{}} AND l.closed_at < {{}} AND l.state IN ('returned', 'lost', 'stolen')
-GROUP BY 1, 2, 3, 4, 5"""
+def ended_sql(target: Target) -> tuple[str, list]:
+    """Loans ended in the period by establishment, state, condition, repair and (for losses,
+    thefts and repairs) the device's model: the loans' tally for the period's whole months,
+    the loans themselves for its edges (`loans.reports.tallies.moments_sql`)."""
+    engine_type = DeviceModel._meta.db.engine_type
+    moments, args = moments_sql("ended", engine_type, target.by_establishment, *target.months())
+    sql = f"""
+SELECT t.establishment AS establishment_id, t.state AS state,
+  t.return_condition AS condition, t.repair AS repair, NULLIF(t.model, 0) AS model_id,
+  SUM(t.n) AS n
+FROM ({moments}) t
+GROUP BY t.establishment, t.state, t.return_condition, t.repair, t.model
+HAVING SUM(t.n) <> 0"""
+    return sql, args
 
 
 def devices_sql(target: Target) -> str:
     return f"""
-SELECT a.region AS region_id, a.establishment AS establishment_id, a.model AS model_id,
-  COUNT(*) AS n
-FROM asset a
+SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id,
+  a.model AS model_id, SUM(a.n) AS n
+FROM {ASSETS.table} a
 WHERE a.state <> 'ceded' AND {target.by_region("a.region", "a.establishment")}
-GROUP BY 1, 2, 3"""
+GROUP BY a.region, a.establishment, a.model
+HAVING SUM(a.n) <> 0"""
 
 
 def per_100(part: int, devices: int) -> float | None:
@@ -124,8 +112,8 @@ def _figures(devices: int, sums: list[int]) -> Incidents:
 
 
 async def incidents_report(target: Target) -> IncidentsReport:
-    engine_type = DeviceModel._meta.db.engine_type
-    ended = await rows(ended_sql(target, engine_type), target.start, target.end)
+    sql, args = ended_sql(target)
+    ended = await rows(sql, *args)
     fleet = await rows(devices_sql(target))
     region_of = {r: code for r, (code, _) in target.regions.items()}
     devices: dict[str, defaultdict[Any, int]] = {

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import msgspec
 
+from loans.reports.tallies import OPEN_LOANS
 from loans.reports.target import ReportTarget, Target, rows
 
 BUCKETS = {"under_7": "moins de 7 jours", "7_to_30": "7 à 30 jours", "over_30": "plus de 30 jours"}
@@ -49,17 +50,19 @@ class LoanStatesReport(msgspec.Struct, frozen=True):
 def loan_states_sql(target: Target) -> str:
     # due_on < today: overdue (1 day at least); <= today - 7: 7 days or more; < today - 30:
     # more than 30 days.
+    # Open loans by due date come from their tally (`loans.reports.tallies`).
     return f"""
 SELECT l.establishment AS establishment_id,
-  SUM(CASE WHEN l.state = 'active' THEN 1 ELSE 0 END) AS active,
-  SUM(CASE WHEN l.state IN ('draft', 'awaiting_signature') THEN 1 ELSE 0 END)
+  SUM(CASE WHEN l.state = 'active' THEN l.n ELSE 0 END) AS active,
+  SUM(CASE WHEN l.state IN ('draft', 'awaiting_signature') THEN l.n ELSE 0 END)
     AS awaiting_signature,
-  SUM(CASE WHEN l.state = 'active' AND l.due_on < {{}} THEN 1 ELSE 0 END) AS overdue,
-  SUM(CASE WHEN l.state = 'active' AND l.due_on <= {{}} THEN 1 ELSE 0 END) AS over_7,
-  SUM(CASE WHEN l.state = 'active' AND l.due_on < {{}} THEN 1 ELSE 0 END) AS over_30
-FROM loan l
-WHERE l.closed_at IS NULL AND {target.by_establishment("l.establishment")}
-GROUP BY l.establishment"""
+  SUM(CASE WHEN l.state = 'active' AND l.due_on < {{}} THEN l.n ELSE 0 END) AS overdue,
+  SUM(CASE WHEN l.state = 'active' AND l.due_on <= {{}} THEN l.n ELSE 0 END) AS over_7,
+  SUM(CASE WHEN l.state = 'active' AND l.due_on < {{}} THEN l.n ELSE 0 END) AS over_30
+FROM {OPEN_LOANS.table} l
+WHERE {target.by_establishment("l.establishment")}
+GROUP BY l.establishment
+HAVING SUM(l.n) <> 0"""
 
 
 def loan_states_args(today: dt.date) -> list[dt.date]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import msgspec
 
-from inventory.tables import DeviceModel
 from loans.reports.activity import ActivityReport, activity_queries, activity_report
 from loans.reports.campaigns import (
     campaigns_between,
@@ -21,6 +20,7 @@ from loans.reports.fleet import (
     fleet_report,
     groups_sql,
     lent_sql,
+    warranty_sql,
     warranty_window,
     years_sql,
 )
@@ -104,16 +104,16 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
     """Every grouped query `overview` runs, with its arguments (Piccolo `{}` placeholders):
     what bench/reports.py times on its own, beside the HTTP answer (the few small reads of
     reference rows, device models and campaigns, are left out)."""
-    engine_type = DeviceModel._meta.db.engine_type
     first, last = warranty_window(target.echo.today)
     period = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
     queries: list[tuple[str, list]] = [
-        (groups_sql(target), [first, last]),
+        (groups_sql(target), []),
+        (warranty_sql(target), [first, last]),
         (lent_sql(target), []),
-        (years_sql(target, engine_type), []),
+        (years_sql(target), []),
         (student_steps_sql(target), []),  # coverage, waiting and distributions share it
         (loan_states_sql(target), loan_states_args(target.echo.today)),
-        (ended_sql(target, engine_type), [target.start, target.end]),
+        ended_sql(target),
         (devices_sql(target), []),
         *activity_queries(target),
     ]

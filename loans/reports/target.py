@@ -86,6 +86,26 @@ class Target:
         """The instant after the period: midnight in Paris the day after `period_to`."""
         return paris_midnight(self.echo.period_to + dt.timedelta(days=1))
 
+    def months(self) -> tuple[tuple[int, int] | None, list[tuple[dt.datetime, dt.datetime]]]:
+        """The period as the loans' tally reads it (`loans.reports.tallies.moments_sql`): its
+        whole months (first, last, as year * 12 + month - 1; None when there is none), and
+        the instants of the partial months at its edges."""
+        first, after = self.echo.period_from, self.echo.period_to + dt.timedelta(days=1)
+        whole_from = (
+            first
+            if first.day == 1
+            else (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        )
+        whole_to = after.replace(day=1)  # the day after the last whole month
+        if whole_from >= whole_to:
+            return None, [(self.start, self.end)]
+        edges = []
+        if first < whole_from:
+            edges.append((self.start, paris_midnight(whole_from)))
+        if whole_to < after:
+            edges.append((paris_midnight(whole_to), self.end))
+        return (month_number(whole_from), month_number(whole_to) - 1), edges
+
     def by_establishment(self, column: str) -> str:
         """A SQL condition keeping the rows of the covered establishments (`column` holds an
         establishment id), for tables that belong to an establishment (loans, campaigns)."""
@@ -116,6 +136,11 @@ def _in(column: str, ids) -> str:
 
 def paris_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.UTC)
+
+
+def month_number(day: dt.date) -> int:
+    """The month of `day` as the loans' tally numbers them: year * 12 + month - 1."""
+    return day.year * 12 + day.month - 1
 
 
 async def rows(sql: str, *args) -> list[dict]:

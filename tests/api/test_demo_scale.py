@@ -17,6 +17,7 @@ from tests.cli_process import ordipret
 from tests.conftest import client_for
 from tests.database import truncate_all
 from tests.factories import ACTOR, PLATFORM, make_account
+from tests.report_tallies import assert_tallies_match_a_recount
 
 FIXED_NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
 
@@ -190,6 +191,8 @@ async def test_a_hand_over_and_a_return_succeed_on_generated_data(app):
     assert result.device_state == "in_repair" and result.missing_accessories == []
     asset = await Asset.select(Asset.state).where(Asset.id == generated["asset"]).first()
     assert asset == {"state": "in_repair"}
+    # The reports' tallies, counted once after the bulk load, then kept by their triggers.
+    await assert_tallies_match_a_recount()
 
 
 async def test_the_loan_and_asset_lists_answer_on_generated_data(app):
