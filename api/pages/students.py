@@ -18,6 +18,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today
 from api.controllers.documents import document_href
+from api.infra.security import may_lend
 from api.pages import guardian_forms, pagination, student_forms
 from api.pages.loan_forms import state_label
 from api.pages.rendering import page
@@ -132,6 +133,7 @@ class StudentPages(Controller):
             state_label=state_label,
             done=DONE.get(fait or "", ""),
             may_edit=may_edit(request.user),
+            may_lend=may_lend(request.user),
         )
 
 

@@ -87,3 +87,15 @@ async def test_confirming_for_a_student_at_the_maximum_is_refused_and_says_why(d
     assert "Cet élève a déjà 1 prêt(s) en cours pour ce type d'appareil" in text
     assert "A déjà un prêt en cours : PC-0012" in text  # the list says which
     assert await Loan.count().where(Loan.student == holder.id) == 1
+
+
+async def test_from_a_students_page_the_device_scanned_is_lent_to_that_student(desk, world):
+    await make_asset("A-1", UAI_A, world.model_id)
+    student = await make_student(last_name="Durand")
+    client = await desk("it_a")
+    page = await client.get(f"/eleves/{student.id}")
+    assert f'href="/prets/nouveau?eleve_id={student.id}">Lui remettre un appareil' in page.text
+    scan = await client.get(f"/prets/nouveau?eleve_id={student.id}")
+    assert f'<input type="hidden" name="eleve_id" value="{student.id}">' in scan.text
+    chosen = await client.get(f"/prets/nouveau?eleve_id={student.id}&appareil=A-1")
+    assert f'name="student_id" value="{student.id}" checked' in chosen.text
