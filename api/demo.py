@@ -8,7 +8,8 @@ import random
 from collections.abc import Callable
 
 from api.accounts import staff as accounts
-from api.demo_loans import load_demo_loans
+from api.demo_life import load_demo_life
+from api.demo_loans import demo_student, load_demo_loans
 from inventory import asset_import, catalogue, regions
 from inventory.csv_format import COLUMNS, DELIMITER, format_date
 from inventory.scope import Actor, Scope
@@ -127,4 +128,5 @@ async def load_demo(
         logins.append((email, DEMO_PASSWORD, accounts.ROLES[role]))
     if loans is not None:
         await load_demo_loans(*loans, ACTOR, now, school)
+        await load_demo_life(demo_student, ACTOR, now, school, uai(LYCEES[1][0]))
     return logins

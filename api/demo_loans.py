@@ -10,6 +10,7 @@ import io
 
 from PIL import Image, ImageDraw
 
+from api.demo_life import add_return_photos
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset
 from loans import agreements, desk, lifecycle, students
@@ -38,7 +39,14 @@ def signature_png(seed: int) -> bytes:
 
 
 async def _student(actor: Actor, now: dt.datetime, school: str, index: int) -> int:
-    first, last, born, guardian, _ = STUDENTS[index]
+    return await demo_student(actor, now, school, index, STUDENTS[index])
+
+
+async def demo_student(
+    actor: Actor, now: dt.datetime, school: str, index: int, person: tuple
+) -> int:
+    """A student of `school`; with the guardian holding legal authority when one is named."""
+    first, last, born, guardian, _ = person
     fields: dict = {
         "establishment_uai": school,
         "ent_id": f"DEMO{index + 1:04d}",
@@ -110,4 +118,6 @@ async def load_demo_loans(
             await desk.take_back(
                 platform, actor, later, loan_id, accessories_returned=[], condition="B"
             )
+            # Photos of the device as it came back, shown on the loan and its receipt.
+            await add_return_photos(storage, actor, later, loan_id)
             await seal_return_receipt(storage, key, platform, actor, later, loan_id, public_url)

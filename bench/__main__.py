@@ -55,6 +55,12 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
         help="benches reading a region's data (reports) build `ordipret demo --scale` data",
     )
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --scale and --database-url: measure the scale demo already in that database "
+        "(built by `ordipret demo --scale`) instead of wiping it and building it again",
+    )
+    parser.add_argument(
         "--role",
         default=defaults.role,
         choices=["admin", "region_manager", "it_staff", "head"],
@@ -108,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         role=args.role,
         database_url=args.database_url or None,
         scale=args.scale,
+        reuse=args.reuse,
     )
     signal.signal(signal.SIGTERM, _terminate)
     results: dict[str, dict] = {}

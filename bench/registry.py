@@ -45,6 +45,9 @@ class Options:
     role: str = "it_staff"
     database_url: str | None = None  # None: a fresh SQLite file in a temporary directory
     scale: str | None = None  # "region" or "national": benches that read data build that demo
+    # With `scale` and a PostgreSQL URL: measure the demo already built there (`ordipret demo
+    # --scale` took 20 minutes for national) instead of wiping and building it again.
+    reuse: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from inventory.assets import check_asset_fields
 from inventory.catalogue import manufacturer_key
 from inventory.csv_format import (
     COLUMNS,
+    EXPORT_ONLY,
     REQUIRED,
     LineError,
     line_errors,
@@ -39,13 +40,27 @@ CHUNK = 500  # rows per INSERT / IN (...) query: well under SQLite's 32,766 boun
 ACTION = "imported"
 ANALYZE_AFTER = 1_000  # rows; see _refresh_statistics
 
+PREVIEW_ROWS = 100  # rows a dry run describes, for a person to check the file's reading
 Progress = Callable[[int, int], None]
+
+
+class PlannedAsset(msgspec.Struct, frozen=True):
+    """A row a dry run would create, as read (tag and serial normalised)."""
+
+    line: int
+    tag: str
+    serial: str
+    manufacturer: str
+    model: str
+    establishment_uai: str
+    region_code: str
 
 
 class ImportReport(msgspec.Struct):
     rows: int
     created: int
     errors: list[LineError]
+    planned: list[PlannedAsset] = msgspec.field(default_factory=list)  # the first rows
 
 
 @dataclass(slots=True)
@@ -70,11 +85,13 @@ class _Lookups:
 
 
 def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError]]:
-    return read_header(line, cells, COLUMNS, REQUIRED, ", ".join(COLUMNS))
+    return read_header(line, cells, COLUMNS + EXPORT_ONLY, REQUIRED, ", ".join(COLUMNS))
 
 
 def _values(row: _Row, record: list[str], positions: dict[str, int]) -> None:
     for name, position in positions.items():
+        if name in EXPORT_ONLY:  # derived from the open loan: read nowhere
+            continue
         value = unprotect_cell(record[position]) if position < len(record) else ""
         row.values[name] = value if name == "notes" else value.strip()
     refuse_control_characters(row.values, row.errors)
@@ -224,6 +241,21 @@ async def _check_database(rows: Sequence[_Row]) -> None:
             )
 
 
+def _planned(rows: list[_Row]) -> list[PlannedAsset]:
+    return [
+        PlannedAsset(
+            line=row.line,
+            tag=row.fields["tag"],
+            serial=row.fields["serial"],
+            manufacturer=row.values["manufacturer"],
+            model=row.values["model"],
+            establishment_uai=normalise_uai(row.values.get("establishment_uai") or ""),
+            region_code=row.values.get("region_code", ""),
+        )
+        for row in rows[:PREVIEW_ROWS]
+    ]
+
+
 def _line_errors(rows: list[_Row]) -> list[LineError]:
     return line_errors(rows, COLUMNS)
 
@@ -333,7 +365,7 @@ async def import_assets(
     if any(row.errors for row in rows):
         return ImportReport(rows=count, created=0, errors=_line_errors(rows))
     if dry_run or not rows:
-        return ImportReport(rows=count, created=len(rows), errors=[])
+        return ImportReport(rows=count, created=len(rows), errors=[], planned=_planned(rows))
     try:
         await _insert(rows, actor, now, tick)
     except Exception as error:

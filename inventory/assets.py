@@ -19,11 +19,19 @@ from inventory.history import (
     jsonable,
     record_event,
 )
+from inventory.lending import LENT, LENT_LABEL, lent_clause, not_lent_clause, open_loans
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
 from inventory.tables import Asset, DeviceModel
 from inventory.uai import normalise_uai
-from inventory.views import AssetEventView, AssetView, DeviceModelView, EstablishmentRef, Page
+from inventory.views import (
+    AssetEventView,
+    AssetView,
+    DeviceModelView,
+    EstablishmentRef,
+    LocationRef,
+    Page,
+)
 
 # "lent" is not a state: it is derived from an open loan.
 STATES = {
@@ -34,6 +42,8 @@ STATES = {
     "retired": "réformé",
     "ceded": "cédé",
 }
+# What a list may be filtered on: the derived status ("lent" first, as the desk sees it).
+STATUSES = {LENT: LENT_LABEL, **STATES}
 CONDITIONS = {"A": "comme neuf", "B": "bon état", "C": "usé", "D": "endommagé"}
 # No "/" in tags: a tag is a path segment of the API and page addresses.
 TAG_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
@@ -74,15 +84,18 @@ _COLUMNS = (
     Asset.model.name.as_alias("model_name"),
     Asset.model.category.as_alias("model_category"),
     Asset.model.accessories.as_alias("model_accessories"),
+    Asset.location.id.as_alias("location_id"),
+    Asset.location.name.as_alias("location_name"),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class AssetFilters:
-    state: str | None = None
+    state: str | None = None  # a status: "lent", or a state meaning that state and not lent
     establishment_uai: str | None = None
     model_id: int | None = None
     search: str | None = None  # part of a tag or serial number
+    location_id: int | None = None  # a location of a school (inventory.locations)
 
 
 def normalise_tag(raw: str) -> str:
@@ -93,7 +106,14 @@ def normalise_serial(raw: str) -> str:
     return raw.strip().upper()
 
 
-def _view(row: dict) -> AssetView:
+def _view(row: dict, scope: Scope | None = None, loans: dict | None = None) -> AssetView:
+    """`loans`: the open loans of the rows read (`lending.open_loans`); the borrower's class
+    and the due date stay hidden from a caller who does not see the loan's establishment."""
+    loan = None
+    if loans and (found := loans.get(row["id"])) is not None:
+        loan, loan_establishment = found
+        if scope is None or not scope.sees_establishment(loan_establishment, row["region_id"]):
+            loan = type(loan)(state=loan.state)
     establishment = None
     if row["establishment_id"] is not None:
         establishment = EstablishmentRef(
@@ -118,7 +138,19 @@ def _view(row: dict) -> AssetView:
         notes=row["notes"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        status=LENT if loan is not None else row["state"],
+        loan=loan,
+        location=(
+            LocationRef(id=row["location_id"], name=row["location_name"])
+            if row["location_id"] is not None
+            else None
+        ),
     )
+
+
+async def _views(scope: Scope, rows: list[dict]) -> list[AssetView]:
+    loans = await open_loans(row["id"] for row in rows)
+    return [_view(row, scope, loans) for row in rows]
 
 
 def _by_tag(lock: bool):
@@ -139,7 +171,15 @@ async def _scoped_row(scope: Scope, tag: str, lock: bool = False) -> dict:
 
 
 async def get_asset(scope: Scope, tag: str) -> AssetView:
-    return _view(await _scoped_row(scope, tag))
+    return (await _views(scope, [await _scoped_row(scope, tag)]))[0]
+
+
+def status_where(status: str) -> list:
+    """Where clauses on `Asset` for a derived status: an open loan for "lent"; for a state,
+    that state and no open loan (a lent device is not on the shelf)."""
+    if status == LENT:
+        return [lent_clause()]
+    return [Asset.state == status, not_lent_clause()]
 
 
 def _filtered(query, scope: Scope, filters: AssetFilters):
@@ -147,11 +187,13 @@ def _filtered(query, scope: Scope, filters: AssetFilters):
     if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
     if filters.state:
-        query = query.where(Asset.state == filters.state)
+        query = query.where(*status_where(filters.state))
     if filters.establishment_uai:
         query = query.where(Asset.establishment.uai == filters.establishment_uai.strip().upper())
     if filters.model_id:
         query = query.where(Asset.model == filters.model_id)
+    if filters.location_id:
+        query = query.where(Asset.location == filters.location_id)
     if filters.search and filters.search.strip():
         needle = "%" + filters.search.strip().upper().replace("%", "").replace("_", "") + "%"
         query = query.where(Or(Asset.tag.like(needle), Asset.serial.like(needle)))
@@ -160,8 +202,8 @@ def _filtered(query, scope: Scope, filters: AssetFilters):
 
 def check_filters(filters: AssetFilters, sort: str, limit: int, offset: int) -> None:
     errors = {}
-    if filters.state and filters.state not in STATES:
-        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(STATES)
+    if filters.state and filters.state not in STATUSES:
+        errors["state"] = "état inconnu ; valeurs possibles : " + ", ".join(STATUSES)
     if sort.lstrip("-") not in SORTABLE:
         errors["sort"] = (
             "tri possible sur : " + ", ".join(sorted(SORTABLE)) + " (préfixe - pour décroissant)"
@@ -187,7 +229,7 @@ async def list_assets(
         .offset(offset)
     )
     total = await _filtered(Asset.count(), scope, filters)
-    return Page(items=[_view(row) for row in rows], total=total, limit=limit, offset=offset)
+    return Page(items=await _views(scope, rows), total=total, limit=limit, offset=offset)
 
 
 async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", batch: int = 1000):
@@ -214,8 +256,8 @@ async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", ba
                 if last is not None:
                     query = query.where(Asset.id > last["id"])
             found = await query.order_by(Asset.id).limit(batch)
-            for row in found:
-                yield _view(row)
+            for view in await _views(scope, found):
+                yield view
             if len(found) < batch:
                 break
             last = found[-1]
@@ -388,9 +430,11 @@ async def update_asset(
             check_asset_fields({**before, **wanted})  # e.g. warranty_end against acquired_on
             diff = {k: [before[k], v] for k, v in wanted.items() if v != before[k]}
             if not diff:
-                return _view(current)
+                return (await _views(scope, [current]))[0]
             values, establishment_id = await _column_values(scope, current, diff)
             json_diff = {key: [jsonable(a), jsonable(b)] for key, (a, b) in diff.items()}
+            if "location" in values and current["location_name"] is not None:
+                json_diff["location"] = [current["location_name"], None]  # left behind
             change = AssetChange(current["id"], json_diff, establishment_id)
             await change_assets([change], values, actor, now, "updated")
     except Exception as error:
@@ -413,6 +457,7 @@ async def _column_values(scope: Scope, current: dict, diff: dict) -> tuple[dict,
             scope, None, diff["establishment_uai"][1], current["region_id"]
         )
         values["establishment"] = establishment_id = placement.establishment_id
+        values["location"] = None  # a location belongs to the school the device left
     return values, establishment_id
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import msgspec
+
+from inventory import reference_history as history
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.scope import Scope
+from inventory.history import creation_changes
+from inventory.scope import Actor, Scope
 from inventory.tables import DeviceModel
 from inventory.views import DeviceModelView
 
@@ -69,7 +75,14 @@ def _may_edit_catalogue(scope: Scope) -> bool:
 
 
 async def create_device_model(
-    scope: Scope, *, manufacturer: str, name: str, category: str, accessories: list[str]
+    scope: Scope,
+    *,
+    manufacturer: str,
+    name: str,
+    category: str,
+    accessories: list[str],
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
 ) -> DeviceModelView:
     if not _may_edit_catalogue(scope):
         raise NotFound("Catalogue réservé aux gestionnaires de région.")
@@ -79,6 +92,9 @@ async def create_device_model(
     try:
         async with write_transaction():
             row = (await DeviceModel.insert(DeviceModel(**fields)).returning(DeviceModel.id))[0]
+            created = creation_changes(fields)
+            key = str(row["id"])
+            await history.record(history.DEVICE_MODEL, key, None, "created", created, actor, now)
     except Exception as error:
         if is_unique_violation(error):  # unique index on (manufacturer, name)
             raise Conflict(
@@ -88,13 +104,23 @@ async def create_device_model(
     return await get_device_model(row["id"])
 
 
-async def update_device_model(scope: Scope, model_id: int, changes: dict) -> DeviceModelView:
+async def update_device_model(
+    scope: Scope,
+    model_id: int,
+    changes: dict,
+    *,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> DeviceModelView:
     if not _may_edit_catalogue(scope):
         raise NotFound("Catalogue réservé aux gestionnaires de région.")
-    await get_device_model(model_id)
+    before = msgspec.structs.asdict(await get_device_model(model_id))
     # The manufacturer is fixed once created: assets copy it to keep serials unique per maker.
     fields = _check({k: v for k, v in changes.items() if k in ("name", "category", "accessories")})
     if fields:
         async with write_transaction():
             await DeviceModel.update(fields).where(DeviceModel.id == model_id)
+            changes = history.differences(before, fields)
+            key = str(model_id)
+            await history.record(history.DEVICE_MODEL, key, None, "changed", changes, actor, now)
     return await get_device_model(model_id)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
 
+from inventory import reference_history as history
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.scope import Scope
+from inventory.history import creation_changes
+from inventory.scope import Actor, Scope
 from inventory.tables import Establishment, Region
 from inventory.uai import normalise_uai, uai_problem
 from inventory.views import EstablishmentView, RegionView
@@ -52,7 +55,14 @@ def _check_region_fields(code: str | None, name: str | None) -> None:
         raise Invalid(errors)
 
 
-async def create_region(scope: Scope, code: str, name: str) -> RegionView:
+async def create_region(
+    scope: Scope,
+    code: str,
+    name: str,
+    *,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> RegionView:
     if not scope.everything:
         raise NotFound("Seul un administrateur de la plateforme peut créer une région.")
     _check_region_fields(code, name)
@@ -61,6 +71,8 @@ async def create_region(scope: Scope, code: str, name: str) -> RegionView:
             row = (await Region.insert(Region(code=code, name=name.strip())).returning(Region.id))[
                 0
             ]
+            created = creation_changes({"code": code, "name": name.strip()})
+            await history.record(history.REGION, code, row["id"], "created", created, actor, now)
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(f"La région {code} existe déjà.", field="code") from error
@@ -68,13 +80,22 @@ async def create_region(scope: Scope, code: str, name: str) -> RegionView:
     return RegionView(id=row["id"], code=code, name=name.strip())
 
 
-async def rename_region(scope: Scope, code: str, name: str) -> RegionView:
+async def rename_region(
+    scope: Scope,
+    code: str,
+    name: str,
+    *,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> RegionView:
     region = await get_region(scope, code)
     if not scope.everything:
         raise NotFound(f"Région {code} introuvable.")
     _check_region_fields(None, name)
     async with write_transaction():
         await Region.update({Region.name: name.strip()}).where(Region.id == region.id)
+        changes = history.differences({"name": region.name}, {"name": name.strip()})
+        await history.record(history.REGION, code, region.id, "changed", changes, actor, now)
     return RegionView(id=region.id, code=code, name=name.strip())
 
 
@@ -153,6 +174,8 @@ async def create_establishment(
     region_code: str,
     contact_email: str = "",
     contact_phone: str = "",
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
 ) -> EstablishmentView:
     uai = normalise_uai(uai)
     fields: dict[str, Any] = dict(
@@ -165,6 +188,10 @@ async def create_establishment(
     try:
         async with write_transaction():
             await Establishment.insert(Establishment(region=region_id, **fields))
+            created = creation_changes({**fields, "region": region_code})
+            await history.record(
+                history.ESTABLISHMENT, uai, region_id, "created", created, actor, now
+            )
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(f"L'établissement {uai} existe déjà.", field="uai") from error
@@ -172,12 +199,29 @@ async def create_establishment(
     return await get_establishment(scope, uai)
 
 
-async def update_establishment(scope: Scope, uai: str, changes: dict) -> EstablishmentView:
+async def update_establishment(
+    scope: Scope,
+    uai: str,
+    changes: dict,
+    *,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> EstablishmentView:
     row = await establishment_row(scope, uai)
     if not scope.manages_region(row["region"]):
         raise NotFound(f"Établissement {normalise_uai(uai)} introuvable.")
     _check_establishment_fields(changes)
     if changes:
+        before = msgspec.structs.asdict(await get_establishment(scope, uai))
         async with write_transaction():
             await Establishment.update(changes).where(Establishment.id == row["id"])
+            await history.record(
+                history.ESTABLISHMENT,
+                before["uai"],
+                row["region"],
+                "changed",
+                history.differences(before, changes),
+                actor,
+                now,
+            )
     return await get_establishment(scope, uai)

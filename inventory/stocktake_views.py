@@ -33,13 +33,16 @@ class Counts(msgspec.Struct, frozen=True):
 class StocktakeView(msgspec.Struct, frozen=True):
     id: int
     establishment: EstablishmentRef
-    location: str  # "": the whole establishment
+    location: str  # "": the whole establishment; a location's name, or old free text
     is_open: bool
     opened_at: dt.datetime
     opened_by: str
     closed_at: dt.datetime | None
     closed_by: str | None
     counts: Counts
+    # The location counted (only its devices are expected); None: the whole establishment, or a
+    # stocktake opened before locations existed, named by free text only.
+    location_id: int | None = None
 
 
 class FoundLine(msgspec.Struct, frozen=True):
@@ -116,6 +119,7 @@ def stocktake_rows():
     return Stocktake.select(
         Stocktake.id,
         Stocktake.location,
+        Stocktake.place.as_alias("location_id"),
         Stocktake.opened_at,
         Stocktake.opened_by_name,
         Stocktake.closed_at,
@@ -142,6 +146,7 @@ def view_of(row: dict, counts: Counts) -> StocktakeView:
         closed_at=aware(row["closed_at"]) if closed else None,
         closed_by=row["closed_by_name"] if closed else None,
         counts=counts,
+        location_id=row["location_id"],
     )
 
 

@@ -5,9 +5,10 @@ and judged against that list: found (a device counts once, later scans are dupli
 unexpected (it belongs elsewhere, or was not expected: stolen, arrived since) or unknown.
 Closing ends the scanning; the missing devices may then be declared lost, each with an event.
 
-Expected: the establishment's devices whose state is neither lost, stolen, retired nor ceded
-(in stock or in repair). Assets have no room or cart yet, so a stocktake of one location
-expects every device of the establishment: the location names the session, nothing more.
+Expected: the devices of the establishment, or of the one location counted (a room, a cart:
+`inventory.locations`), whose state is neither lost, stolen, retired nor ceded (in stock or in
+repair). A device of the school kept in another location is unexpected in a location's count.
+Stocktakes opened before locations existed keep their free-text name and no location.
 
 Every write locks the stocktake row (a no-op under SQLite's IMMEDIATE transactions): scans,
 closing and declarations of one stocktake take turns, so a scan never lands after the close
@@ -26,6 +27,7 @@ from inventory.assets import normalise_tag
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.history import AssetChange, change_assets
+from inventory.locations import resolve_location
 from inventory.regions import establishment_row
 from inventory.scope import Actor, Scope
 from inventory.stocktake_views import (
@@ -113,9 +115,11 @@ async def open_stocktake(
     establishment_uai: str,
     location: str = "",
     away: Callable[[int], Awaitable[Collection[int]]] | None = None,
+    location_id: int | None = None,
 ) -> StocktakeView:
-    """`away(establishment_id)`: ids of devices known to be elsewhere (lent to a student), not
-    expected here; asked inside the opening's transaction."""
+    """`location_id` (or `location`, a location's name): count that location of the school
+    only; neither: the whole school. `away(establishment_id)`: ids of devices known to be
+    elsewhere (lent to a student), not expected here; asked inside the opening's transaction."""
     location = clean_location(location)
     try:
         establishment = await establishment_row(scope, establishment_uai)
@@ -124,6 +128,11 @@ async def open_stocktake(
             f"établissement {normalise_uai(establishment_uai)} inconnu ou hors de votre périmètre"
         )
         raise Invalid({"establishment_uai": problem}) from None
+    place = None
+    if location_id is not None or location:
+        wanted = location_id if location_id is not None else location
+        place = await resolve_location(scope, establishment["id"], wanted)
+        location = place["name"]
     try:
         async with write_transaction():
             if (existing := await _open_one(establishment["id"], location)) is not None:
@@ -136,6 +145,7 @@ async def open_stocktake(
                     Stocktake(
                         establishment=establishment["id"],
                         location=location,
+                        place=place["id"] if place else None,
                         opened_at=now,
                         opened_by_id=actor.id,
                         opened_by_name=actor.name,
@@ -147,12 +157,14 @@ async def open_stocktake(
             excluded = ", ".join("{}" for _ in NOT_EXPECTED)
             away_ids = sorted(set(await away(establishment["id"]))) if away else []
             not_away = f" AND id NOT IN ({', '.join('{}' for _ in away_ids)})" if away_ids else ""
+            in_place = " AND location = {}" if place else ""
             await StocktakeExpected.raw(
                 "INSERT INTO stocktake_expected (stocktake, asset, state) "
                 "SELECT {}, id, state FROM asset "
-                f"WHERE establishment = {{}} AND state NOT IN ({excluded}){not_away}",
+                f"WHERE establishment = {{}}{in_place} AND state NOT IN ({excluded}){not_away}",
                 stocktake_id,
                 establishment["id"],
+                *([place["id"]] if place else []),
                 *NOT_EXPECTED,
                 *away_ids,
             )

@@ -44,6 +44,19 @@ class DeviceModel(Table, tablename="device_model"):
     accessories = Array(base_column=Varchar(length=60))
 
 
+class Location(Table, tablename="location"):
+    """A place inside a school where devices are kept: a room, a cart, a storage. A short
+    list per school, named by its staff; unique by name within the school (raw migration)."""
+
+    id: Serial
+    establishment = ForeignKey(
+        references=Establishment, on_delete=OnDelete.restrict, null=False, index=True
+    )
+    name = Varchar(length=80)
+    kind = Varchar(length=20, default="room")  # room, cart, storage
+    created_at = Timestamptz()
+
+
 class Asset(Table, tablename="asset"):
     id: Serial
     tag = Varchar(length=40, unique=True, index=True)
@@ -56,6 +69,8 @@ class Asset(Table, tablename="asset"):
     establishment = ForeignKey(
         references=Establishment, on_delete=OnDelete.restrict, null=True, index=True
     )
+    # Where in its school the device is kept (None: not placed). Cleared when it changes school.
+    location = ForeignKey(references=Location, on_delete=OnDelete.restrict, null=True, index=True)
     state = Varchar(length=20, default="in_stock", index=True)
     condition = Varchar(length=1, default="A")
     acquired_on = Date(null=True, default=None)
@@ -79,6 +94,22 @@ class AssetEvent(Table, tablename="asset_event"):
     establishment_id = Integer(null=True, default=None)  # where it happened, for scoping
 
 
+class ReferenceEvent(Table, tablename="reference_event"):
+    """One change of reference data (a region, an establishment, a device model), append-only,
+    with an actor snapshot. `subject_key` names the row as people do (region code, UAI, model
+    id); `region_id` places it for scoping (None: the shared catalogue of models)."""
+
+    id: Serial
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    subject = Varchar(length=20)  # region, establishment, device_model
+    subject_key = Varchar(length=20, index=True)
+    region_id = Integer(null=True, default=None)
+    action = Varchar(length=40)
+    changes = JSON(default={})
+
+
 class Stocktake(Table, tablename="stocktake"):
     """An inventory session (inventaire) of an establishment, or of one room or cart of it.
 
@@ -90,7 +121,11 @@ class Stocktake(Table, tablename="stocktake"):
     establishment = ForeignKey(
         references=Establishment, on_delete=OnDelete.restrict, null=False, index=True
     )
-    location = Varchar(length=80, default="")  # "": the whole establishment
+    # The location's name, as it was when opened ("": the whole establishment). Free text in
+    # stocktakes opened before locations existed (their `place` is None).
+    location = Varchar(length=80, default="")
+    # The location counted: only its devices are expected (None: the whole establishment).
+    place = ForeignKey(references=Location, on_delete=OnDelete.restrict, null=True, index=True)
     opened_at = Timestamptz()
     opened_by_id = Integer(null=True, default=None)
     opened_by_name = Varchar(length=200)

@@ -6,6 +6,8 @@ import datetime as dt
 
 import msgspec
 
+from inventory.lending import LoanStatus
+
 
 class RegionView(msgspec.Struct, frozen=True):
     id: int
@@ -37,6 +39,13 @@ class EstablishmentRef(msgspec.Struct, frozen=True):
     name: str
 
 
+class LocationRef(msgspec.Struct, frozen=True):
+    """Where in its school a device is kept (`inventory.locations`)."""
+
+    id: int
+    name: str
+
+
 class AssetView(msgspec.Struct, frozen=True):
     tag: str
     serial: str
@@ -50,6 +59,10 @@ class AssetView(msgspec.Struct, frozen=True):
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    # Derived, never stored: "lent" while a loan of the device is open, else `state`.
+    status: str = "in_stock"
+    loan: LoanStatus | None = None  # the open loan, when lent
+    location: LocationRef | None = None
 
 
 class AssetEventView(msgspec.Struct, frozen=True):

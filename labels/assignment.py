@@ -26,6 +26,7 @@ from labels.tables import LabelCode
 
 CHUNK = 500  # rows per bulk statement: well under SQLite's and asyncpg's parameter limits
 MAX_BLANK = 10_000
+UNREADABLE = "code d'étiquette illisible : scannez le QR de l'étiquette"
 ATTEMPTS = 5  # a collision of 50-bit random codes is astronomically rare; twice in a row, never
 
 
@@ -204,24 +205,55 @@ async def bind_code(
     already carries a label gets the new one and the old one is retired."""
     wanted = code_in(code)
     if wanted is None:
-        raise Invalid({"code": "code d'étiquette illisible : scannez le QR de l'étiquette"})
+        raise Invalid({"code": UNREADABLE})
     target = await _asset_to_bind(scope, asset_tag_or_serial)
+    return await _bind(scope, actor, now, wanted, target, replace)
+
+
+async def bind_new_asset(
+    scope: Scope, actor: Actor, now: dt.datetime, code: str, tag: str
+) -> LabelledAsset:
+    """Bind the blank label `code` to the device just created with `tag` (at intake, in the
+    caller's transaction). By its tag, not through a scan: the tag may read as a label."""
+    row = await Asset.select(Asset.id, Asset.establishment, Asset.region).where(Asset.tag == tag)
+    if not row or not scope.sees_establishment(row[0]["establishment"], row[0]["region"]):
+        raise NotFound(f"Appareil {tag} introuvable.")
+    target = Found(row[0]["id"], tag, row[0]["establishment"], row[0]["region"], "tag")
+    return await _bind(scope, actor, now, code, target, replace=False)
+
+
+async def _locked_label(scope: Scope, wanted: str) -> dict:
+    label = await for_update(
+        LabelCode.select(
+            LabelCode.id, LabelCode.asset, LabelCode.region, LabelCode.retired_at
+        ).where(LabelCode.code == wanted),
+        LabelCode,
+    ).first()
+    if label is None or not acts_in_region(scope, label["region"]):
+        # Another region's label reads as unknown: nothing said of what it holds.
+        raise NotFound(f"Étiquette {wanted} inconnue.")
+    return label
+
+
+async def check_blank(scope: Scope, code: str) -> dict:
+    """The blank label `code` (locked until the caller's transaction ends), else the same
+    refusal a bind would give: unknown, retired, or already on a device (field `code`)."""
+    label = await _locked_label(scope, code)
+    _check_label(label, None)
+    return label
+
+
+async def _bind(
+    scope: Scope, actor: Actor, now: dt.datetime, wanted: str, target: Found, replace: bool
+) -> LabelledAsset:
     try:
         async with write_transaction():
             # Lock the device, so that two binds on it are applied one after the other.
             await for_update(Asset.select(Asset.id).where(Asset.id == target.asset_id), Asset)
-            label = await for_update(
-                LabelCode.select(
-                    LabelCode.id, LabelCode.asset, LabelCode.region, LabelCode.retired_at
-                ).where(LabelCode.code == wanted),
-                LabelCode,
-            ).first()
-            if label is None or not acts_in_region(scope, label["region"]):
-                # Another region's label reads as unknown: nothing said of what it holds.
-                raise NotFound(f"Étiquette {wanted} inconnue.")
+            label = await _locked_label(scope, wanted)
             if label["asset"] == target.asset_id:
                 return LabelledAsset(wanted, await assets.get_asset(scope, target.tag))
-            _check_label(label, target)
+            _check_label(label, target.region_id)
             current = await LabelCode.select(LabelCode.id, LabelCode.code).where(
                 LabelCode.asset == target.asset_id
             )
@@ -256,7 +288,7 @@ async def bind_code(
     return LabelledAsset(wanted, await assets.get_asset(scope, target.tag))
 
 
-def _check_label(label: dict, target: Found) -> None:
+def _check_label(label: dict, region_id: int | None) -> None:
     if label["retired_at"] is not None:
         raise Conflict(
             "Cette étiquette a été retirée : elle ne peut plus servir. Prenez-en une neuve.",
@@ -264,7 +296,7 @@ def _check_label(label: dict, target: Found) -> None:
         )
     if label["asset"] is not None:
         raise Conflict("Cette étiquette est déjà collée sur un autre appareil.", field="code")
-    if label["region"] != target.region_id:
+    if region_id is not None and label["region"] != region_id:
         raise Conflict(
             "Cette étiquette a été imprimée pour une autre région que celle de l'appareil.",
             field="code",

@@ -98,17 +98,35 @@ Plan = tuple[tuple[str, str], ...]  # (text, role) of each line, top to bottom
 
 def _plans(content: LabelContent) -> list[list[Plan]]:
     """Groups of plans, the most complete group first. The owner notice goes on one line or
-    on two (whichever prints larger); it is dropped before anything else, then the serial."""
+    on two (whichever prints larger); the serial is shortened before the owner notice is
+    dropped, and dropped last."""
     owner = "Propriété de la Région"
     region = content.region_name.strip()
     caption = ((content.caption.strip(), CAPTION),)
-    serial: Plan = ((short_serial(content.serial), SERIAL),) if content.serial.strip() else ()
-    groups: list[list[Plan]] = [[caption + serial], [caption]]
+    groups: list[list[Plan]] = []
+    owners: list[Plan] = []
     if region:
-        one_line = ((f"{owner} {region}", OWNER),)
-        two_lines = ((owner, OWNER), (region, OWNER))
-        groups.insert(0, [one_line + caption + serial, two_lines + caption + serial])
+        owners = [((f"{owner} {region}", OWNER),), ((owner, OWNER), (region, OWNER))]
+    serials: list[Plan] = serial_plans(content.serial) or [()]
+    if owners:
+        groups += [[lines + caption + serial for lines in owners] for serial in serials]
+    groups += [[caption + serial] for serial in serials if serial]
+    groups.append([caption])
     return groups
+
+
+def serial_plans(serial: str) -> list[Plan]:
+    """The serial as printed, the most complete first: whole on one line, whole on two lines
+    (the font shrinks or the line wraps before anything is cut), then only its end."""
+    serial = serial.strip()
+    if not serial:
+        return []
+    whole: Plan = ((f"S/N {serial}", SERIAL),)
+    if len(serial) <= SERIAL_CHARS:
+        return [whole]
+    half = (len(serial) + 1) // 2
+    wrapped: Plan = ((f"S/N {serial[:half]}", SERIAL), (serial[half:], SERIAL))
+    return [whole, wrapped, ((short_serial(serial), SERIAL),)]
 
 
 @lru_cache(maxsize=1024)

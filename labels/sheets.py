@@ -47,6 +47,7 @@ class Selection:
     model_id: int | None = None
     state: str | None = None
     search: str | None = None  # part of a tag or serial, as in the asset list
+    location_id: int | None = None  # a location of a school, as in the asset list
     unlabelled: bool = False  # only devices without a live code yet
     blank: int | None = None  # that many new codes, bound to no device
     region_code: str | None = None  # the region of blank labels, when the scope has several
@@ -60,6 +61,7 @@ class Selection:
             "model": self.model_id is not None,
             "state": bool(self.state),
             "q": bool(self.search and self.search.strip()),
+            "location": self.location_id is not None,
             "unlabelled": self.unlabelled,
         }
         return [name for name, present in given.items() if present]
@@ -187,8 +189,10 @@ def _scoped(query, scope: Scope):
 
 def _filtered(query, scope: Scope, selection: Selection, establishment_id: int | None):
     query = _scoped(query, scope)
-    if selection.state:
-        query = query.where(Asset.state == selection.state)
+    if selection.state:  # a derived status, as the asset list filters it ("lent" included)
+        query = query.where(*assets.status_where(selection.state))
+    if selection.location_id is not None:
+        query = query.where(Asset.location == selection.location_id)
     if establishment_id is not None:
         query = query.where(Asset.establishment == establishment_id)
     if selection.model_id is not None:

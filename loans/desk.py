@@ -92,12 +92,17 @@ async def lent_asset_ids(establishment_id: int) -> list[int]:
 
 
 async def open_stocktake(
-    scope: Scope, actor: Actor, now: dt.datetime, establishment_uai: str, location: str = ""
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    establishment_uai: str,
+    location: str = "",
+    location_id: int | None = None,
 ) -> StocktakeView:
     """A stocktake of a school that does not expect the devices lent to its students. The lent
     devices are read in the stocktake's own transaction, so a hand-over cannot slip between."""
     return await stocktakes.open_stocktake(
-        scope, actor, now, establishment_uai, location, away=lent_asset_ids
+        scope, actor, now, establishment_uai, location, away=lent_asset_ids, location_id=location_id
     )
 
 

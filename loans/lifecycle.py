@@ -139,7 +139,8 @@ async def prepare_loan(
                 .where(Asset.id == asset_id)
                 .first()
             )
-            assert asset is not None  # scoped_asset_id found it; assets are never deleted
+            if asset is None:  # found a moment ago, but its receipt was undone since
+                raise Invalid({"asset_tag": f"appareil {asset_tag} inconnu"})
             student = await _student_in_scope(scope, student_id)
             if asset["state"] != "in_stock":
                 raise Conflict(f"L'appareil {asset_tag} n'est pas en stock.", field="asset_tag")

@@ -64,11 +64,12 @@ async def overdue_loans(
     today: dt.date,
     *,
     establishment_uai: str | None = None,
+    region_code: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> OverduePage:
-    """Oldest due date first, then by class and name. An establishment outside the scope is
-    not found (404), as an unknown one."""
+    """Oldest due date first, then by class and name. An establishment (or a region) outside
+    the scope is not found (404), as an unknown one."""
     where = overdue_where(today)
     # The loans of the establishments the scope sees (an empty scope sees none).
     if (scoped := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
@@ -76,6 +77,9 @@ async def overdue_loans(
     if establishment_uai:
         establishment = await establishment_key(scope, establishment_uai)
         where &= Loan.establishment == establishment.id
+    if region_code:
+        region = await get_region(scope, region_code)
+        where &= Loan.establishment.region == region.id
     rows = await (
         Loan.select(
             Loan.id,

@@ -5,6 +5,8 @@ from piccolo.conf.apps import AppConfig
 from loans.tables import (
     Agreement,
     Campaign,
+    Delivery,
+    DeliveryItem,
     Document,
     DocumentContent,
     EntLinkProposal,
@@ -44,6 +46,8 @@ APP_CONFIG = AppConfig(
         TermsVersion,
         EntLinkProposal,
         LossDeclaration,
+        Delivery,
+        DeliveryItem,
         StudentEvent,
     ],
     migration_dependencies=["inventory.piccolo_app"],

@@ -10,11 +10,13 @@ the database and seals the PDF.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 
 import msgspec
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer
 
 from inventory.assets import CONDITIONS, STATES
 from loans.pdf_pages import (
@@ -33,6 +35,8 @@ from loans.pdf_pages import (
 TITLE = "Reçu de retour de matériel"
 SIGNATURE_BOX = 28 * mm
 QR_SIDE = 24 * mm
+THUMBNAIL = 38 * mm  # four to a row
+PHOTOS_PRINTED = 8
 
 
 class ReceiptData(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,6 +60,7 @@ class ReceiptData(msgspec.Struct, frozen=True, kw_only=True):
     photo_count: int
     printed_on: date
     verification_url: str = ""  # where its QR code leads (`/verify/{public_id}`); "": none
+    photos: list[bytes] = []  # the return's photos (JPEG or PNG), printed as thumbnails
 
 
 def condition_label(code: str | None) -> str:
@@ -99,6 +104,34 @@ def _signatures(data: ReceiptData) -> Flowable:
         [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
     )
     return KeepTogether([para("Signatures", "section"), grid])
+
+
+def _thumbnail(content: bytes) -> Flowable | None:
+    """The photo scaled into a square cell; None for bytes no image reader can draw (the
+    upload checks only the file's signature)."""
+    try:
+        width, height = ImageReader(io.BytesIO(content)).getSize()
+    except Exception:  # noqa: BLE001 - a photo that cannot be drawn is left out, not fatal
+        return None
+    ratio = min(THUMBNAIL / width, THUMBNAIL / height)
+    return Image(io.BytesIO(content), width=width * ratio, height=height * ratio)
+
+
+def _photos(photos: list[bytes]) -> Flowable | None:
+    """The photos as thumbnails, four to a row: the receipt shows what was seen, not only
+    how many pictures were taken."""
+    drawn = [_thumbnail(content) for content in photos[:PHOTOS_PRINTED]]
+    shown: list = [thumbnail for thumbnail in drawn if thumbnail is not None]
+    if not shown:
+        return None
+    rows = [shown[start : start + 4] for start in range(0, len(shown), 4)]
+    rows[-1] += [""] * (4 - len(rows[-1]))
+    grid = table(
+        rows,
+        [WIDTH / 4] * 4,
+        [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
+    )
+    return KeepTogether([para("Photos du retour", "section"), grid])
 
 
 def _seal_notice(verification_url: str) -> Flowable:
@@ -161,6 +194,8 @@ def render_receipt(data: ReceiptData) -> bytes:
                 "body",
             ),
         ]
+    if data.photos and (thumbnails := _photos(data.photos)) is not None:
+        flowables += [Spacer(0, 2 * mm), thumbnails]
     flowables += [
         Spacer(0, 4 * mm),
         _signatures(data),

@@ -20,15 +20,19 @@ from loans import documents, listing
 from loans.documents import DocumentView, verification_url
 from loans.listing import ReturnReceipt
 from loans.minors import paris_day
-from loans.receipt_pdf import ReceiptData, render_receipt
+from loans.receipt_pdf import PHOTOS_PRINTED, ReceiptData, render_receipt
 from loans.sealing import SealKey, seal_async
 from loans.storage import Storage
+from loans.tables import LoanPhoto
 
 KIND = "receipt"
 
 
 async def receipt_data(
-    receipt: ReturnReceipt, printed_on: dt.date, verification_url: str = ""
+    receipt: ReturnReceipt,
+    printed_on: dt.date,
+    verification_url: str = "",
+    photos: list[bytes] | None = None,
 ) -> ReceiptData:
     """What the PDF prints, from the receipt a caller may see (`listing.return_receipt`)."""
     loan = receipt.loan
@@ -71,7 +75,19 @@ async def receipt_data(
         photo_count=receipt.photo_count,
         printed_on=printed_on,
         verification_url=verification_url,
+        photos=photos or [],
     )
+
+
+async def return_photos(storage: Storage, loan_id: int) -> list[bytes]:
+    """The bytes of the loan's photos kept in the storage (the receipt prints them)."""
+    rows = await (
+        LoanPhoto.select(LoanPhoto.document.sha256)
+        .where((LoanPhoto.loan == loan_id) & LoanPhoto.document.is_not_null())
+        .order_by(LoanPhoto.id)
+        .limit(PHOTOS_PRINTED)
+    )
+    return [await storage.get(row["document.sha256"]) for row in rows]
 
 
 async def seal_return_receipt(
@@ -96,7 +112,8 @@ async def seal_return_receipt(
     # Its QR code leads to the public check of this very document.
     public_id = secrets.token_hex(16)
     url = verification_url(public_url, public_id)
-    data = await receipt_data(receipt, paris_day(now), url)
+    photos = await return_photos(storage, loan_id)
+    data = await receipt_data(receipt, paris_day(now), url, photos)
     pdf = await asyncio.to_thread(render_receipt, data)
     sealed = await seal_async(
         pdf,

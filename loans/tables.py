@@ -27,7 +27,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from inventory.tables import Asset, Establishment, Region
+from inventory.tables import Asset, DeviceModel, Establishment, Region
 
 
 class Student(Table, tablename="student"):
@@ -343,3 +343,36 @@ class LossDeclaration(Table, tablename="loss_declaration"):
     decided_by_id = Integer(null=True, default=None)
     decided_by_name = Varchar(length=200, default="")
     decision_note = Text(default="")
+
+
+class Delivery(Table, tablename="delivery"):
+    """A delivery received (arrivage): devices of one model for one school, each registered by
+    scanning a blank label then the device's serial. Actors are snapshots, as in history."""
+
+    id: Serial
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    model = ForeignKey(references=DeviceModel, on_delete=OnDelete.restrict)
+    opened_at = Timestamptz()
+    opened_by_id = Integer(null=True, default=None)
+    opened_by_name = Varchar(length=200)
+
+
+class DeliveryItem(Table, tablename="delivery_item"):
+    """One device received in a delivery: the label and serial scanned, the asset they made.
+
+    Undoing a receipt deletes the asset (it never existed: a wrong serial, a wrong label) and
+    blanks the label again; this row stays, with who undid it and when, as the record of both
+    (the asset's own history goes with it). `tag` and `serial` are copies for that reason."""
+
+    id: Serial
+    delivery = ForeignKey(references=Delivery, on_delete=OnDelete.cascade, index=True)
+    asset = ForeignKey(references=Asset, on_delete=OnDelete.set_null, null=True)
+    code = Varchar(length=16)
+    tag = Varchar(length=40)
+    serial = Varchar(length=80)
+    received_at = Timestamptz()
+    received_by_id = Integer(null=True, default=None)
+    received_by_name = Varchar(length=200)
+    undone_at = Timestamptz(null=True, default=None)
+    undone_by_id = Integer(null=True, default=None)
+    undone_by_name = Varchar(length=200, default="")

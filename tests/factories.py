@@ -205,3 +205,14 @@ def ent_identity(key: str = "K-1", kind: str = STUDENT, method: str = CAS, **cha
     )
     values.update(changes)
     return EntIdentity(**values)
+
+
+async def make_location(uai: str, name: str, kind: str = "cart", *tags: str) -> int:
+    """A location of the school (inventory.locations), holding the devices `tags` (moved
+    there by the platform, each with its history event)."""
+    from inventory import locations
+
+    made = await locations.create_location(PLATFORM, ACTOR, NOW, uai, name, kind)
+    for tag in tags:
+        await locations.move_asset(PLATFORM, ACTOR, NOW, made.id, tag)
+    return made.id

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from api.accounts.history import record_event, record_sign_in
 from api.accounts.passwords import password_problem
 from api.accounts.tables import Account, AccountEstablishment, ApiToken
 from inventory.db import Prepared, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.scope import Actor, Scope
+from inventory.scope import SYSTEM, Actor, Scope
 from inventory.tables import Establishment, Region
 from inventory.uai import normalise_uai
 
@@ -53,26 +54,28 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)
 
 
-async def _verify(password_hash: str, password: str) -> bool:
+async def verify_password(password_hash: str, password: str) -> bool:
     try:
         return await asyncio.to_thread(_hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-async def authenticate(email: str, password: str) -> int | None:
-    """The account id for these credentials, or None."""
+async def authenticate(email: str, password: str, now: dt.datetime) -> int | None:
+    """The account id for these credentials, or None. Every attempt on a known account is
+    recorded (its sign-in history); attempts on unknown addresses name no account."""
     row = (
         await Account.select(Account.id, Account.password_hash, Account.active)
         .where(Account.email == email.strip().lower())
         .first()
     )
     if row is None:
-        await _verify(_DUMMY_HASH, password)
+        await verify_password(_DUMMY_HASH, password)
         return None
-    if not await _verify(row["password_hash"], password) or not row["active"]:
-        return None
-    return row["id"]
+    succeeded = await verify_password(row["password_hash"], password) and row["active"]
+    async with write_transaction():
+        await record_sign_in(row["id"], now, succeeded=succeeded, method="password")
+    return row["id"] if succeeded else None
 
 
 # Every request is authenticated, so the principal is read with one hand-written query:
@@ -134,8 +137,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+async def _own_actor(account_id: int) -> Actor:
+    row = await Account.select(Account.display_name).where(Account.id == account_id).first()
+    return Actor(id=account_id, name=row["display_name"] if row else str(account_id))
+
+
 async def create_token(account_id: int, name: str, now: dt.datetime) -> tuple[int, str]:
-    """A new token; its clear value is returned once and never stored."""
+    """A new token of one's own account; its clear value is returned once and never stored
+    (the account's history records its name only)."""
     if not name.strip():
         raise Invalid({"name": "donnez un nom au jeton (par exemple « script inventaire »)"})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -147,6 +156,8 @@ async def create_token(account_id: int, name: str, now: dt.datetime) -> tuple[in
                 )
             ).returning(ApiToken.id)
         )[0]
+        actor = await _own_actor(account_id)
+        await record_event(account_id, actor, now, "token_created", {"token": [None, name.strip()]})
     return row["id"], token
 
 
@@ -160,13 +171,21 @@ async def list_tokens(account_id: int) -> list[dict]:
 
 async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None:
     async with write_transaction():
-        found = await ApiToken.exists().where(
-            (ApiToken.id == token_id) & (ApiToken.account == account_id)
+        found = (
+            await ApiToken.select(ApiToken.name, ApiToken.revoked_at)
+            .where((ApiToken.id == token_id) & (ApiToken.account == account_id))
+            .first()
         )
-        if not found:
+        if found is None:
             raise NotFound(f"Jeton {token_id} introuvable.")
+        if found["revoked_at"] is not None:
+            return  # revoking twice changes nothing, and records nothing
         await ApiToken.update({ApiToken.revoked_at: now}).where(
             (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
+        )
+        actor = await _own_actor(account_id)
+        await record_event(
+            account_id, actor, now, "token_revoked", {"token": [found["name"], None]}
         )
 
 
@@ -179,7 +198,9 @@ async def create_account(
     region_code: str | None = None,
     establishment_uais: list[str] | None = None,
     now: dt.datetime,
+    actor: Actor | None = None,
 ) -> int:
+    """`actor`: who creates it, recorded in the account's history (the command line: none)."""
     email = email.strip().lower()
     errors = {}
     if "@" not in email:
@@ -234,6 +255,16 @@ async def create_account(
                         for e in establishment_ids
                     ]
                 )
+            created = {
+                "email": [None, email],
+                "role": [None, role],
+                "region": [None, region_code if region_id else None],
+                "establishments": [
+                    None,
+                    sorted(normalise_uai(u) for u in establishment_uais or []),
+                ],
+            }
+            await record_event(account["id"], actor or SYSTEM, now, "created", created)
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(f"Un compte {email} existe déjà.", field="email") from error

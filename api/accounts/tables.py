@@ -1,6 +1,6 @@
 """Staff accounts, their establishments and API tokens."""
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.table import Table
 
 from inventory.tables import Establishment, Region
@@ -66,3 +66,27 @@ class EntStaffLink(Table, tablename="ent_staff_link"):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz()
     created_by = Varchar(length=200, default="")
+
+
+class AccountEvent(Table, tablename="account_event"):
+    """One change of a staff account (created, role or scopes changed, deactivated, password
+    reset, token created or revoked), append-only. The actor is a snapshot, not a foreign key,
+    so that history survives the deletion of an account. `changes` holds before -> after,
+    never a secret (no password, no token)."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    action = Varchar(length=40)
+    changes = JSON(default={})
+
+
+class SignInRecord(Table, tablename="sign_in_record"):
+    """One sign-in attempt on a known account, successful or not: when, and how. No password,
+    no address (personal data the page does not need)."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz()
+    succeeded = Boolean()
+    method = Varchar(length=20)  # password, ent

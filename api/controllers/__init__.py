@@ -3,6 +3,7 @@ handlers in `ROUTES`. The app factory registers `ROUTES` below and the pages' `R
 nothing else: a new resource is a new module added to this list."""
 
 from api.controllers import (
+    accounts,
     agreement_batches,
     agreements,
     assets,
@@ -14,6 +15,7 @@ from api.controllers import (
     health,
     labels,
     loans,
+    locations,
     policy,
     reference,
     report_exports,
@@ -48,4 +50,6 @@ ROUTES: list = [
     *ent_connectors.ROUTES,
     *reports.ROUTES,
     *report_exports.ROUTES,
+    *accounts.ROUTES,
+    *locations.ROUTES,
 ]

@@ -55,10 +55,18 @@ class ImportReportOut(msgspec.Struct):
 
 
 def filters_from_query(
-    state: str | None, establishment: str | None, model: int | None, q: str | None
+    state: str | None,
+    establishment: str | None,
+    model: int | None,
+    q: str | None,
+    location: int | None = None,
 ) -> assets.AssetFilters:
     return assets.AssetFilters(
-        state=state or None, establishment_uai=establishment or None, model_id=model, search=q
+        state=state or None,
+        establishment_uai=establishment or None,
+        model_id=model,
+        search=q,
+        location_id=location,
     )
 
 
@@ -70,11 +78,18 @@ class AssetController(Controller):
     async def list_assets(
         self,
         request: Request[Principal, None, None],
-        asset_state: Annotated[str | None, QueryParameter(name="state", description="État")] = None,
+        asset_state: Annotated[
+            str | None,
+            QueryParameter(
+                name="state",
+                description="État : lent (un prêt ouvert), ou un état d'un appareil non prêté",
+            ),
+        ] = None,
         establishment: Annotated[
             str | None, QueryParameter(description="UAI de l'établissement")
         ] = None,
         model: QueryId = None,
+        location: QueryId = None,
         q: Annotated[
             str | None, QueryParameter(description="Partie d'un numéro d'inventaire ou de série")
         ] = None,
@@ -82,7 +97,7 @@ class AssetController(Controller):
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> Page:
-        filters = filters_from_query(asset_state, establishment, model, q)
+        filters = filters_from_query(asset_state, establishment, model, q, location)
         return await assets.list_assets(
             request.user.scope, filters, sort=sort, limit=limit, offset=offset
         )
@@ -94,10 +109,11 @@ class AssetController(Controller):
         asset_state: Annotated[str | None, QueryParameter(name="state", description="État")] = None,
         establishment: FromQuery[str | None] = None,
         model: QueryId = None,
+        location: QueryId = None,
         q: FromQuery[str | None] = None,
         sort: FromQuery[str] = "tag",
     ) -> Stream:
-        filters = filters_from_query(asset_state, establishment, model, q)
+        filters = filters_from_query(asset_state, establishment, model, q, location)
         assets.check_filters(filters, sort, 1, 0)
         rows = asset_export.csv_lines(request.user.scope, filters, sort)
         stamp = utcnow().strftime("%Y%m%d-%H%M")

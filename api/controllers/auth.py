@@ -92,7 +92,7 @@ async def sign_in(request: Request, email: str, password: str) -> Principal | No
         raise TooManyLogins(retry_after)
     account_id = None
     if len(password) <= MAX_PASSWORD_LENGTH:
-        account_id = await accounts.authenticate(email, password)
+        account_id = await accounts.authenticate(email, password, utcnow())
     if account_id is None:
         return None
     await throttle.succeeded(address, email)

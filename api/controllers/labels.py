@@ -147,6 +147,7 @@ async def label_sheet(
     ] = None,
     establishment: Annotated[str | None, QueryParameter(description="UAI")] = None,
     model: QueryId = None,
+    location: QueryId = None,
     asset_state: Annotated[str | None, QueryParameter(name="state", description="État")] = None,
     q: Annotated[
         str | None, QueryParameter(description="Partie d'un numéro d'inventaire ou de série")
@@ -166,6 +167,7 @@ async def label_sheet(
         model_id=model,
         state=(asset_state or "").strip() or None,
         search=(q or "").strip()[:80] or None,
+        location_id=location,
         unlabelled=unlabelled,
         blank=blank,
         region_code=region,

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText, set_fields
+from api.clock import utcnow
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
 from inventory import catalogue, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
@@ -68,7 +69,9 @@ class RegionController(Controller):
     async def create_region(
         self, request: Request[Principal, None, None], data: JSONBody[RegionIn]
     ) -> RegionView:
-        return await regions.create_region(request.user.scope, data.code, data.name)
+        return await regions.create_region(
+            request.user.scope, data.code, data.name, actor=request.user.actor, now=utcnow()
+        )
 
     @get("/{code:str}")
     async def get_region(
@@ -83,7 +86,9 @@ class RegionController(Controller):
         code: FromPath[str],
         data: JSONBody[RegionPatch],
     ) -> RegionView:
-        return await regions.rename_region(request.user.scope, code, data.name)
+        return await regions.rename_region(
+            request.user.scope, code, data.name, actor=request.user.actor, now=utcnow()
+        )
 
 
 class EstablishmentController(Controller):
@@ -101,7 +106,10 @@ class EstablishmentController(Controller):
         self, request: Request[Principal, None, None], data: JSONBody[EstablishmentIn]
     ) -> EstablishmentView:
         return await regions.create_establishment(
-            request.user.scope, **msgspec.structs.asdict(data)
+            request.user.scope,
+            **msgspec.structs.asdict(data),
+            actor=request.user.actor,
+            now=utcnow(),
         )
 
     @get("/{uai:str}")
@@ -117,7 +125,9 @@ class EstablishmentController(Controller):
         uai: FromPath[str],
         data: JSONBody[EstablishmentPatch],
     ) -> EstablishmentView:
-        return await regions.update_establishment(request.user.scope, uai, set_fields(data))
+        return await regions.update_establishment(
+            request.user.scope, uai, set_fields(data), actor=request.user.actor, now=utcnow()
+        )
 
 
 class DeviceModelController(Controller):
@@ -133,7 +143,10 @@ class DeviceModelController(Controller):
         self, request: Request[Principal, None, None], data: JSONBody[DeviceModelIn]
     ) -> DeviceModelView:
         return await catalogue.create_device_model(
-            request.user.scope, **msgspec.structs.asdict(data)
+            request.user.scope,
+            **msgspec.structs.asdict(data),
+            actor=request.user.actor,
+            now=utcnow(),
         )
 
     @get("/{model_id:int}")
@@ -147,7 +160,9 @@ class DeviceModelController(Controller):
         model_id: PathId,
         data: JSONBody[DeviceModelPatch],
     ) -> DeviceModelView:
-        return await catalogue.update_device_model(request.user.scope, model_id, set_fields(data))
+        return await catalogue.update_device_model(
+            request.user.scope, model_id, set_fields(data), actor=request.user.actor, now=utcnow()
+        )
 
 
 ROUTES = [RegionController, EstablishmentController, DeviceModelController]

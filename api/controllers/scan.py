@@ -18,14 +18,16 @@ from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 
 from api.accounts.staff import Principal
+from api.clock import PARIS
 from api.infra.security import DESK_ROLES, FLEET_EDITORS
 from api.request_checks import SCANNER_INPUT
 from inventory import assets
-from inventory.errors import Conflict
+from inventory.errors import Conflict, NotFound
 from inventory.views import AssetView
 from labels.scan import ScanResult, resolve_scan
 from loans.listing import open_loan_for_tag
 from loans.loan_views import LoanView
+from loans.transfers import TransferredTo, where_it_went
 
 # The roles api.infra.security.EDIT_FLEET lets through: they may change a device's state.
 BIND_URL = "/api/v1/labels/bind"
@@ -67,8 +69,14 @@ STATE_CHANGES = (
     StateChange(
         "back_in_stock", "Remettre en stock", "in_stock", frozenset({"in_repair", "lost", "stolen"})
     ),
-    StateChange("declare_lost", "Déclarer perdu", "lost", frozenset({"in_stock", "in_repair"})),
 )
+# Declaring a device lost or stolen is never one tap: these lead to a form (date,
+# circumstances, the police report for a theft), the loan's when the device is lent.
+INCIDENTS = (
+    ("declare_lost", "Déclarer une perte", "perte"),
+    ("declare_stolen", "Déclarer un vol", "vol"),
+)
+INCIDENT_FROM_STATES = frozenset({"in_stock", "in_repair"})
 _STATE_CHANGES = {change.action: change for change in STATE_CHANGES}
 
 
@@ -92,7 +100,13 @@ def loan_actions(principal: Principal, asset: AssetView, loan: LoanView | None) 
             return [ActionOut("hand_over", "Prêter à un élève", "GET", href)]
         return []
     if loan.state == "active":
-        return [ActionOut("take_back", "Enregistrer le retour", "GET", f"/prets/{loan.id}/retour")]
+        return [
+            ActionOut("take_back", "Enregistrer le retour", "GET", f"/prets/{loan.id}/retour"),
+            *(
+                ActionOut(action, label, "GET", f"/prets/{loan.id}/{kind}")
+                for action, label, kind in INCIDENTS
+            ),
+        ]
     return [ActionOut("hand_over", "Poursuivre la remise", "GET", f"/prets/{loan.id}/remise")]
 
 
@@ -112,6 +126,11 @@ def asset_actions(
             for c in STATE_CHANGES
             if asset.state in c.from_states
         ]
+        if asset.state in INCIDENT_FROM_STATES:
+            actions += [
+                ActionOut(action, label, "GET", f"{asset_page(asset.tag)}/{kind}")
+                for action, label, kind in INCIDENTS
+            ]
     return actions
 
 
@@ -120,7 +139,42 @@ def label_actions(principal: Principal, code: str) -> list[ActionOut]:
         return []
     label = "Associer l'étiquette à un appareil"
     # The device is the next thing scanned: its tag or serial goes in `asset`.
-    return [ActionOut("bind", label, "POST", BIND_URL, {"code": code}, needs=["asset"])]
+    return [
+        ActionOut("bind", label, "POST", BIND_URL, {"code": code}, needs=["asset"]),
+        # Or the device is new: registered with this label (the intake page).
+        ActionOut(
+            "register",
+            "Enregistrer un nouvel appareil avec cette étiquette",
+            "GET",
+            f"/arrivages/appareil?code={quote(code, safe='')}",
+        ),
+    ]
+
+
+async def say_where_it_went(principal: Principal, raw: str) -> None:
+    """A device transferred away from one of the caller's schools: not found, but saying
+    where it went (raises NotFound with that message; returns when there is nothing to say)."""
+    went = await where_it_went(principal.scope, raw)
+    if went is not None:
+        raise Transferred(went)
+
+
+class Transferred(NotFound):
+    """Not found here: transferred to another school (`went` says which)."""
+
+    def __init__(self, went: TransferredTo) -> None:
+        super().__init__(transfer_message(went))
+        self.went = went
+
+
+def transfer_message(went: TransferredTo) -> str:
+    when = f" le {went.on.astimezone(PARIS):%d/%m/%Y}" if went.on else ""
+    contact = " ; ".join(part for part in (went.contact_email, went.contact_phone) if part)
+    return (
+        f"L'appareil {went.asset_tag} a été transféré{when} vers {went.name} (UAI {went.uai}) : "
+        "il est désormais suivi par cet établissement."
+        + (f" Contact : {contact}." if contact else "")
+    )
 
 
 def scan_out(principal: Principal, result: ScanResult, loan: LoanView | None = None) -> ScanOut:
@@ -137,7 +191,11 @@ def scan_out(principal: Principal, result: ScanResult, loan: LoanView | None = N
 async def scan(principal: Principal, raw: str) -> ScanOut:
     """The device (or blank label) `raw` designates in the caller's scope, with its actions.
     Raises the domain's Invalid / NotFound / Conflict."""
-    result = await resolve_scan(principal.scope, raw)
+    try:
+        result = await resolve_scan(principal.scope, raw)
+    except NotFound:
+        await say_where_it_went(principal, raw)
+        raise
     loan = None
     if result.asset is not None:
         loan = await open_loan_for_tag(principal.scope, result.asset.tag)

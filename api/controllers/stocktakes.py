@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
-from api.bodies import PathId, Tag, Uai, UaiQuery
+from api.bodies import DbId, PathId, Tag, Uai, UaiQuery
 from api.clock import PARIS, utcnow
 from api.infra.security import roles
 from inventory import stocktake_report, stocktakes
@@ -30,7 +30,10 @@ class StocktakeIn(msgspec.Struct, forbid_unknown_fields=True):
     establishment_uai: Uai
     # Room or cart; absent or empty: the whole establishment. 80 characters once spaces are
     # collapsed (checked by the domain).
+    # A location's name (of /api/v1/establishments/{uai}/locations) or, better, its id: only
+    # the devices of that location are then expected.
     location: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    location_id: DbId | None = None
 
 
 class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -66,7 +69,12 @@ class StocktakeController(Controller):
         principal = request.user
         # The devices lent to the school's students are not expected on its shelves.
         return await desk.open_stocktake(
-            principal.scope, principal.actor, utcnow(), data.establishment_uai, data.location or ""
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            data.establishment_uai,
+            data.location or "",
+            location_id=data.location_id,
         )
 
     @get("/", summary="Inventaires, les plus récents d'abord")

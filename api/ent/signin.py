@@ -16,10 +16,13 @@ from dataclasses import dataclass
 
 from litestar import Request
 
+from api.accounts.history import record_sign_in
+from api.clock import utcnow
 from api.ent import single_logout
 from api.ent.connectors import Connector, linked_account
 from api.infra.security import SESSION_ACCOUNT_KEY
 from api.infra.sessions import rotate_session_id_now
+from inventory.db import write_transaction
 from loans.ent_identity import (
     GUARDIAN,
     SESSION_ENT_KEY,
@@ -75,6 +78,9 @@ async def open_session(
         account_id = await linked_account(connector.region_id, identity.key)
         if account_id is None:
             return STAFF_NOT_LINKED
+        # The account's sign-in history shows ENT sign-ins beside password ones.
+        async with write_transaction():
+            await record_sign_in(account_id, utcnow(), succeeded=True, method="ent")
         session = {SESSION_ACCOUNT_KEY: account_id, SESSION_METHOD_KEY: identity.method}
         target = STAFF_HOME
     else:

@@ -9,14 +9,32 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Receive, Scope, Send
 
 from api.accounts.staff import Principal, load_principal, principal_for_token
+from api.infra.drafts import keep_draft, login_redirect
 
 SESSION_ACCOUNT_KEY = "account_id"
+DRAFT_PAGE = "ordipret.draft_page"  # scope state: the page a kept form returns to
+RECEIVE = "ordipret.receive"
 
 
 class PrincipalMiddleware(AbstractAuthenticationMiddleware):
     """Scripts send `Authorization: Bearer odp_…`; browsers carry the session cookie."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The base class builds the connection without `receive`: keep it, so that a form
+        # refused for want of a session can still be read and kept (api/infra/drafts.py).
+        scope.setdefault("state", {})[RECEIVE] = receive
+        try:
+            await super().__call__(scope, receive, send)
+        except NotAuthorizedException:
+            back_to = scope["state"].get(DRAFT_PAGE)
+            if not back_to:
+                raise
+            # Answered here, inside the session middleware, so that the kept form is stored
+            # (an exception would reach the handlers outside it, and the session be lost).
+            await login_redirect(back_to)(scope, receive, send)
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         principal = None
@@ -28,6 +46,9 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         elif account_id := connection.session.get(SESSION_ACCOUNT_KEY):
             principal = await load_principal(account_id)
         if principal is None:
+            receive = connection.scope.get("state", {}).get(RECEIVE)
+            if receive and (back_to := await keep_draft(connection, receive)):
+                connection.scope.setdefault("state", {})[DRAFT_PAGE] = back_to
             raise NotAuthorizedException("Connectez-vous pour accéder à cette ressource.")
         return AuthenticationResult(user=principal, auth=None)
 

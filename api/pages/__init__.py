@@ -4,24 +4,36 @@
 """
 
 from api.pages import (
+    administration,
     agreement_scans,
+    asset_incidents,
     assets,
     dashboard,
+    device_models,
     directory_import,
     ent_admin,
     ent_signin,
+    errors,
     establishments,
     found,
+    label_printing,
     login,
+    my_account,
     my_space,
     my_space_actions,
     my_space_requests,
+    reference_admin,
+    region_admin,
     remote_signing,
     signing,
+    staff_accounts,
     verification,
 )
+from api.pages import asset_import as asset_import_page
 from api.pages import campaigns as campaign_pages
+from api.pages import intake as intake_pages
 from api.pages import loans as loan_pages
+from api.pages import locations as location_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
 from api.pages import student_import as student_import_pages
@@ -50,8 +62,20 @@ ROUTES: list = [
     *ent_signin.ROUTES,
     *ent_admin.ROUTES,
     *directory_import.ROUTES,
+    *intake_pages.ROUTES,
+    *asset_import_page.ROUTES,
+    *label_printing.ROUTES,
+    *administration.ROUTES,
+    *staff_accounts.ROUTES,
+    *my_account.ROUTES,
+    *region_admin.ROUTES,
+    *reference_admin.ROUTES,
+    *device_models.ROUTES,
+    *asset_incidents.ROUTES,
     *student_import_pages.ROUTES,
     *student_pages.ROUTES,
+    *errors.ROUTES,  # the last resort: every address no other route answers
+    *location_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

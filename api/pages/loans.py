@@ -46,7 +46,7 @@ from api.photo_uploads import photo_href
 from inventory import assets, regions
 from inventory.errors import DomainError, Invalid, NotFound
 from inventory.views import AssetView
-from loans import desk, documents, listing, photos, receipts
+from loans import desk, documents, listing, photos, receipts, transfers
 from loans.borrower_loans import OpenLoan, open_loans_of
 from loans.loan_views import LoanView
 from loans.policy import due_date
@@ -384,6 +384,9 @@ class LoanPages(Controller):
             state_label=state_label,
             condition_label=wording.condition_label,
             school=await school_name(principal.scope, loan.establishment_uai),
+            transferred_to=await transfers.transferred_to(principal.scope, loan_id)
+            if loan.state == "transferred"
+            else None,
             **await _signing_context(request, loan),
         )
 
@@ -413,6 +416,9 @@ class LoanPages(Controller):
             school=await school_name(scope, found.loan.establishment_uai),
             sealed=await documents.document_of_kind(scope, loan_id, receipts.KIND),
             document_href=document_href,
+            photos=await photos.list_photos(scope, loan_id),
+            photo_href=photo_href,
+            printed_on=paris_today(),
         )
 
     # Continuing a hand-over (a loan prepared earlier, or interrupted) -----------------------

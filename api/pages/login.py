@@ -7,10 +7,27 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
+from api.accounts.staff import Principal
 from api.controllers.auth import TooManyLogins, sign_in
-from api.pages.rendering import LOGIN_PATH, page, safe_next
+from api.infra.drafts import DRAFT_KEY
+from api.pages.rendering import DEFAULT_PAGE, LOGIN_PATH, page, safe_next
 
 WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
+DRAFT_WAITING = (
+    "Votre session a pris fin avant l'envoi du formulaire. Reconnectez-vous : "
+    "ce que vous aviez saisi vous sera présenté à nouveau, à vérifier avant de l'envoyer."
+)
+# Where each role starts its day: IT staff at the scanner, heads and managers on their figures.
+LANDING = {"it_staff": "/scan", "head": "/tableau-de-bord", "region_manager": "/tableau-de-bord"}
+
+
+def landing_page(principal: Principal) -> str:
+    return LANDING.get(principal.role, DEFAULT_PAGE)
+
+
+def _draft_waiting(request: Request) -> bool:
+    session = request.scope.get("session")
+    return isinstance(session, dict) and DRAFT_KEY in session
 
 
 class LoginForm(msgspec.Struct):
@@ -29,6 +46,7 @@ def _login_page(
     errors: dict[str, str] | None = None,
     alert: str = "",
     signed_out: bool = False,
+    draft_waiting: str = "",
 ) -> Response:
     return page(
         request,
@@ -39,6 +57,7 @@ def _login_page(
         errors=errors or {},
         alert=alert,
         signed_out=signed_out,
+        draft_waiting=draft_waiting,
     )
 
 
@@ -53,6 +72,7 @@ async def login_form(
         status=200,
         suivant=safe_next(suivant) if suivant else "",
         signed_out=deconnexion is not None,
+        draft_waiting=DRAFT_WAITING if _draft_waiting(request) else "",
     )
 
 
@@ -70,6 +90,8 @@ async def login(request: Request, data: URLEncodedBody[LoginForm]) -> Response:
         errors["password"] = "Indiquez votre mot de passe."
     if errors:
         return _login_page(request, status=422, email=email, suivant=data.suivant, errors=errors)
+    # Signing in starts a new session: a form kept from the ended one is carried over.
+    draft = request.session.get(DRAFT_KEY) if _draft_waiting(request) else None
     try:
         principal = await sign_in(request, email, data.password)
     except TooManyLogins as refused:
@@ -82,7 +104,10 @@ async def login(request: Request, data: URLEncodedBody[LoginForm]) -> Response:
         return _login_page(
             request, status=401, email=email, suivant=data.suivant, alert=WRONG_CREDENTIALS
         )
-    return Redirect(safe_next(data.suivant), status_code=303)
+    if draft is not None:
+        request.session[DRAFT_KEY] = draft
+    target = safe_next(data.suivant) if data.suivant else landing_page(principal)
+    return Redirect(target, status_code=303)
 
 
 @post("/deconnexion", exclude_from_auth=True, include_in_schema=False)
@@ -93,9 +118,9 @@ async def logout(request: Request) -> Redirect:
 
 
 @get("/", include_in_schema=False)
-async def home() -> Redirect:
+async def home(request: Request[Principal, None, None]) -> Redirect:
     # Not signed in: the 401 becomes a redirect to the login page (api/pages/errors.py).
-    return Redirect("/appareils", status_code=303)
+    return Redirect(landing_page(request.user), status_code=303)
 
 
 ROUTES = [login_form, login, logout, home]

@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.response import Template
 
 from api.accounts.staff import Principal
+from api.infra.drafts import take_draft
 from api.pages.wording import role_label
 
 LOGIN_PATH = "/connexion"
@@ -35,6 +36,11 @@ def principal_of(request: Request) -> Principal | None:
 
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Template:
     principal = principal_of(request)
+    # A form sent after the session ended comes back pre-filled on its page (api/infra/drafts):
+    # forms read what to show again from `values`.
+    if principal and request.method == "GET" and (draft := take_draft(request, request.url.path)):
+        context["values"] = {**draft, **(context.get("values") or {})}
+        context["draft_restored"] = True
     return Template(
         template_name=template,
         context={

@@ -26,6 +26,7 @@ from api.pages.rendering import page
 from api.request_checks import SCANNER_INPUT
 from inventory import assets
 from inventory.errors import DomainError, Invalid
+from inventory.lending import LOAN_STATE_LABELS
 from labels import assignment
 
 PATH = "/scan"
@@ -43,7 +44,8 @@ def _words() -> str:
     """French words scan.js needs to write a card from the API's English codes."""
     return json.dumps(
         {
-            "states": assets.STATES,
+            "states": assets.STATUSES,
+            "loanStates": LOAN_STATE_LABELS,
             "conditions": {code: wording.condition_label(code) for code in assets.CONDITIONS},
             "matched": MATCHED,
         },
@@ -55,7 +57,7 @@ def _done_message(action: str | None, result: scan.ScanOut) -> str:
     """After a form sent without JavaScript: what was done (shown on the page it leads to)."""
     if result.asset is None:
         return ""
-    tag, state = result.asset.tag, wording.state_label(result.asset.state)
+    tag, state = result.asset.tag, wording.status_label(result.asset)
     if action == "bind" and result.matched == "code":
         return f"Étiquette associée : elle désigne maintenant l'appareil {tag}."
     change = {c.action: c for c in scan.STATE_CHANGES}.get(action or "")
@@ -85,6 +87,7 @@ def _scan_page(
         matched_words=MATCHED,
         words=_words(),
         state_label=wording.state_label,
+        status_label=wording.status_label,
         condition_label=wording.condition_label,
     )
 

@@ -14,12 +14,12 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
 from api.accounts.staff import Principal
-from api.bodies import PathId, QueryId
+from api.bodies import MAX_DB_ID, PathId, QueryId
 from api.clock import PARIS, utcnow
 from api.controllers.stocktakes import RUN_STOCKTAKES
 from api.pages import wording
 from api.pages.rendering import page
-from inventory import regions, stocktakes
+from inventory import locations, regions, stocktakes
 from inventory.errors import Conflict, Invalid, NotFound
 from labels.scan import scan_into_stocktake
 from loans import desk
@@ -32,7 +32,7 @@ CONFIRMED = "oui"
 class OpenForm(msgspec.Struct):
     # Optional here so that an empty field gets a French message next to it, not a 400.
     establishment_uai: str = ""
-    location: str = ""
+    location_id: str = ""  # a location of the establishment; "": the whole establishment
 
 
 class ScanForm(msgspec.Struct):
@@ -63,6 +63,7 @@ async def _list_page(
         open_ones=[s for s in listed if s.is_open],
         closed_ones=[s for s in listed if not s.is_open],
         establishments=await regions.list_establishments(scope) if _can_run(request) else [],
+        locations=await locations.list_locations(scope) if _can_run(request) else [],
         can_run=_can_run(request),
         form=form or OpenForm(),
         errors=errors or {},
@@ -107,10 +108,20 @@ class StocktakePages(Controller):
         if not data.establishment_uai.strip():
             errors = {"establishment_uai": "Choisissez l'établissement à inventorier."}
             return await _list_page(request, status=422, form=data, errors=errors)
+        location_id = None
+        if data.location_id.strip():
+            if not data.location_id.strip().isdigit() or int(data.location_id) > MAX_DB_ID:
+                errors = {"location": "Emplacement inconnu : choisissez-le dans la liste."}
+                return await _list_page(request, status=422, form=data, errors=errors)
+            location_id = int(data.location_id)
         principal = request.user
         try:
             opened = await desk.open_stocktake(
-                principal.scope, principal.actor, utcnow(), data.establishment_uai, data.location
+                principal.scope,
+                principal.actor,
+                utcnow(),
+                data.establishment_uai,
+                location_id=location_id,
             )
         except Invalid as error:
             return await _list_page(request, status=error.status, form=data, errors=error.errors)
@@ -172,9 +183,9 @@ class StocktakePages(Controller):
             await stocktakes.close_stocktake(
                 principal.scope, principal.actor, utcnow(), stocktake_id
             )
-        except Conflict as error:
+        except Conflict as error:  # shown beside the button pressed, like a missing tick
             return await _detail_page(
-                request, stocktake_id, status=error.status, alert=error.message
+                request, stocktake_id, status=error.status, close_error=error.message
             )
         return Redirect(f"{LIST}/{stocktake_id}?done=clos", status_code=303)
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from api.accounts.staff import ROLES
 from api.pages.formatting import date_fr
-from inventory.assets import CONDITIONS, STATES
+from inventory.assets import CONDITIONS, STATES, STATUSES
 from inventory.catalogue import CATEGORIES
-from inventory.views import AssetEventView
+from inventory.lending import status_label as _status_label
+from inventory.views import AssetEventView, AssetView
 
 ACTIONS = {
     "created": "création",
@@ -23,6 +24,7 @@ ACTIONS = {
     "cede": "cession",
     "declare_loss": "perte déclarée",
     "declare_theft": "vol déclaré",
+    "moved": "rangé",
 }
 
 FIELDS = {
@@ -42,6 +44,7 @@ FIELDS = {
     "loan_id": "prêt n°",
     "establishment": "établissement",
     "accessories": "accessoires",
+    "location": "emplacement",
 }
 _DATE_FIELDS = {"acquired_on", "warranty_end"}
 # The order a person reads a change in, whatever order the JSON kept.
@@ -59,7 +62,13 @@ SORTS = {
 
 
 def state_label(code: str) -> str:
-    return STATES.get(code, code)
+    """A stored state, or the derived "lent" (a filter, a count), in French."""
+    return STATUSES.get(code, code)
+
+
+def status_label(asset: AssetView) -> str:
+    """What a device is now, in French: "prêté" (and what its loan waits for) or its state."""
+    return _status_label(asset.status, asset.loan, STATES)
 
 
 def condition_label(code: str) -> str:

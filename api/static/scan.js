@@ -84,6 +84,14 @@
   }
 
   const stateWord = (code) => (words.states || {})[code] || code;
+  // "prêté" comes from the open loan (asset.status); a loan not yet handed over says so.
+  const statusWord = (asset) => {
+    const word = stateWord(asset.status || asset.state);
+    const loan = asset.loan;
+    const waiting = loan && loan.state !== "active" && (words.loanStates || {})[loan.state];
+    return waiting ? `${word} (${waiting})` : word;
+  };
+  const dateWord = (iso) => iso.split("-").reverse().join("/");
   const conditionWord = (code) => (words.conditions || {})[code] || code;
 
   // --- Spoken status, beep, flash ------------------------------------------------------
@@ -222,6 +230,9 @@
       ["Établissement", asset.establishment ? asset.establishment.name : "Stock régional"],
       ["État physique", conditionWord(asset.condition)],
     ];
+    if (asset.location) facts.push(["Emplacement", asset.location.name]);
+    if (asset.loan && asset.loan.class_name) facts.push(["Classe de l'élève", asset.loan.class_name]);
+    if (asset.loan && asset.loan.due_on) facts.push(["À rendre le", dateWord(asset.loan.due_on)]);
     const card = el(
       "article",
       { className: "scan-card scan-card-found" },
@@ -231,7 +242,7 @@
         "p",
         { className: "scan-model" },
         `${asset.model.manufacturer} ${asset.model.name} `,
-        el("span", { className: `badge badge-${asset.state}` }, stateWord(asset.state))
+        el("span", { className: `badge badge-${asset.status || asset.state}` }, statusWord(asset))
       ),
       el(
         "dl",
@@ -316,7 +327,7 @@
       announce(
         feedback
           ? feedback.text
-          : `${asset.tag} trouvé : ${asset.model.manufacturer} ${asset.model.name}, ${stateWord(asset.state)}.`
+          : `${asset.tag} trouvé : ${asset.model.manufacturer} ${asset.model.name}, ${statusWord(asset)}.`
       );
       beep(true);
     } else if (answer.ok && data.unbound_code) {
@@ -382,7 +393,7 @@
   function doneMessage(action, label, data) {
     if (!data.asset) return `« ${label} » : fait.`;
     if (action === "bind") return `Étiquette associée : elle désigne maintenant l'appareil ${data.asset.tag}.`;
-    return `« ${label} » : fait. L'appareil ${data.asset.tag} est maintenant ${stateWord(data.asset.state)}.`;
+    return `« ${label} » : fait. L'appareil ${data.asset.tag} est maintenant ${statusWord(data.asset)}.`;
   }
 
   result.addEventListener("submit", async (event) => {
@@ -453,7 +464,7 @@
         outcome: "found",
         title: data.asset.tag,
         href: pageOf(data),
-        summary: `${data.asset.model.manufacturer} ${data.asset.model.name}, ${stateWord(data.asset.state)}`,
+        summary: `${data.asset.model.manufacturer} ${data.asset.model.name}, ${statusWord(data.asset)}`,
       };
     } else if (answer.ok && data.unbound_code) {
       entry = {

@@ -195,5 +195,13 @@
       input.focus();
     }
   });
-  input.focus();
+  // After a refused close, the close form is where the user is: its box takes the focus and
+  // the form (its error beside the button) is brought into view, not the scan field above.
+  var elsewhere = document.getElementById(form.getAttribute("data-focus-elsewhere") || "");
+  if (elsewhere) {
+    elsewhere.focus({ preventScroll: true });
+    (elsewhere.closest("section") || elsewhere).scrollIntoView({ block: "center" });
+  } else {
+    input.focus();
+  }
 }());

@@ -11,6 +11,7 @@ student_steps, shared with the distributions); levels and totals are sums of tho
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 import msgspec
@@ -30,6 +31,7 @@ LEVELS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred class names in every school
 def class_level(class_name: str) -> str:
     """The level of a class, a key of LEVELS, from its name as schools write it.
 

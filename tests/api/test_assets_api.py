@@ -115,7 +115,7 @@ async def test_the_asset_list_filters_by_state(as_, world):
 
 
 async def test_an_unknown_state_filter_is_refused(as_, world):
-    assert_problem(await as_("admin").get("/api/v1/assets?state=lent"), 422, "state")
+    assert_problem(await as_("admin").get("/api/v1/assets?state=borrowed"), 422, "state")
 
 
 async def test_the_asset_list_filters_by_establishment(as_, world):

@@ -81,7 +81,7 @@ async def test_the_labels_show_tag_serial_and_region(as_, world):
     await make_asset("TXT-1", UAI_A, world.model_id, serial="5CD123456789")
     response = await as_("it_a").get(SHEET, params={"tags": "TXT-1", "template": "L7163"})
     text = page_texts(response.content)[0]
-    assert "TXT-1" in text and "S/N 23456789" in text and "Centre-Val de Loire" in text
+    assert "TXT-1" in text and "S/N 5CD123456789" in text and "Centre-Val de Loire" in text
 
 
 async def test_a_sheet_of_an_establishment_holds_only_its_devices(as_, world):
@@ -384,7 +384,8 @@ async def test_the_asset_list_offers_printing_the_labels_of_its_selection(signed
     page = await (await signed_in("it_a")).get(
         "/appareils", params={"state": "in_stock", "q": "form"}
     )
-    form = page.text[page.text.index("<details") : page.text.index("</details>")]
+    start = page.text.index('<details class="print-labels">')
+    form = page.text[start : page.text.index("</details>", start)]
     assert 'action="/etiquettes/planche.pdf"' in form
     assert '<input type="hidden" name="state" value="in_stock">' in form
     assert '<input type="hidden" name="q" value="form">' in form

@@ -95,10 +95,10 @@ async def test_empty_fields_are_named_next_to_their_input(client, world):
     assert 'aria-invalid="true"' in response.text
 
 
-async def test_signing_in_leads_to_the_asset_list(client, world):
+async def test_signing_in_leads_it_staff_to_the_scanner(client, world):
     response = await log_in(client, "it_a")
     assert response.status_code == 303
-    assert response.headers["location"] == "/appareils"
+    assert response.headers["location"] == "/scan"
     page = await client.get("/appareils")
     assert page.status_code == 200
     assert "it_a" in page.text and "référent numérique d&#39;établissement" in page.text
@@ -113,7 +113,7 @@ async def test_signing_in_returns_to_the_page_first_asked_for(client, world):
     "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "appareils"]
 )
 async def test_signing_in_never_leads_to_another_site(client, world, target):
-    response = await log_in(client, "it_a", suivant=target)
+    response = await log_in(client, "admin", suivant=target)
     assert response.headers["location"] == "/appareils"
 
 
@@ -163,10 +163,13 @@ async def test_the_remembered_page_keeps_its_query(client):
     assert parse_qs(location.query)["suivant"] == ["/appareils?q=R24&state=lost"]
 
 
-async def test_the_home_page_leads_to_the_asset_list(signed_in, client):
+async def test_the_home_page_leads_to_where_each_role_starts(signed_in, client):
     assert (await client.get("/")).headers["location"] == "/connexion?suivant=/"
-    signed = await signed_in("it_a")
-    assert (await signed.get("/")).headers["location"] == "/appareils"
+    assert (await (await signed_in("it_a")).get("/")).headers["location"] == "/scan"
+    assert (await (await signed_in("head_a")).get("/")).headers["location"] == "/tableau-de-bord"
+    manager = await signed_in("manager_24")
+    assert (await manager.get("/")).headers["location"] == "/tableau-de-bord"
+    assert (await (await signed_in("admin")).get("/")).headers["location"] == "/appareils"
 
 
 async def test_an_unknown_address_gets_a_french_not_found_page(client):

@@ -89,10 +89,15 @@ async def test_it_staff_scan_their_device_and_get_it_with_its_actions(fleet, as_
         },
         {
             "action": "declare_lost",
-            "label": "Déclarer perdu",
-            "method": "PATCH",
-            "href": "/api/v1/assets/A-0001",
-            "body": {"state": "lost"},
+            "label": "Déclarer une perte",
+            "method": "GET",
+            "href": "/appareils/A-0001/perte",
+        },
+        {
+            "action": "declare_stolen",
+            "label": "Déclarer un vol",
+            "method": "GET",
+            "href": "/appareils/A-0001/vol",
         },
     ]
 
@@ -116,8 +121,8 @@ async def test_every_form_of_input_finds_the_device(fleet, as_, typed, matched):
 @pytest.mark.parametrize(
     ("tag", "offered"),
     [
-        ("A-0001", ["hand_over", "send_to_repair", "declare_lost"]),
-        ("A-0002", ["back_in_stock", "declare_lost"]),
+        ("A-0001", ["hand_over", "send_to_repair", "declare_lost", "declare_stolen"]),
+        ("A-0002", ["back_in_stock", "declare_lost", "declare_stolen"]),
         ("A-0003", ["back_in_stock"]),
         ("A-0004", []),
     ],
@@ -149,7 +154,13 @@ async def test_an_action_carried_out_as_described_changes_the_device(fleet, as_)
     assert done.json()["state"] == "in_repair"
     after = (await scan(client, CODE_A)).json()
     assert after["asset"]["state"] == "in_repair"
-    assert list(actions_of(after)) == ["view", "history", "back_in_stock", "declare_lost"]
+    assert list(actions_of(after)) == [
+        "view",
+        "history",
+        "back_in_stock",
+        "declare_lost",
+        "declare_stolen",
+    ]
 
 
 async def test_a_lent_device_offers_its_return_and_no_state_change(fleet, as_):
@@ -167,8 +178,11 @@ async def test_a_lent_device_offers_its_return_and_no_state_change(fleet, as_):
     await client.post(f"/api/v1/loans/{loan_id}/paper-signature", json={"signed_on": "2026-09-01"})
     await client.post(f"/api/v1/loans/{loan_id}/hand-over")
     actions = actions_of((await scan(client, "A-0001")).json())
-    assert list(actions) == ["view", "history", "take_back"]
+    assert list(actions) == ["view", "history", "take_back", "declare_lost", "declare_stolen"]
     assert actions["take_back"]["href"] == f"/prets/{loan_id}/retour"
+    # Lost or stolen while lent: the loan's own forms, never one tap.
+    assert actions["declare_lost"]["href"] == f"/prets/{loan_id}/perte"
+    assert actions["declare_stolen"]["href"] == f"/prets/{loan_id}/vol"
 
 
 async def test_the_region_manager_is_not_offered_to_lend(fleet, as_):
@@ -219,7 +233,7 @@ async def test_a_serial_shared_by_two_devices_in_scope_is_a_409_listing_them(fle
 # Blank labels
 
 
-async def test_a_blank_label_offers_to_bind_it(fleet, as_):
+async def test_a_blank_label_offers_to_bind_it_or_to_register_a_new_device(fleet, as_):
     response = await scan(as_("it_b"), "https://ordipret.example.fr/A/" + BLANK_24)
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -232,7 +246,13 @@ async def test_a_blank_label_offers_to_bind_it(fleet, as_):
                 "href": "/api/v1/labels/bind",
                 "body": {"code": BLANK_24},
                 "needs": ["asset"],
-            }
+            },
+            {
+                "action": "register",
+                "label": "Enregistrer un nouvel appareil avec cette étiquette",
+                "method": "GET",
+                "href": f"/arrivages/appareil?code={BLANK_24}",
+            },
         ],
     }
 
@@ -310,7 +330,8 @@ async def test_the_page_shows_the_scanned_device_and_its_actions(staff):
     assert "Appareil trouvé par son étiquette" in text
     assert "A-0001" in text and "Lenovo ThinkPad E14" in text and "en stock" in text
     assert 'href="/appareils/A-0001"' in response.text
-    assert "Envoyer en réparation" in text and "Déclarer perdu" in text
+    assert "Envoyer en réparation" in text and "Déclarer une perte" in text
+    assert 'href="/appareils/A-0001/perte"' in response.text
     assert 'data-body=\'{"state": "in_repair"}\'' in response.text
 
 

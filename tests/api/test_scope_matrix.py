@@ -200,12 +200,29 @@ async def an_ent_connector_24(world: World) -> dict:
     return {"code": "24"}
 
 
+async def a_staff_account_of_school_a(world: World) -> dict:
+    return {"id": world.account_ids["it_a"]}
+
+
+async def a_location(world: World) -> dict:
+    from tests.factories import make_location
+
+    return {"id": await make_location(UAI_A, "Chariot M"), "uai": UAI_A}
+
+
 REPORTS = ("overview", "fleet", "coverage", "loans", "incidents", "activity", "campaigns")
 
 
 # The table. ----------------------------------------------------------------------------------
 
 RESOURCES = (
+    Resource(
+        "location",
+        a_location,
+        ("/api/v1/locations/{id}", "/api/v1/establishments/{uai}/locations"),
+        None,
+        SCHOOL_A,
+    ),
     Resource(
         "asset",
         an_asset,
@@ -370,6 +387,18 @@ RESOURCES = (
         None,
         frozenset({"admin"}),
         forbidden=EVERYONE - {"admin"},
+    ),
+    Resource(
+        "staff account of lycée A",
+        a_staff_account_of_school_a,
+        (
+            "/api/v1/accounts/{id}",
+            "/api/v1/accounts/{id}/history",
+            "/api/v1/accounts/{id}/sign-ins",
+        ),
+        Listing("/api/v1/accounts", "id", "id"),
+        frozenset({"admin", "manager_24"}),
+        forbidden=NOT_REGION_WIDE,
     ),
 )
 

@@ -16,19 +16,23 @@ import pytest_asyncio
 from inventory.tables import Asset
 from tests.api.problems import assert_problem
 from tests.api.test_pages import csrf_token
-from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset
+from tests.factories import UAI_A, UAI_B, UAI_C, World, make_asset, make_location
 
 STOCKTAKES = "/api/v1/stocktakes"
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def shelf(world: World) -> World:
-    """Lycée A: A-1, A-2, A-3 in stock, A-9 stolen. Lycée B: B-1. Lycée C: C-1."""
+    """Lycée A: A-1, A-2, A-3 in stock on Chariot 2 (Salle 104 holds them too, when asked),
+    A-9 stolen. Lycée B: B-1. Lycée C: C-1."""
     for tag in ("A-1", "A-2", "A-3"):
         await make_asset(tag, UAI_A, world.model_id)
     await make_asset("A-9", UAI_A, world.model_id, state="stolen")
     await make_asset("B-1", UAI_B, world.model_id)
     await make_asset("C-1", UAI_C, world.model_id)
+    for place in ("Chariot 1", "Salle 1", "Salle 2"):  # empty ones
+        await make_location(UAI_A, place)
+    await make_location(UAI_A, "Chariot 2", "cart", "A-1", "A-2", "A-3", "A-9")
     return world
 
 
@@ -252,6 +256,7 @@ async def test_missing_devices_are_declared_lost_after_closing(as_, shelf):
 async def _counted(as_) -> int:
     """A-1 found (twice), B-1 unexpected (scanned by staff of both schools), a formula-like
     unknown code; A-2 and A-3 missing."""
+    await make_location(UAI_A, "Salle 104", "room", "A-1", "A-2", "A-3", "A-9")
     stocktake_id = (await open_a(as_, location="Salle 104"))["id"]
     for code in ("A-1", "A-1", "B-1", "=HYPERLINK(1)"):
         await scan(as_, stocktake_id, code, persona="it_ab" if code == "B-1" else "it_a")

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import pytest
 import uvicorn
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
@@ -141,9 +142,22 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
-def log_in(page: Page, persona: str, password: str = PASSWORD) -> None:
-    page.goto("/connexion")
+def log_in(
+    page: Page, persona: str, password: str = PASSWORD, suivant: str | None = "/appareils"
+) -> None:
+    """Sign in, then land on `suivant` (None: where the persona's role starts its day)."""
+    page.goto("/connexion" + (f"?suivant={suivant}" if suivant else ""))
     page.get_by_label("Adresse électronique").fill(f"{persona}@ordipret.test")
     page.get_by_label("Mot de passe").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Se connecter").click()
+
+
+def serious_violations(page: Page) -> list[str]:
+    """The axe-core violations of the page as it is now that are serious or critical."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

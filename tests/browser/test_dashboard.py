@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, log_in
+from tests.browser.conftest import LiveServer, log_in, serious_violations
 from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
 from tests.factories import World
 from tests.loans.reports_world import make_report_world
 
 pytestmark = pytest.mark.browser
+__all__ = ["serious_violations"]  # other modules import it from here (it lives in conftest)
 
 PERIOD = "/tableau-de-bord?du=05/07/2026&au=04/07/2027"
 
@@ -23,15 +23,6 @@ PERIOD = "/tableau-de-bord?du=05/07/2026&au=04/07/2027"
 def region(live_server: LiveServer, world: World) -> World:
     live_server.run(make_report_world(world))
     return world
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_the_region_dashboard_passes_axe_core(page: Page, region: World):

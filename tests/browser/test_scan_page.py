@@ -221,11 +221,11 @@ def test_a_failed_action_shows_the_problem_detail(scanner: Page, live_server: Li
     live_server.run(
         assets.update_asset(PLATFORM, ACTOR, NOW, "A-0001", {"establishment_uai": UAI_B})
     )
-    page.get_by_role("button", name="Déclarer perdu").click()
+    page.get_by_role("button", name="Envoyer en réparation").click()
     feedback = card(page).locator(".scan-feedback")
     expect(feedback).to_have_text("Appareil A-0001 introuvable.")
     expect(feedback).to_have_class(re.compile(r"\bscan-feedback-error\b"))
-    expect(page.locator("#scan-status")).to_contain_text("« Déclarer perdu » : échec.")
+    expect(page.locator("#scan-status")).to_contain_text("« Envoyer en réparation » : échec.")
     assert beeps(page) == [HIGH, LOW]
     assert focused_id(page) == "scan-code"
     assert live_server.run(assets.get_asset(PLATFORM, "A-0001")).state == "in_stock"

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inventory.tables import Asset
 from tests.browser.conftest import LiveServer, log_in
-from tests.factories import UAI_A, UAI_B, World, make_asset
+from tests.factories import UAI_A, UAI_B, World, make_asset, make_location
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,12 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def shelf(live_server: LiveServer, world: World) -> World:
-    """Lycée A holds A-1, A-2 and A-3; B-1 belongs to lycée B."""
+    """Lycée A holds A-1, A-2 and A-3 on its Chariot 1; B-1 belongs to lycée B."""
 
     async def seed() -> None:
         for tag in ("A-1", "A-2", "A-3"):
             await make_asset(tag, UAI_A, world.model_id)
+        await make_location(UAI_A, "Chariot 1", "cart", "A-1", "A-2", "A-3")
         await make_asset("B-1", UAI_B, world.model_id)
 
     live_server.run(seed())
@@ -49,7 +50,8 @@ def listed(page: Page, key: str):
 def open_stocktake(page: Page, location: str = "Chariot 1") -> None:
     page.goto("/inventaires")
     page.get_by_label("Établissement").select_option(UAI_A)
-    page.get_by_label("Salle ou chariot").fill(location)
+    choice = page.locator("#location option", has_text=location)
+    page.get_by_label("Emplacement").select_option(choice.get_attribute("value") or "")
     with page.expect_navigation():
         page.get_by_role("button", name="Ouvrir l'inventaire").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(

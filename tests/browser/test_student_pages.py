@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, log_in
+from tests.browser.conftest import LiveServer, log_in, serious_violations
 from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
-from tests.browser.test_dashboard import serious_violations
 from tests.factories import UAI_A, World, active_loan, make_asset, make_student
 
 pytestmark = pytest.mark.browser

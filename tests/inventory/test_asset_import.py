@@ -335,3 +335,18 @@ async def test_a_tag_taken_by_a_concurrent_import_after_the_check_is_reported_no
 
     assert report.errors == [LineError(3, "tag", "le numéro d'inventaire R24-0002 existe déjà")]
     assert await count_assets() == 1
+
+
+async def test_a_dry_run_describes_the_first_rows_it_would_create(world, monkeypatch):
+    monkeypatch.setattr(asset_import, "PREVIEW_ROWS", 2)
+    data = csv_file(row("r24-1", "sn 1"), row("R24-2", uai=""), row("R24-3"))
+
+    report = await run(data, dry_run=True)
+
+    assert [
+        (p.line, p.tag, p.serial, p.establishment_uai, p.region_code) for p in report.planned
+    ] == [
+        (2, "R24-1", "SN 1", UAI_A, "24"),
+        (3, "R24-2", "SN-R24-2", "", "24"),
+    ]
+    assert report.created == 3 and await count_assets() == 0

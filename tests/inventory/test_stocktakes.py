@@ -18,7 +18,7 @@ from inventory.stocktake_views import Counts
 from inventory.tables import Asset, AssetEvent, StocktakeExpected, StocktakeScan
 from labels.scan import locate
 from labels.tables import LabelCode
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, World, make_asset
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, World, make_asset, make_location
 
 PARIS = ZoneInfo("Europe/Paris")
 LATER = NOW + dt.timedelta(hours=1)
@@ -41,8 +41,8 @@ async def scan(world: World, stocktake_id: int, raw: str, now: dt.datetime = LAT
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def shelf(world: World) -> World:
-    """Lycée A: A-1, A-2 in stock, A-3 in repair, A-4 stolen, A-5 retired. Lycée B: B-1.
-    Region 24's own stock: R-1."""
+    """Lycée A: A-1, A-2 in stock, A-3 in repair, A-4 stolen, A-5 retired, all in Salle 3.
+    Lycée B: B-1. Region 24's own stock: R-1."""
     model = world.model_id
     for tag in ("A-1", "A-2"):
         await make_asset(tag, UAI_A, model)
@@ -51,6 +51,9 @@ async def shelf(world: World) -> World:
     await make_asset("A-5", UAI_A, model, state="retired")
     await make_asset("B-1", UAI_B, model)
     await make_asset("R-1", None, model, region_code="24")
+    for place in ("Chariot 1", "Chariot 2"):  # empty locations of lycée A
+        await make_location(UAI_A, place)
+    await make_location(UAI_A, "Salle 3", "room", "A-1", "A-2", "A-3", "A-4", "A-5")
     return world
 
 
@@ -67,8 +70,8 @@ def tags(lines) -> list[str]:
 
 
 async def test_opening_expects_the_devices_in_stock_or_in_repair_of_the_establishment(shelf):
-    opened = await stocktakes.open_stocktake(scope_of_a(shelf), CLERK, NOW, UAI_A, " Salle  12 ")
-    assert opened.is_open and opened.location == "Salle 12"
+    opened = await stocktakes.open_stocktake(scope_of_a(shelf), CLERK, NOW, UAI_A)
+    assert opened.is_open and opened.location == "" and opened.location_id is None
     assert opened.establishment.uai == UAI_A
     assert (opened.opened_by, opened.opened_at) == ("Claire Référente", NOW)
     assert opened.counts == Counts(expected=3, found=0, missing=3, unexpected=0)

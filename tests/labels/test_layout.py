@@ -81,10 +81,21 @@ def test_the_smallest_stock_keeps_a_qr_of_15_mm_and_the_caption_and_drops_the_ow
         assert not any("Propriété" in text for text in texts)
 
 
-def test_the_serial_shows_its_last_eight_characters():
+def test_the_full_serial_is_printed_where_the_stock_leaves_room():
     content = LabelContent("HTTPS://X.FR/A/1", "CVL-000001", " PF3ABCDE12345678 ", "Bretagne")
     label = layout_label(content, STOCKS["L7160"], STOCKS["L7160"].cell_box(0))
-    assert label.lines[-1].text == "S/N 12345678"
+    assert label.lines[-1].text == "S/N PF3ABCDE12345678"
+    assert "Propriété de la Région" in label.lines[0].text  # the owner notice stays
+
+
+def test_a_serial_too_long_for_one_line_wraps_before_it_is_cut():
+    serial = "SN-0123456789ABCDEFGHIJ-KLMNOP"
+    content = LabelContent("HTTPS://X.FR/A/1", "CVL-000001", serial, "Centre-Val de Loire")
+    label = layout_label(content, STOCKS["L7160"], STOCKS["L7160"].cell_box(0))
+    texts = [line.text for line in label.lines]
+    assert texts[-2:] == ["S/N SN-0123456789AB", "CDEFGHIJ-KLMNOP"]
+    small = layout_label(content, STOCKS["L7651"], STOCKS["L7651"].cell_box(0))
+    assert small.lines[-1].text == "S/N J-KLMNOP"  # the smallest stock: only its end
 
 
 def test_an_empty_serial_prints_no_serial_line():

@@ -183,3 +183,24 @@ def test_the_receipt_embeds_its_fonts():
             if "/DescendantFonts" in font:
                 font = font["/DescendantFonts"][0].get_object()
             assert "/FontFile2" in font["/FontDescriptor"], font["/BaseFont"]
+
+
+def test_the_receipt_shows_the_print_date_the_signature_lines_and_the_photos_as_thumbnails():
+    from api.demo_life import photo_jpeg
+
+    pdf = render_receipt(sample(photo_count=2, photos=[photo_jpeg(1), photo_jpeg(2)]))
+    text = text_of(pdf)
+    assert "imprimé le 28/06/2027" in text
+    assert "Date et signature :" in text and "Photos du retour" in text
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 2
+    assert len(PdfReader(io.BytesIO(render_receipt(sample()))).pages[0].images) == 0
+
+
+async def test_a_sealed_receipt_prints_the_photos_taken_at_the_return(world, storage, key):
+    from api.demo_life import photo_jpeg
+    from loans import photos
+
+    loan_id = await returned(world, storage)
+    await photos.add_photos(PLATFORM, STAFF, RETURNED, loan_id, [photo_jpeg(3)], storage)
+    pdf = await storage.get((await sealed_receipt(storage, key, loan_id)).sha256)
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1

@@ -6,6 +6,7 @@ import html
 
 import httpx
 
+from api.accounts import history
 from bench.cas_loopback.process import free_port, ticket_url
 from tests.api.ent.conftest import (
     PASSWORD,
@@ -62,6 +63,8 @@ async def test_staff_linked_by_an_admin_gets_the_staff_session_and_the_staff_api
     assert me.status_code == 200
     assert me.json()["email"] == "it_a@ordipret.test"
     assert (await session_of(app, client))["auth_method"] == "cas"
+    signed = await history.last_sign_ins(world.account_ids["it_a"])
+    assert [(s.method, s.succeeded) for s in signed] == [("ent", True)]
 
 
 async def test_unlinked_staff_get_a_french_refusal_and_no_session(app, client, cas_connector):
