@@ -7,6 +7,10 @@ index instead of the table:
 - PostgreSQL: `lower(name) LIKE 'dur%'` reads a `lower(name) text_pattern_ops` index (an
   ILIKE reads none, and a plain index does not serve LIKE outside the C collation);
 - SQLite: LIKE ignores ASCII case and reads an index declared `COLLATE NOCASE`.
+On PostgreSQL the name comes first, the establishment second: the same index serves a
+school's staff (the establishment read from the index) and a region's manager (whose scope
+is the region). SQLite, without statistics, prefers an equality on the first column: there
+the establishment comes first (its databases are a few schools; a region runs PostgreSQL).
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -44,9 +48,9 @@ DESCRIPTION = "Student history; indexes of the student search"
 INDEXES = {
     "postgres": (
         "CREATE INDEX student_search_last ON student "
-        "(establishment, lower(last_name) text_pattern_ops)",
+        "(lower(last_name) text_pattern_ops, establishment)",
         "CREATE INDEX student_search_first ON student "
-        "(establishment, lower(first_name) text_pattern_ops)",
+        "(lower(first_name) text_pattern_ops, establishment)",
         "CREATE INDEX student_search_ine ON student (ine text_pattern_ops)",
     ),
     "sqlite": (
