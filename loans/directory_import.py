@@ -43,7 +43,8 @@ from loans.directory_staging import Staging
 from loans.directory_students import StagedStudent, existing, match, plan, read_student
 from loans.directory_writes import write_chunk, write_relatives
 from loans.minors import paris_day
-from loans.student_import import ANALYZE_AFTER, refresh_statistics
+from loans.student_history import event_rows
+from loans.student_import import ANALYZE_AFTER, record_events, refresh_statistics
 from loans.students import audit, log_change
 from loans.tables import Student
 
@@ -202,6 +203,7 @@ async def _chunk(run: _Run, staging: Staging, students: list[StagedStudent], mod
     if run.dry_run:
         return
     ids = await write_chunk(run.region_id, run.now, run.today, ok, new, guardian_plan, leaving)
+    await record_events(_events(run, ids, ok, new, touched, leaving))
     staging.mark_present(list(ids.values()))
     staging.mark_present([ids[s.key] for s in new if guardians.RELATIVES in s.attrs], "linked")
     for student in new:
@@ -212,6 +214,20 @@ async def _chunk(run: _Run, staging: Staging, students: list[StagedStudent], mod
             log_change("updated (directory)", student.match["id"], run.actor, names)
     for student_id in leaving:
         log_change("left (directory)", student_id, run.actor, ["left_on"])
+
+
+def _events(run: _Run, ids: dict, ok: list, new: list, touched: set, leaving: list) -> list:
+    """The history of the students this chunk writes: created, changed, left."""
+    rows = event_rows(
+        [ids[s.key] for s in new], run.actor, run.now, "directory_created", ["created"]
+    )
+    for student in ok:
+        if student.match and (student.changes or student.key in touched):
+            names = list(student.changes) + (["guardians"] if student.key in touched else [])
+            rows += event_rows(
+                [student.match["id"]], run.actor, run.now, "directory_updated", names
+            )
+    return rows + event_rows(leaving, run.actor, run.now, "directory_left", ["left_on"])
 
 
 async def _leavers(run: _Run, staging: Staging) -> None:
@@ -230,6 +246,9 @@ async def _leavers(run: _Run, staging: Staging) -> None:
                 await Student.update({Student.left_on: run.today}).where(
                     Student.id.is_in(part) & Student.left_on.is_null()
                 )
+            await record_events(
+                event_rows(absent, run.actor, run.now, "directory_left", ["left_on"])
+            )
         for student_id in absent:
             log_change("left (directory)", student_id, run.actor, ["left_on"])
 

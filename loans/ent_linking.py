@@ -26,6 +26,7 @@ from inventory.scope import Actor, Scope
 from inventory.tables import Region
 from inventory.uai import normalise_uai
 from loans.ent_identity import GUARDIAN, STUDENT, EntIdentity
+from loans.student_history import record_student_event
 from loans.students import log_change
 from loans.tables import EntLinkProposal, Guardian, Student
 
@@ -263,6 +264,9 @@ async def confirm_proposal(
                 )
             await Student.update({Student.ent_id: proposal["ent_id"]}).where(
                 Student.id == proposal["student"]
+            )
+            await record_student_event(
+                proposal["student"], actor, now, "ent_linked", {"ent_id": None}
             )
             await _mark(proposal_id, "confirmed", actor, now)
     except Exception as error:

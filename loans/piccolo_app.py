@@ -21,6 +21,7 @@ from loans.tables import (
     Signature,
     SigningLink,
     Student,
+    StudentEvent,
     TermsVersion,
 )
 
@@ -47,6 +48,7 @@ APP_CONFIG = AppConfig(
         LossDeclaration,
         Delivery,
         DeliveryItem,
+        StudentEvent,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],

@@ -37,6 +37,7 @@ from inventory.scope import Actor, Scope
 from inventory.tables import Establishment
 from inventory.uai import normalise_uai, uai_problem
 from loans.minors import paris_day
+from loans.student_history import EVENT_COLUMNS, event_rows
 from loans.students import (
     GUARDIAN_FIELDS,
     MAX_GUARDIANS,
@@ -46,7 +47,7 @@ from loans.students import (
     check_student_fields,
     guardian_values,
 )
-from loans.tables import Guardian, Student
+from loans.tables import Guardian, Student, StudentEvent
 from loans.views import StudentImportReport
 
 STUDENT_COLUMNS = ("uai", "ent_id", "ine", "last_name", "first_name", "birth_date", "class_name")
@@ -369,18 +370,39 @@ async def _replace_guardians(rows: Sequence[_Row], ids: dict[int, int]) -> None:
         await insert_many(Guardian, ("student", *GUARDIAN_FIELDS), chunk)
 
 
-async def _update(rows: Sequence[_Row]) -> None:
+async def _update(rows: Sequence[_Row]) -> dict[tuple[str, ...], list[int]]:
     """Update the matched students, one statement per distinct change: a re-import at the
-    rentrée mostly moves whole classes, so thousands of rows share a few dozen changes."""
+    rentrée mostly moves whole classes, so thousands of rows share a few dozen changes.
+    Returns the students changed, by the names of the fields changed (for their history)."""
     groups: dict[tuple, list[int]] = {}
     for row in rows:
         if row.match and (changes := _changes(row)):
             groups.setdefault(tuple(sorted(changes.items())), []).append(row.match["id"])
+    changed: dict[tuple[str, ...], list[int]] = {}
     for change, ids in groups.items():
         await Student.update(dict(change)).where(Student.id.is_in(ids))
+        names = tuple(
+            "establishment_uai" if name == "establishment" else name for name, _ in change
+        )
+        changed.setdefault(names, []).extend(ids)
+    return changed
 
 
-async def _write(rows: list[_Row], now: dt.datetime, tick) -> None:
+async def record_events(rows: list[tuple]) -> None:
+    """History events of a bulk write (`loans.student_history.event_rows`), in its transaction."""
+    for chunk in _chunks(rows):
+        await insert_many(StudentEvent, EVENT_COLUMNS, chunk)
+
+
+async def _record(created: list[int], changed: dict, actor: Actor, now: dt.datetime) -> None:
+    """One history event per student created or changed by the import."""
+    rows = event_rows(created, actor, now, "imported", ["created"])
+    for names, ids in changed.items():
+        rows += event_rows(ids, actor, now, "import_updated", names)
+    await record_events(rows)
+
+
+async def _write(rows: list[_Row], actor: Actor, now: dt.datetime, tick) -> None:
     async with write_transaction():
         for chunk in _chunks(rows):
             ids = {r.line: r.match["id"] for r in chunk if r.match}
@@ -411,7 +433,8 @@ async def _write(rows: list[_Row], now: dt.datetime, tick) -> None:
                     for s in inserted
                 }
                 ids.update({r.line: by_who[r.identity()] for r in created})
-            await _update(chunk)
+            changed = await _update(chunk)
+            await _record([ids[r.line] for r in created], changed, actor, now)
             await _replace_guardians(chunk, ids)
             tick(len(chunk))
 
@@ -462,7 +485,7 @@ async def import_students(
     if dry_run or not rows:
         return report
     try:
-        await _write(rows, now, tick)
+        await _write(rows, actor, now, tick)
     except Exception as error:
         if not is_unique_violation(error):
             raise

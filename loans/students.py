@@ -1,4 +1,5 @@
-"""Students and their guardians: create, read, list, update, mark as left. Always scoped.
+"""Students (with their guardians at enrolment): create, read, list, update, mark as left.
+Always scoped. One guardian at a time: `loans.guardians`.
 
 Students are minors' personal data. A student outside the caller's scope is simply not found
 (the same 404 as an unknown id), lists carry the minimum, and the audit log records who
@@ -13,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from piccolo.columns.combination import And, Or
+from piccolo.columns.combination import Or, WhereRaw
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
@@ -21,7 +22,9 @@ from inventory.regions import EstablishmentKey, establishment_key
 from inventory.scope import Actor, Scope
 from inventory.uai import normalise_uai
 from inventory.views import EstablishmentRef
+from loans.borrower_loans import open_loans_of
 from loans.minors import paris_day
+from loans.student_history import changes_of, record_student_event
 from loans.tables import Guardian, Student
 from loans.views import GuardianView, StudentPage, StudentSummary, StudentView
 
@@ -57,7 +60,7 @@ _COLUMNS = (
     Student.left_on,
     Student.created_at,
 )
-_GUARDIAN_COLUMNS = (Guardian.id, *(getattr(Guardian, name) for name in GUARDIAN_FIELDS))
+GUARDIAN_COLUMNS = (Guardian.id, *(getattr(Guardian, name) for name in GUARDIAN_FIELDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class StudentFilters:
     left: bool | None = None  # True: only those who left; False: only those enrolled
     q: str | None = None  # prefixes of the last or first name, one per word
     ent_id: str | None = None  # the ENT key: the one student linked to that ENT account
+    ine: str | None = None  # the beginning of the INE (stored upper case, no spaces)
 
 
 # Checking fields --------------------------------------------------------------------------
@@ -198,7 +202,7 @@ async def student_row(scope: Scope, student_id: int, *, lock: bool = False) -> d
 
 async def guardians_of(student_id: int) -> list[GuardianView]:
     rows = (
-        await Guardian.select(*_GUARDIAN_COLUMNS)
+        await Guardian.select(*GUARDIAN_COLUMNS)
         .where(Guardian.student == student_id)
         .order_by(Guardian.id)
     )
@@ -222,11 +226,18 @@ async def get_student(scope: Scope, student_id: int) -> StudentView:
     return _view(row, await guardians_of(student_id))
 
 
+def _literal(text: str) -> str:
+    """What was typed, without LIKE's wildcards nor PostgreSQL's escape character."""
+    return text.replace("%", "").replace("_", "").replace("\\", "")
+
+
 def _prefix(column, text: str):
-    """Case-insensitive prefix match (SQLite's LIKE already ignores ASCII case)."""
-    pattern = text.replace("%", "").replace("_", "") + "%"
+    """Case-insensitive prefix match that an index answers (migration `student_search`):
+    on PostgreSQL `lower(name) LIKE 'dur%'` reads the `lower(name) text_pattern_ops` index
+    (ILIKE reads none); SQLite's LIKE ignores ASCII case and reads a NOCASE index."""
+    pattern = _literal(text) + "%"
     if Student._meta.db.engine_type == "postgres":
-        return column.ilike(pattern)
+        return WhereRaw(f"lower(student.{column._meta.db_column_name}) LIKE {{}}", pattern.lower())
     return column.like(pattern)
 
 
@@ -240,6 +251,8 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
         query = query.where(Student.class_name == normalise_class(filters.class_name))
     if filters.ent_id:
         query = query.where(Student.ent_id == filters.ent_id.strip())
+    if ine := "".join((filters.ine or "").split()).upper()[:11]:
+        query = query.where(Student.ine.like(_literal(ine) + "%"))
     if filters.left is not None:
         query = query.where(
             Student.left_on.is_not_null() if filters.left else Student.left_on.is_null()
@@ -328,6 +341,11 @@ async def create_student(scope: Scope, actor: Actor, now: dt.datetime, fields: d
             student_id = inserted[0]["id"]
             if guardians:
                 await Guardian.insert(*(Guardian(student=student_id, **g) for g in guardians))
+            created = {k: v for k, v in values.items() if v}
+            created["establishment_uai"] = normalise_uai(fields.get("establishment_uai") or "")
+            if guardians:
+                created["guardians"] = len(guardians)
+            await record_student_event(student_id, actor, now, "created", changes_of({}, created))
     except Exception as error:
         if is_unique_violation(error):
             raise unique_conflict(error) from error
@@ -360,6 +378,12 @@ async def update_student(
                 values["establishment"] = place.id
             if values:
                 await Student.update(values).where(Student.id == student_id)
+                shown = {k: v for k, v in values.items() if k != "establishment"}
+                if "establishment" in values:
+                    shown["establishment_uai"] = normalise_uai(changes["establishment_uai"])
+                await record_student_event(
+                    student_id, actor, now, "updated", changes_of(current, shown)
+                )
     except Exception as error:
         if is_unique_violation(error):
             raise unique_conflict(error) from error
@@ -379,72 +403,33 @@ async def left_on(student_id: int) -> dt.date | None:
 async def mark_left(
     scope: Scope, actor: Actor, now: dt.datetime, student_id: int, left_on: dt.date
 ) -> StudentView:
-    """The student leaves (or left) the school on `left_on`; the collection campaign lists
-    those who still hold a device."""
+    """The student leaves (or left) the school on `left_on`.
+
+    A device already in the student's hands stays lent: its loan stays open until the
+    device comes back, and the collection campaign lists those who still hold one (the
+    page says so before confirming). A loan not yet handed over (prepared, or awaiting
+    signatures) is refused: the device reserved for them must be freed first (cancel the
+    loan), else it would wait for a student who will not come."""
     today = paris_day(now)
     async with write_transaction():
         current = await student_row(scope, student_id, lock=True)
         if left_on < current["birth_date"] or left_on > today + dt.timedelta(days=366):
             raise Invalid({"left_on": "date de départ invraisemblable"})
+        pending = [
+            loan
+            for loan in (await open_loans_of([student_id])).get(student_id, [])
+            if loan.state != "active"
+        ]
+        if pending:
+            names = ", ".join(f"n° {loan.id} ({loan.asset_tag})" for loan in pending)
+            raise Conflict(
+                f"Un prêt n'est pas encore remis à cet élève : prêt {names}. "
+                "Annulez-le d'abord pour libérer l'appareil.",
+                field="left_on",
+            )
         await Student.update({Student.left_on: left_on}).where(Student.id == student_id)
+        await record_student_event(
+            student_id, actor, now, "left", changes_of(current, {"left_on": left_on})
+        )
     log_change("left", student_id, actor, ["left_on"])
     return await get_student(scope, student_id)
-
-
-# Guardians --------------------------------------------------------------------------------
-
-
-async def add_guardian(
-    scope: Scope, actor: Actor, now: dt.datetime, student_id: int, fields: dict
-) -> GuardianView:
-    values = check_guardian_fields(guardian_values(fields))
-    async with write_transaction():
-        await student_row(scope, student_id, lock=True)
-        if await Guardian.count().where(Guardian.student == student_id) >= MAX_GUARDIANS:
-            raise Invalid({"guardians": f"{MAX_GUARDIANS} représentants au plus par élève"})
-        inserted = await Guardian.insert(Guardian(student=student_id, **values)).returning(
-            Guardian.id
-        )
-    log_change("guardian added", student_id, actor, values)
-    return await _guardian(student_id, inserted[0]["id"])
-
-
-async def _guardian(student_id: int, guardian_id: int) -> GuardianView:
-    row = (
-        await Guardian.select(*_GUARDIAN_COLUMNS)
-        .where(And(Guardian.id == guardian_id, Guardian.student == student_id))
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"Représentant {guardian_id} introuvable pour cet élève.")
-    return GuardianView(**row)
-
-
-async def update_guardian(
-    scope: Scope,
-    actor: Actor,
-    now: dt.datetime,
-    student_id: int,
-    guardian_id: int,
-    changes: dict,
-) -> GuardianView:
-    values = check_guardian_fields({key: changes[key] for key in GUARDIAN_FIELDS if key in changes})
-    async with write_transaction():
-        await student_row(scope, student_id, lock=True)
-        current = await _guardian(student_id, guardian_id)
-        values = {k: v for k, v in values.items() if v != getattr(current, k)}
-        if values:
-            await Guardian.update(values).where(Guardian.id == guardian_id)
-    if values:
-        log_change("guardian updated", student_id, actor, values)
-    return await _guardian(student_id, guardian_id)
-
-
-async def remove_guardian(
-    scope: Scope, actor: Actor, now: dt.datetime, student_id: int, guardian_id: int
-) -> None:
-    async with write_transaction():
-        await student_row(scope, student_id, lock=True)
-        await _guardian(student_id, guardian_id)
-        await Guardian.delete().where(Guardian.id == guardian_id)
-    log_change("guardian removed", student_id, actor, ["guardian"])

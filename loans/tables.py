@@ -59,6 +59,21 @@ class Guardian(Table, tablename="guardian"):
     legal_authority = Boolean(default=True)
 
 
+class StudentEvent(Table, tablename="student_event"):
+    """One change of a student or of their guardians, append-only, with an actor snapshot.
+    `changes` names the fields changed (before -> after for the school's own fields: class,
+    departure, establishment; names and identifiers only as field names, as in the audit
+    log: the history outlives a correction of a minor's personal data)."""
+
+    id: Serial
+    student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_name = Varchar(length=200)
+    action = Varchar(length=40)
+    changes = JSON(default={})
+
+
 class RegionPolicy(Table, tablename="region_policy"):
     id: Serial
     region = ForeignKey(references=Region, on_delete=OnDelete.cascade, unique=True)

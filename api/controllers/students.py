@@ -21,7 +21,7 @@ from api.errors import file_problem
 from api.infra.security import roles
 from api.request_checks import BODY_TYPES, CSV_TYPES
 from inventory.csv_format import LineError
-from loans import student_import, students
+from loans import guardians, student_import, students
 from loans.views import GuardianView, StudentPage, StudentView
 
 EDIT_STUDENTS = roles("admin", "region_manager", "it_staff")
@@ -108,11 +108,19 @@ class StudentController(Controller):
             str | None,
             QueryParameter(description="Clé ENT : l'élève lié à ce compte ENT", max_length=100),
         ] = None,
+        ine: Annotated[
+            str | None, QueryParameter(description="Début de l'INE", max_length=20)
+        ] = None,
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> StudentPage:
         filters = students.StudentFilters(
-            establishment_uai=establishment, class_name=class_name, left=left, q=q, ent_id=ent_id
+            establishment_uai=establishment,
+            class_name=class_name,
+            left=left,
+            q=q,
+            ent_id=ent_id,
+            ine=ine,
         )
         return await students.list_students(request.user.scope, filters, limit=limit, offset=offset)
 
@@ -204,7 +212,7 @@ class StudentController(Controller):
         data: JSONBody[GuardianIn],
     ) -> GuardianView:
         principal = request.user
-        return await students.add_guardian(
+        return await guardians.add_guardian(
             principal.scope, principal.actor, utcnow(), student_id, msgspec.structs.asdict(data)
         )
 
@@ -221,7 +229,7 @@ class StudentController(Controller):
         data: JSONBody[GuardianPatch],
     ) -> GuardianView:
         principal = request.user
-        return await students.update_guardian(
+        return await guardians.update_guardian(
             principal.scope, principal.actor, utcnow(), student_id, guardian_id, set_fields(data)
         )
 
@@ -234,7 +242,7 @@ class StudentController(Controller):
         self, request: Request[Principal, None, None], student_id: PathId, guardian_id: PathId
     ) -> None:
         principal = request.user
-        await students.remove_guardian(
+        await guardians.remove_guardian(
             principal.scope, principal.actor, utcnow(), student_id, guardian_id
         )
 

@@ -47,6 +47,7 @@ from inventory import assets, regions
 from inventory.errors import DomainError, Invalid, NotFound
 from inventory.views import AssetView
 from loans import desk, documents, listing, photos, receipts, transfers
+from loans.borrower_loans import OpenLoan, open_loans_of
 from loans.loan_views import LoanView
 from loans.policy import due_date
 from loans.records import get_loan, loan_history
@@ -84,6 +85,16 @@ def _accessories_of(data) -> list[str]:
     ticked = texts_of(data, "accessories")
     other = text_of(data, "accessory_other", 50)
     return [*ticked, f"{desk.OTHER} : {other}"] if other else ticked
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A student found by the desk's search, with what the policy would say of them."""
+
+    student: StudentSummary
+    due: dt.date | None
+    held: list[OpenLoan]  # their open loans of this device's category
+    at_maximum: bool  # the policy's maximum is reached: the hand-over would be refused
 
 
 @dataclass
@@ -139,8 +150,20 @@ async def _new_loan_page(
         if refusal or current
         else await _candidates(principal, asset, form.search, form.student_id)
     )
-    if len(candidates) == 1 and not form.student_id:
+    # A name or a class that finds one student does not choose them: the desk confirms who
+    # receives the device. A scanned ENT card is the student's own key: that student is
+    # chosen, and the page says so in words next to the choice (never silently).
+    by_card = (
+        len(candidates) == 1
+        and candidates[0].ent_id is not None
+        and candidates[0].ent_id == " ".join(form.search.split())
+    )
+    if by_card and not form.student_id:
         form.student_id = str(candidates[0].id)
+    # Each student found shows the loans they already hold of this device's category, and
+    # whether the policy's maximum is reached (the hand-over would then be refused: the
+    # lifecycle's slots keep that rule, and say it again on confirmation).
+    held = await open_loans_of([s.id for s in candidates], asset.model.category)
     defaults = desk.default_accessories(policy, asset.model)
     return page(
         request,
@@ -150,7 +173,16 @@ async def _new_loan_page(
         loan=None,
         current=current,
         refusal=refusal,
-        candidates=[(s, due_date(policy, s.class_name, today)) for s in candidates],
+        candidates=[
+            Candidate(
+                s,
+                due_date(policy, s.class_name, today),
+                held.get(s.id, []),
+                len(held.get(s.id, [])) >= policy.max_open_per_category,
+            )
+            for s in candidates
+        ],
+        by_card=by_card,
         accessories=defaults,
         ticked=defaults if form.accessories is None else form.accessories,
         state_label=wording.state_label,

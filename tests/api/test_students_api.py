@@ -7,9 +7,10 @@ from collections import Counter
 
 import pytest
 
+from loans import lifecycle
 from loans.tables import Guardian, Student
 from tests.api.problems import assert_problem
-from tests.factories import UAI_A, UAI_B, UAI_C, make_student
+from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset, make_student
 
 STUDENTS = "/api/v1/students"
 
@@ -266,3 +267,23 @@ async def test_an_import_with_errors_is_a_422_listing_lines_and_columns(as_, wor
         (4, "birth_date"),
     ]
     assert await Student.count() == 0
+
+
+async def test_the_list_finds_students_by_the_beginning_of_their_ine(as_, world):
+    await make_student("A", last_name="Dupont", ine="1234567890A")
+    await make_student("A", last_name="Durand", ine="9234567890A")
+    response = await as_("it_a").get(STUDENTS, params={"ine": "12345"})
+    assert [item["last_name"] for item in response.json()["items"]] == ["Dupont"]
+    assert_problem(await as_("it_a").get(STUDENTS, params={"ine": "1" * 21}), 400, "ine")
+
+
+async def test_a_departure_is_refused_while_a_device_waits_to_be_handed_over(as_, world):
+    student = await make_student()
+    await make_asset("A-1", UAI_A, world.model_id)
+    await lifecycle.prepare_loan(
+        PLATFORM, ACTOR, NOW, asset_tag="A-1", student_id=student.id, max_open_per_category=1
+    )
+    response = await as_("it_a").post(
+        f"{STUDENTS}/{student.id}/left", json={"left_on": "2026-09-01"}
+    )
+    assert_problem(response, 409, "left_on")

@@ -25,7 +25,7 @@ from api.infra.seal import seal_key_for
 from api.infra.storage import storage_for
 from inventory.tables import Stocktake
 from loans import deliveries, terms_versions
-from loans.tables import Campaign, Loan
+from loans.tables import Campaign, Guardian, Loan
 from tests import database
 from tests.browser.conftest import LiveServer, log_in, serious_violations
 from tests.browser.test_asset_pages import PHONE
@@ -120,6 +120,24 @@ PAGES: dict[str, tuple[str | None, Callable[[W], str]]] = {
         lambda w: f"/etablissements/{UAI_A}/emplacements",
     ),
     "/emplacements/ranger": ("it_a", lambda w: f"/emplacements/ranger?vers={w['location']}"),
+    "/eleves": ("it_a", lambda w: "/eleves?q=a"),
+    "/eleves/nouveau": ("it_a", lambda w: "/eleves/nouveau"),
+    "/eleves/import": ("it_a", lambda w: "/eleves/import"),
+    "/eleves/{student_id:int}": ("it_a", lambda w: f"/eleves/{w['student']}"),
+    "/eleves/{student_id:int}/modifier": ("it_a", lambda w: f"/eleves/{w['student']}/modifier"),
+    "/eleves/{student_id:int}/depart": ("it_a", lambda w: f"/eleves/{w['student']}/depart"),
+    "/eleves/{student_id:int}/representants/nouveau": (
+        "it_a",
+        lambda w: f"/eleves/{w['student']}/representants/nouveau",
+    ),
+    "/eleves/{student_id:int}/representants/{guardian_id:int}/modifier": (
+        "it_a",
+        lambda w: f"/eleves/{w['student']}/representants/{w['guardian']}/modifier",
+    ),
+    "/eleves/{student_id:int}/representants/{guardian_id:int}/retirer": (
+        "it_a",
+        lambda w: f"/eleves/{w['student']}/representants/{w['guardian']}/retirer",
+    ),
 }
 # Routes that are not a staff page, and why.
 NOT_STAFF_PAGES = {
@@ -172,6 +190,13 @@ async def build_world(live_server: LiveServer) -> W:
     by_state = {row["state"]: row for row in loans}
     lent = {row["asset.tag"] for row in loans if row["state"] in ("active", "draft")}
     versions = await terms_versions.list_terms_versions(PLATFORM, "24")
+    # A student of lycée A holding a device, with a guardian: their page shows everything.
+    guardian = (
+        await Guardian.select(Guardian.id, Guardian.student)
+        .where(Guardian.student.establishment.uai == UAI_A)
+        .order_by(Guardian.id)
+        .first()
+    )
     return {
         "active": by_state["active"]["id"],
         "awaiting": by_state["awaiting_signature"]["id"],
@@ -189,6 +214,8 @@ async def build_world(live_server: LiveServer) -> W:
         "it_a_account": world.account_ids["it_a"],
         "model": world.model_id,
         "location": await make_location(UAI_A, "Chariot 1", "cart", "A-0001", "A-0002"),
+        "student": guardian["student"],
+        "guardian": guardian["id"],
     }
 
 

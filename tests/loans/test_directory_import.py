@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from inventory.errors import Invalid, NotFound
-from loans import campaign_progress, campaigns, students
+from loans import campaign_progress, campaigns, guardians, students
 from loans.directory_import import import_directory
 from loans.students import StudentFilters
 from loans.tables import Guardian, Student
@@ -273,7 +273,7 @@ async def test_a_relative_changed_alone_in_a_delta_reaches_every_child(world):
 
 async def test_a_complete_file_removes_guardians_no_longer_linked(world):
     await run([("Complet.xml", complete_school_a())])
-    typed = await students.add_guardian(
+    typed = await guardians.add_guardian(
         PLATFORM,
         ACTOR,
         NOW,

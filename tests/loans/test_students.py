@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from inventory.errors import Conflict, Invalid, NotFound
-from loans import students
+from loans import guardians, students
 from loans.minors import age_on, is_minor, paris_day
 from loans.students import StudentFilters
 from loans.tables import Guardian, Student
@@ -292,8 +292,8 @@ async def test_a_departure_before_birth_is_refused(world):
 
 async def test_guardians_are_added_changed_and_removed(world):
     student = await make_student()
-    added = await students.add_guardian(PLATFORM, ACTOR, NOW, student.id, guardian_fields())
-    changed = await students.update_guardian(
+    added = await guardians.add_guardian(PLATFORM, ACTOR, NOW, student.id, guardian_fields())
+    changed = await guardians.update_guardian(
         PLATFORM, ACTOR, NOW, student.id, added.id, {"phone": "+33 6 00 00 00 00"}
     )
     assert (changed.id, changed.phone, changed.email) == (
@@ -301,7 +301,7 @@ async def test_guardians_are_added_changed_and_removed(world):
         "+33 6 00 00 00 00",
         added.email,
     )
-    await students.remove_guardian(PLATFORM, ACTOR, NOW, student.id, added.id)
+    await guardians.remove_guardian(PLATFORM, ACTOR, NOW, student.id, added.id)
     assert (await students.get_student(PLATFORM, student.id)).guardians == []
 
 
@@ -309,14 +309,14 @@ async def test_a_guardian_of_another_student_is_not_found(world):
     first = await make_student(guardians=[guardian_fields()])
     second = await make_student()
     with pytest.raises(NotFound):
-        await students.remove_guardian(PLATFORM, ACTOR, NOW, second.id, first.guardians[0].id)
+        await guardians.remove_guardian(PLATFORM, ACTOR, NOW, second.id, first.guardians[0].id)
     assert await Guardian.count() == 1
 
 
 async def test_a_guardian_needs_names_and_a_valid_email_and_phone(world):
     student = await make_student()
     with pytest.raises(Invalid) as refused:
-        await students.add_guardian(
+        await guardians.add_guardian(
             PLATFORM,
             ACTOR,
             NOW,
@@ -329,7 +329,7 @@ async def test_a_guardian_needs_names_and_a_valid_email_and_phone(world):
 async def test_a_student_has_four_guardians_at_most(world):
     student = await make_student(guardians=[guardian_fields(first_name=f"G{n}") for n in range(4)])
     with pytest.raises(Invalid) as refused:
-        await students.add_guardian(PLATFORM, ACTOR, NOW, student.id, guardian_fields())
+        await guardians.add_guardian(PLATFORM, ACTOR, NOW, student.id, guardian_fields())
     assert "guardians" in refused.value.errors
 
 
