@@ -17,7 +17,12 @@ from api.settings import Settings
 from loans.sealing import load_seal_key, make_demo_seal, seal
 from tests.loans.test_sealing import agreement
 
-NOW = datetime.now(UTC)  # the CLI checks at the current time
+
+def now() -> datetime:
+    """The CLI checks at the current time, and the demonstration seal is made when first
+    asked for: read the clock when sealing, not when the module is collected (minutes
+    earlier in a whole run)."""
+    return datetime.now(UTC)
 
 
 def ordipret(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -43,7 +48,7 @@ def sealed_file(tmp_path: Path) -> Path:
     """An agreement sealed in this process with the installation's demonstration seal."""
     key = seal_key_for(Settings(var_dir=tmp_path / "var"))
     path = tmp_path / "convention.pdf"
-    path.write_bytes(seal(agreement(), key, reason="Convention", location="Orléans", now=NOW))
+    path.write_bytes(seal(agreement(), key, reason="Convention", location="Orléans", now=now()))
     return path
 
 
@@ -51,7 +56,7 @@ def test_an_intact_sealed_agreement_exits_0_with_a_french_sentence(tmp_path, sea
     result = ordipret(tmp_path, str(sealed_file))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Document intact, scellé par Région de démonstration" in result.stdout
-    assert f"le {NOW.astimezone().strftime('%d/%m')}" in result.stdout
+    assert f"le {now().astimezone().strftime('%d/%m')}" in result.stdout
     assert "sceau de démonstration" in result.stdout
     assert result.stderr == ""  # pyHanko's own logging stays quiet
 
@@ -90,9 +95,9 @@ def test_a_missing_file_exits_2(tmp_path):
 
 
 def test_a_seal_by_a_foreign_certificate_exits_1_unless_trusted_explicitly(tmp_path, sealed_file):
-    foreign = load_seal_key(make_demo_seal("Autre région", NOW), None)
+    foreign = load_seal_key(make_demo_seal("Autre région", now()), None)
     path = tmp_path / "autre.pdf"
-    path.write_bytes(seal(agreement(), foreign, reason="r", location="l", now=NOW))
+    path.write_bytes(seal(agreement(), foreign, reason="r", location="l", now=now()))
 
     refused = ordipret(tmp_path, str(path))
     assert refused.returncode == 1
@@ -107,7 +112,7 @@ def test_a_seal_by_a_foreign_certificate_exits_1_unless_trusted_explicitly(tmp_p
 
 def test_the_configured_region_seal_is_the_trusted_one(tmp_path, sealed_file):
     p12 = tmp_path / "region.p12"
-    p12.write_bytes(make_demo_seal("Région configurée", NOW, password=b"s3cret"))
+    p12.write_bytes(make_demo_seal("Région configurée", now(), password=b"s3cret"))
     env = {**os.environ, "ORDIPRET_SEAL_P12": str(p12), "ORDIPRET_SEAL_PASSWORD": "s3cret"}
     env.pop("ORDIPRET_TEST_DATABASE_URL", None)
     env["ORDIPRET_VAR_DIR"] = str(tmp_path / "var")

@@ -32,6 +32,7 @@ def test_a_delivery_received_by_scanning_with_the_last_pair_undone(
     page.set_viewport_size(PHONE)
     log_in(page, "it_a")
     page.goto("/scan")
+    page.get_by_text("Menu", exact=True).click()  # folded on a phone
     page.get_by_role("link", name="Arrivages").click()
     page.get_by_label("Modèle").select_option(str(world.model_id))
     page.get_by_label("Établissement").select_option(UAI_A)
