@@ -55,43 +55,63 @@ class CampaignsReport(msgspec.Struct, frozen=True):
 
 
 async def campaigns_between(target: Target, start: dt.date, end: dt.date) -> list[dict]:
-    """The campaigns of the places covered that run at some day from `start` to `end`."""
-    query = Campaign.select(
-        Campaign.id,
-        Campaign.establishment,
-        Campaign.kind,
-        Campaign.name,
-        Campaign.class_names,
-        Campaign.starts_on,
-        Campaign.ends_on,
-    ).output(load_json=True)
-    if not target.everything:
-        query = query.where(Campaign.establishment.is_in(sorted(target.places) or [-1]))
-    query = query.where(Campaign.starts_on <= end)
-    return [c for c in await query if c["ends_on"] is None or c["ends_on"] >= start]
+    """The campaigns of the places covered that run at some day from `start` to `end`.
+
+    Read once per target (those of the period or running today: every question asked of a
+    target), their class lists decoded by msgspec (thousands of campaigns nationally)."""
+    if "campaigns" not in target.shared:
+        echo = target.echo
+        query = Campaign.select(
+            Campaign.id,
+            Campaign.establishment,
+            Campaign.kind,
+            Campaign.name,
+            Campaign.class_names,
+            Campaign.starts_on,
+            Campaign.ends_on,
+        ).where(Campaign.starts_on <= max(echo.period_to, echo.today))
+        if not target.everything:
+            query = query.where(Campaign.establishment.is_in(sorted(target.places) or [-1]))
+        first = min(echo.period_from, echo.today)
+        found = [c for c in await query if c["ends_on"] is None or c["ends_on"] >= first]
+        for c in found:
+            if isinstance(c["class_names"], str | bytes):
+                c["class_names"] = msgspec.json.decode(c["class_names"])
+        target.shared["campaigns"] = found
+    if start < min(target.echo.period_from, target.echo.today) or end > max(
+        target.echo.period_to, target.echo.today
+    ):
+        raise ValueError("campaigns_between: outside the target's period and today")
+    return [
+        c
+        for c in target.shared["campaigns"]
+        if c["starts_on"] <= end and (c["ends_on"] is None or c["ends_on"] >= start)
+    ]
 
 
-def student_steps_sql(target: Target, establishment_ids: Iterable[int]) -> str:
+def student_steps_sql(target: Target, establishment_ids: Iterable[int], by_class: bool) -> str:
     """Enrolled students of some establishments of the target (those running distributions)
-    by establishment, class and furthest step today."""
+    by establishment, furthest step today and (`by_class`) class."""
     # The steps (`tallies.status_sql`) are kept per student and counted by the triggers of
     # `loans.reports.tallies`.
     ids = ", ".join(str(int(i)) for i in sorted(establishment_ids)) or "-1"
+    class_name = "s.class_name" if by_class else "''"
+    grouped = "s.establishment, s.class_name, s.status" if by_class else "s.establishment, s.status"
     return f"""
-SELECT s.establishment AS establishment_id, s.class_name AS class_name, s.status AS status,
+SELECT s.establishment AS establishment_id, {class_name} AS class_name, s.status AS status,
   SUM(s.n) AS n
 FROM {STUDENTS.table} s
 WHERE {target.by_region("s.region", "s.establishment")} AND s.establishment IN ({ids})
-GROUP BY s.establishment, s.class_name, s.status
+GROUP BY {grouped}
 HAVING SUM(s.n) <> 0"""
 
 
-async def student_steps(target: Target, establishment_ids: set[int]) -> list[dict]:
-    """{establishment_id, class_name, status, n} groups of those establishments, queried once
-    per target and set of establishments (the distributions of the period and of today)."""
-    key = ("student_steps", frozenset(establishment_ids))
+async def student_steps(target: Target, establishment_ids: set[int], by_class: bool) -> list[dict]:
+    """{establishment_id, class_name ('' unless `by_class`), status, n} groups of those
+    establishments, queried once per target and question."""
+    key = ("student_steps", frozenset(establishment_ids), by_class)
     if key not in target.shared:
-        target.shared[key] = await rows(student_steps_sql(target, establishment_ids))
+        target.shared[key] = await rows(student_steps_sql(target, establishment_ids, by_class))
     return target.shared[key]
 
 
@@ -133,10 +153,17 @@ async def _distribution_counts(target: Target, campaigns: list[dict]) -> dict[in
     by_place = defaultdict(list)
     for c in campaigns:
         by_place[c["establishment"]].append(c)
-    for group in await student_steps(target, set(by_place)):
-        for c in by_place[group["establishment_id"]]:
-            if _covers(c, group["class_name"]):
-                counts[c["id"]][group["status"]] += group["n"]
+    # A campaign of every class counts its school's students by step; one of some classes
+    # needs them class by class (far more rows: only for the schools that have one).
+    some = {c["establishment"] for c in campaigns if c["class_names"]}
+    every = {c["establishment"] for c in campaigns if not c["class_names"]}
+    for places, by_class in ((some, True), (every, False)):
+        if not places:
+            continue
+        for group in await student_steps(target, places, by_class):
+            for c in by_place[group["establishment_id"]]:
+                if bool(c["class_names"]) == by_class and _covers(c, group["class_name"]):
+                    counts[c["id"]][group["status"]] += group["n"]
     return counts
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import msgspec
 
+from loans.campaigns import status_on
 from loans.reports.activity import ActivityReport, activity_queries, activity_report
 from loans.reports.campaigns import (
     campaigns_between,
-    campaigns_report,
     collection_sql,
     student_steps_sql,
 )
@@ -65,7 +65,8 @@ async def overview(target: Target) -> Overview:
     loans = await loan_states_report(target)
     incidents = await incidents_report(target)
     activity = await activity_report(target)
-    campaigns = await campaigns_report(target)
+    period = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
+    today = target.echo.today
     coverage_of = {row.region_code: row for row in coverage.by_region}
     loans_of = {row.region_code: row.counts for row in loans.by_region}
     incidents_of = {row.region_code: row.figures for row in incidents.by_region}
@@ -81,7 +82,9 @@ async def overview(target: Target) -> Overview:
         returns_by_condition=incidents.returns_by_condition,
         incidents=incidents.total,
         activity=activity,
-        campaigns_running=sum(1 for c in campaigns.items if c.status == "running"),
+        campaigns_running=sum(
+            1 for c in period if status_on(c["starts_on"], c["ends_on"], today) == "running"
+        ),
         by_region=[
             RegionKeyFigures(
                 region_code=row.region_code,
@@ -117,8 +120,12 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
         (devices_sql(target), []),
         *activity_queries(target),
     ]
-    if distributions := {c["establishment"] for c in period if c["kind"] == "distribution"}:
-        queries.append((student_steps_sql(target, distributions), []))
+    distributions = [c for c in period if c["kind"] == "distribution"]
+    for by_class in (True, False):
+        if places := {
+            c["establishment"] for c in distributions if bool(c["class_names"]) == by_class
+        }:
+            queries.append((student_steps_sql(target, places, by_class), []))
     if collections := [c for c in period if c["kind"] == "collection"]:
         queries.append(collection_sql(collections))
     return queries
