@@ -108,13 +108,27 @@ def _months_later(day: dt.date, months: int) -> dt.date:
 
 
 def groups_sql(target: Target) -> str:
-    """Devices by place, model and state, from their tally (`loans.reports.tallies`)."""
+    """Devices by place and state, from their tally (`loans.reports.tallies`)."""
     return f"""
 SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id,
-  a.model AS model_id, a.state AS state, SUM(a.n) AS n
+  a.state AS state, SUM(a.n) AS n
 FROM {ASSETS.table} a
 WHERE {target.by_region("a.region", "a.establishment")}
-GROUP BY a.region, a.establishment, a.model, a.state
+GROUP BY a.region, a.establishment, a.state
+HAVING SUM(a.n) <> 0"""
+
+
+_LEFT = ", ".join(f"'{state}'" for state in sorted(LEFT_FLEET))
+
+
+def models_sql(target: Target) -> str:
+    """Devices of the fleet by model (ceded ones left out), from the same tally: apart from
+    the places, since every place times every model is many rows to add up nationally."""
+    return f"""
+SELECT a.model AS model_id, SUM(a.n) AS n
+FROM {ASSETS.table} a
+WHERE {target.by_region("a.region", "a.establishment")} AND a.state NOT IN ({_LEFT})
+GROUP BY a.model
 HAVING SUM(a.n) <> 0"""
 
 
@@ -155,6 +169,8 @@ def warranty_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 async def fleet_report(target: Target) -> FleetReport:
     first, last = warranty_window(target.echo.today)
+    by_model: dict[int, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
     groups = await rows(groups_sql(target))
     warranty: dict[tuple[int, int | None, int], int] = {
         (w["region_id"], w["establishment_id"], w["model_id"]): w["n"]
@@ -168,9 +184,10 @@ async def fleet_report(target: Target) -> FleetReport:
             DeviceModel.id, DeviceModel.manufacturer, DeviceModel.name, DeviceModel.category
         )
     }
+    for g in await rows(models_sql(target)):
+        by_model[g["model_id"]] += g["n"]
+        by_category[models[g["model_id"]]["category"]] += g["n"]
     states: dict[str, int] = dict.fromkeys(STATE_LABELS, 0)
-    by_model: dict[int, int] = defaultdict(int)
-    by_category: dict[str, int] = defaultdict(int)
     places: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATE_LABELS, 0))
     place_region: dict[int | None, int] = {}
     regions: dict[int, dict[str, int]] = {r: dict.fromkeys(STATE_LABELS, 0) for r in target.regions}
@@ -182,9 +199,6 @@ async def fleet_report(target: Target) -> FleetReport:
         place_region[key] = g["region_id"]
         region = regions.setdefault(g["region_id"], dict.fromkeys(STATE_LABELS, 0))
         region[state] = region.get(state, 0) + n
-        if state not in LEFT_FLEET:
-            by_model[g["model_id"]] += n
-            by_category[models[g["model_id"]]["category"]] += n
     for place_id, n in lent.items():
         if place_id not in places:  # no device there: nothing to call lent
             continue

@@ -23,6 +23,7 @@ import msgspec
 
 from inventory.assets import CONDITIONS
 from inventory.tables import DeviceModel
+from loans.reports.fleet import models_sql
 from loans.reports.tallies import ASSETS, moments_sql
 from loans.reports.target import ReportTarget, Target, rows
 
@@ -85,12 +86,13 @@ HAVING SUM(t.n) <> 0"""
 
 
 def devices_sql(target: Target) -> str:
+    """The denominators by place: devices of the fleet (ceded ones left out) by region and
+    establishment; by model, `fleet.models_sql` gives them."""
     return f"""
-SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id,
-  a.model AS model_id, SUM(a.n) AS n
+SELECT a.region AS region_id, NULLIF(a.establishment, 0) AS establishment_id, SUM(a.n) AS n
 FROM {ASSETS.table} a
 WHERE a.state <> 'ceded' AND {target.by_region("a.region", "a.establishment")}
-GROUP BY a.region, a.establishment, a.model
+GROUP BY a.region, a.establishment
 HAVING SUM(a.n) <> 0"""
 
 
@@ -121,8 +123,9 @@ async def incidents_report(target: Target) -> IncidentsReport:
         "place": defaultdict(int),
         "region": defaultdict(int),
     }
-    for g in fleet:
+    for g in await rows(models_sql(target)):
         devices["model"][g["model_id"]] += g["n"]
+    for g in fleet:
         devices["region"][region_of[g["region_id"]]] += g["n"]
         if g["establishment_id"] is not None:
             devices["place"][g["establishment_id"]] += g["n"]

@@ -20,6 +20,7 @@ from loans.reports.fleet import (
     fleet_report,
     groups_sql,
     lent_sql,
+    models_sql,
     warranty_sql,
     warranty_window,
     years_sql,
@@ -111,6 +112,7 @@ async def overview_queries(target: Target) -> list[tuple[str, list]]:
     period = await campaigns_between(target, target.echo.period_from, target.echo.period_to)
     queries: list[tuple[str, list]] = [
         (groups_sql(target), []),
+        (models_sql(target), []),
         (warranty_sql(target), [first, last]),
         (lent_sql(target), []),
         (years_sql(target), []),
