@@ -2,7 +2,7 @@
 
 The upload answers with the dry run (`inventory.asset_import`, nothing written): errors per
 line and column, or the rows that would be created, and a confirm button. Confirming imports
-the very file previewed, kept on the server (`api.asset_uploads`), all or nothing; the result
+the very file previewed, kept on the server (`api.csv_uploads`), all or nothing; the result
 page follows. Plain forms, no script.
 """
 
@@ -13,8 +13,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import URLEncodedBody
 
 from api.accounts.staff import Principal
-from api.asset_uploads import BODY_LIMIT, FIELD, MAX_BYTES, forget, keep_upload, kept_upload
 from api.clock import utcnow
+from api.csv_uploads import ASSET_CSV
 from api.infra.security import EDIT_FLEET
 from api.pages.rendering import page
 from inventory import asset_import
@@ -44,9 +44,9 @@ class AssetImportPages(Controller):
             request,
             TEMPLATE,
             status=status,
-            field=FIELD,
+            field=ASSET_CSV.field,
             columns=COLUMNS,
-            max_megabytes=MAX_BYTES >> 20,
+            max_megabytes=ASSET_CSV.max_bytes >> 20,
             max_rows=asset_import.MAX_ROWS,
             preview_rows=asset_import.PREVIEW_ROWS,
             **(defaults | context),
@@ -56,19 +56,19 @@ class AssetImportPages(Controller):
     async def form(self, request: Request[Principal, None, None]) -> Response:
         return await self._page(request)
 
-    @post("/", request_max_body_size=BODY_LIMIT, status_code=200)
+    @post("/", request_max_body_size=ASSET_CSV.body_limit, status_code=200)
     async def preview(self, request: Request[Principal, None, None]) -> Response:
         principal, var_dir = request.user, _var_dir(request)
         try:
-            token, name = await keep_upload(request, var_dir, principal.account_id)
+            token, name = await ASSET_CSV.keep(request, var_dir, principal.account_id)
         except Invalid as error:
             return await self._page(request, status=422, errors=error.errors)
-        data, _ = kept_upload(var_dir, token, principal.account_id)
+        data, _ = ASSET_CSV.kept(var_dir, token, principal.account_id)
         report = await asset_import.import_assets(
             principal.scope, principal.actor, utcnow(), data, dry_run=True
         )
         if report.errors:
-            forget(var_dir, token)  # nothing to confirm: the corrected file comes anew
+            ASSET_CSV.forget(var_dir, token)  # nothing to confirm: the corrected file comes anew
             return await self._page(request, status=422, report=report, name=name)
         return await self._page(request, report=report, token=token, name=name)
 
@@ -78,19 +78,19 @@ class AssetImportPages(Controller):
     ) -> Response:
         principal, var_dir = request.user, _var_dir(request)
         try:
-            content, name = kept_upload(var_dir, data.token, principal.account_id)
+            content, name = ASSET_CSV.kept(var_dir, data.token, principal.account_id)
         except NotFound as gone:
-            return await self._page(request, status=404, errors={FIELD: gone.message})
+            return await self._page(request, status=404, errors={ASSET_CSV.field: gone.message})
         try:
             report = await asset_import.import_assets(
                 principal.scope, principal.actor, utcnow(), content, dry_run=False
             )
         except Conflict as error:
-            return await self._page(request, status=409, errors={FIELD: error.message})
+            return await self._page(request, status=409, errors={ASSET_CSV.field: error.message})
         if report.errors:  # someone took some of these numbers since the preview
-            forget(var_dir, data.token)
+            ASSET_CSV.forget(var_dir, data.token)
             return await self._page(request, status=422, report=report, name=name)
-        forget(var_dir, data.token)
+        ASSET_CSV.forget(var_dir, data.token)
         return await self._page(request, report=report, dry_run=False, name=name)
 
 

@@ -2,7 +2,7 @@
 
 1. Choose the file. 2. The dry run's report: how many students would be created or
 updated, or every error with its line, column and French message; nothing is written yet.
-3. Confirming imports the very file previewed (kept on the server, `api.student_uploads`)
+3. Confirming imports the very file previewed (kept on the server, `api.csv_uploads`)
 and shows the result. An error at confirmation (someone enrolled one of these students in
 between) shows the errors again and writes nothing: the import is all or nothing.
 """
@@ -17,9 +17,9 @@ from litestar.response import Template
 from api.accounts.staff import Principal
 from api.clock import utcnow
 from api.controllers.students import EDIT_STUDENTS
+from api.csv_uploads import STUDENT_CSV
 from api.pages.rendering import page
 from api.pages.student_wording import LIST
-from api.student_uploads import BODY_LIMIT, FIELD, MAX_BYTES, forget, keep_upload, kept_upload
 from inventory.errors import DomainError, Invalid, NotFound
 from loans.student_import import COLUMNS, import_students
 from loans.views import StudentImportReport
@@ -53,8 +53,8 @@ def _page(
         report=report,
         shown=report.errors[:SHOWN_ERRORS] if report else [],
         columns=COLUMNS[:7],
-        field=FIELD,
-        max_megabytes=MAX_BYTES >> 20,
+        field=STUDENT_CSV.field,
+        max_megabytes=STUDENT_CSV.max_bytes >> 20,
         **(defaults | context),
     )
 
@@ -68,17 +68,17 @@ class StudentImportPages(Controller):
     async def form(self, request: Request[Principal, None, None]) -> Template:
         return _page(request, step="choose")
 
-    @post("/", request_max_body_size=BODY_LIMIT, status_code=200)
+    @post("/", request_max_body_size=STUDENT_CSV.body_limit, status_code=200)
     async def preview(self, request: Request[Principal, None, None]) -> Template:
         principal, var_dir = request.user, _var_dir(request)
         try:
-            token, name = await keep_upload(request, var_dir, principal.account_id)
+            token, name = await STUDENT_CSV.keep(request, var_dir, principal.account_id)
         except Invalid as refused:
             return _page(request, step="choose", status=422, errors=refused.errors)
-        data, _ = kept_upload(var_dir, token, principal.account_id)
+        data, _ = STUDENT_CSV.kept(var_dir, token, principal.account_id)
         report = await import_students(principal.scope, principal.actor, utcnow(), data)
         if report.errors:
-            forget(var_dir, token)  # nothing to confirm: the file must be corrected
+            STUDENT_CSV.forget(var_dir, token)  # nothing to confirm: the file must be corrected
             return _page(request, step="preview", report=report, status=422, name=name)
         return _page(request, step="preview", report=report, token=token, name=name)
 
@@ -88,9 +88,11 @@ class StudentImportPages(Controller):
     ) -> Template:
         principal, var_dir = request.user, _var_dir(request)
         try:
-            content, name = kept_upload(var_dir, data.token, principal.account_id)
+            content, name = STUDENT_CSV.kept(var_dir, data.token, principal.account_id)
         except NotFound as gone:
-            return _page(request, step="choose", status=404, errors={FIELD: gone.message})
+            return _page(
+                request, step="choose", status=404, errors={STUDENT_CSV.field: gone.message}
+            )
         try:
             report = await import_students(
                 principal.scope, principal.actor, utcnow(), content, dry_run=False
@@ -100,10 +102,10 @@ class StudentImportPages(Controller):
                 request,
                 step="choose",
                 status=refused.status,
-                errors={FIELD: refused.message},
+                errors={STUDENT_CSV.field: refused.message},
                 name=name,
             )
-        forget(var_dir, data.token)
+        STUDENT_CSV.forget(var_dir, data.token)
         if report.errors:
             return _page(request, step="preview", report=report, status=422, name=name)
         return _page(request, step="done", report=report, name=name)

@@ -301,6 +301,16 @@ async def test_an_import_without_a_file_says_so(signed_in, world):
     assert "choisissez le fichier CSV" in answer.text
 
 
+async def test_an_empty_file_is_refused_and_nothing_is_kept(signed_in, world, settings):
+    client = await signed_in("it_a")
+    answer = await submit(
+        client, "/arrivages/import", "/arrivages/import", {}, files={"file": ("vide.csv", b"")}
+    )
+    assert answer.status_code == 422
+    assert "Le fichier est vide." in answer.text
+    assert list((settings.var_dir / "asset-imports").iterdir()) == []
+
+
 # Blank labels -----------------------------------------------------------------------------
 
 
