@@ -85,7 +85,7 @@ def decode(text: str | None, sort: str, keys: Sequence[Key]) -> Cursor | None:
         cursor = msgspec.json.decode(base64.urlsafe_b64decode(padded), type=Cursor)
         if cursor.sort != sort or len(cursor.values) != len(keys):
             raise ValueError
-        values = []
+        values: list[Any] = []
         for index, (key, value) in enumerate(zip(keys, cursor.values, strict=True)):
             if value is None:
                 if not (index == 0 and key.nullable):
