@@ -57,6 +57,10 @@ def _claimable(now: dt.datetime):
 
 async def claim(now: dt.datetime) -> Claimed | None:
     """Take the oldest job to run (or run again), or None when there is none."""
+    # An idle worker looks every few seconds: a plain read first, so that looking takes no
+    # write lock (SQLite has only one).
+    if not await Job.exists().where(_claimable(now)):
+        return None
     async with write_transaction():
         query = Job.select(Job.id).where(_claimable(now)).order_by(Job.id).limit(1)
         if isinstance(Job._meta.db, PostgresEngine):
