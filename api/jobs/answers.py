@@ -84,5 +84,9 @@ async def accepted(
         job_out(row),
         status_code=202,
         media_type="application/json",  # the handler's own type is the PDF's
-        headers={"Location": f"{API_PATH}/{job_id}", "Cache-Control": "no-store"},
+        headers={
+            "Location": f"{API_PATH}/{job_id}",
+            "Cache-Control": "no-store",
+            **({"Preference-Applied": "respond-async"} if prefers_async(request) else {}),
+        },
     )

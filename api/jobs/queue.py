@@ -125,6 +125,12 @@ async def finish(
     ).where(_current(claimed))
 
 
+async def release(claimed: Claimed) -> None:
+    """Give the job back to the queue (its worker is stopping): the next worker takes it at
+    once instead of waiting for the lease to run out."""
+    await Job.update({Job.state: QUEUED, Job.heartbeat_at: None}).where(_current(claimed))
+
+
 async def fail(claimed: Claimed, now: dt.datetime, message: str) -> None:
     await Job.update(
         {Job.state: FAILED, Job.error: message, Job.finished_at: now, Job.expires_at: now + KEEP}

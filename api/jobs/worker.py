@@ -38,11 +38,16 @@ NO_ACCOUNT = "Le document n'a pas été préparé : le compte qui l'a demandé e
 
 async def _made(claimed: queue.Claimed, work: Work, clock: Callable[[], dt.datetime]) -> Made:
     task = asyncio.create_task(KINDS[claimed.kind](work, claimed.arguments))
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=BEAT_SECONDS)
-        if done:
-            return task.result()
-        await queue.beat(claimed, clock(), *work.progress.value)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=BEAT_SECONDS)
+            if done:
+                return task.result()
+            await queue.beat(claimed, clock(), *work.progress.value)
+    except asyncio.CancelledError:  # the process is stopping: another worker will draw it
+        task.cancel()
+        await queue.release(claimed)
+        raise
 
 
 async def run_next(

@@ -96,3 +96,17 @@ def test_a_label_sheet_tells_how_many_labels_are_drawn_page_by_page():
     told: list[tuple[int, int]] = []
     sheets.render(labels, stock, progress=lambda done, total: told.append((done, total)))
     assert told == [(stock.per_page, len(labels)), (len(labels), len(labels))]
+
+
+async def test_the_asset_lists_sheet_form_leads_a_browser_to_the_preparation_page(
+    app, signed_in, world
+):
+    client = await signed_in("it_a")
+    response = await client.get(
+        "/etiquettes/planche.pdf",
+        params={"blank": 3},
+        headers={**ASYNC, "Accept": "text/html,*/*;q=0.8"},
+    )
+    assert response.status_code == 303
+    await worker.run_all(app.state[STATE_KEY], URL)
+    assert "Le document est prêt." in (await client.get(response.headers["location"])).text

@@ -184,3 +184,18 @@ async def test_the_in_process_worker_prepares_a_queued_document_by_itself(app, a
                 break
             await asyncio.sleep(0.05)
     assert (await as_("it_a").get(location)).json()["state"] == "done"
+
+
+async def test_a_job_given_back_by_a_stopping_worker_is_taken_again_at_once(app, as_, shelf):  # noqa: F811
+    _, location, job_id = await queued_report(as_)
+    claimed = await queue.claim(utcnow())
+    assert claimed is not None
+    await queue.release(claimed)
+    assert (await as_("it_a").get(location)).json()["state"] == "queued"
+    assert await worker.run_all(storage(app), URL) == [job_id]
+
+
+async def test_a_client_asking_for_a_job_is_told_its_preference_was_applied(as_, shelf):  # noqa: F811
+    stocktake_id = await _counted(as_)
+    response = await as_("it_a").get(f"{STOCKTAKES}/{stocktake_id}/report.pdf", headers=ASYNC)
+    assert response.headers["preference-applied"] == "respond-async"
