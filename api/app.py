@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ from api.infra.login_throttle import LoginThrottle
 from api.infra.piccolo_conf import bind
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
+from api.jobs import answers as jobs
+from api.jobs import worker
 from api.openapi import document_problems
 from api.pages.errors import error_page
 from api.pages.formatting import register_filters
@@ -75,6 +78,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     stores = _stores(settings)
     login_throttle = LoginThrottle(stores["rate_limit"], settings.login_rate_limit_per_minute)
+    documents = storage.storage_for(settings)
+    wake_worker = asyncio.Event()
+
+    @asynccontextmanager
+    async def job_worker(_: Litestar) -> AsyncIterator[None]:
+        if settings.worker == "off":
+            yield
+            return
+        async with worker.running(documents, settings.public_url, wake_worker):
+            yield
+
     app = Litestar(
         route_handlers=[
             *controllers.ROUTES,
@@ -83,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}
             ),
         ],
-        lifespan=[database_pool],
+        lifespan=[database_pool, job_worker],
         before_request=check_request,
         stores=stores,
         middleware=[
@@ -120,9 +134,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         state={
             "settings": settings,
-            storage.STATE_KEY: storage.storage_for(settings),
+            storage.STATE_KEY: documents,
             "login_throttle": login_throttle,
             ERROR_PAGE: error_page,
+            jobs.WAKE_KEY: wake_worker,
         },
         debug=False,
     )

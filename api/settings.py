@@ -85,6 +85,13 @@ def parse_trusted_proxies(text: str) -> tuple[str, ...]:
     return tuple(proxies)
 
 
+def _worker_mode(text: str) -> str:
+    mode = text.strip().lower()
+    if mode not in ("inline", "off"):
+        raise ValueError(f"ORDIPRET_WORKER : inline ou off attendu, pas {text!r}")
+    return mode
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -101,6 +108,9 @@ class Settings:
     seal_p12: Path | None = None  # the region's seal (PKCS#12); None: a demonstration seal
     seal_password: str = field(default="", repr=False)
     ent_timeout: float = 5.0  # seconds: each call to an ENT (ticket validation, OIDC)
+    # ORDIPRET_WORKER: "inline" runs the document job queue in the app's process; "off" leaves
+    # it to `ordipret worker` (api.jobs.worker).
+    worker: str = "inline"
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -122,6 +132,7 @@ class Settings:
             seal_p12=Path(env["ORDIPRET_SEAL_P12"]) if env.get("ORDIPRET_SEAL_P12") else None,
             seal_password=env.get("ORDIPRET_SEAL_PASSWORD", ""),
             ent_timeout=float(env.get("ORDIPRET_ENT_TIMEOUT", "5")),
+            worker=_worker_mode(env.get("ORDIPRET_WORKER", "inline")),
         )
 
     def with_secret(self) -> Settings:

@@ -27,6 +27,7 @@ MODULES = (
     "bench.directory_import",
     "bench.reports",
     "bench.exports",
+    "bench.jobs",
 )
 
 Figures = dict[str, object]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -158,8 +159,24 @@ def _counts(view: StocktakeView) -> Table:
     return table
 
 
-def pdf_report(status: StocktakeStatus, tz: dt.tzinfo) -> bytes:
+# About this many table rows fit on a page: an estimate of the page count, for progress only.
+ROWS_PER_PAGE = 44
+
+
+def estimated_pages(status: StocktakeStatus) -> int:
+    rows = len(status.missing) + len(status.unexpected) + len(status.found) + len(status.unknown)
+    return 1 + rows // ROWS_PER_PAGE
+
+
+def pdf_report(
+    status: StocktakeStatus,
+    tz: dt.tzinfo,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """`progress(pages drawn, pages expected)` is told after each page (an estimate: the last
+    step is only reached when the file is written)."""
     view = status.stocktake
+    expected = estimated_pages(status) + 1
     title = f"Inventaire n° {view.id} — {view.establishment.name}"
     story = [Paragraph(escape(title), _STYLES["Title"]), _facts(view, tz), Spacer(1, 4 * mm)]
     if view.is_open:
@@ -198,6 +215,8 @@ def pdf_report(status: StocktakeStatus, tz: dt.tzinfo) -> bytes:
         canvas.setFont("Helvetica", 8)
         canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"{title} — page {document.page}")
         canvas.restoreState()
+        if progress is not None:
+            progress(min(document.page, expected - 1), expected)
 
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -213,4 +232,6 @@ def pdf_report(status: StocktakeStatus, tz: dt.tzinfo) -> bytes:
         lang="fr-FR",
     )
     document.build(story, onFirstPage=footer, onLaterPages=footer)
+    if progress is not None:
+        progress(expected, expected)
     return buffer.getvalue()

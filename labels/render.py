@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from xml.sax.saxutils import escape
 
@@ -128,7 +128,12 @@ def _binary_streams() -> Iterator[None]:
         rl_config.useA85 = saved
 
 
-def _pdf(pages: list[list[PlacedLabel]], width: float, height: float) -> bytes:
+def _pdf(
+    pages: list[list[PlacedLabel]],
+    width: float,
+    height: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
     buffer = io.BytesIO()
     # invariant: no creation date in the file, so the same labels give the same bytes.
     pdf = Canvas(
@@ -143,10 +148,14 @@ def _pdf(pages: list[list[PlacedLabel]], width: float, height: float) -> bytes:
     # The resource names (/F1 …) reportlab gives the fonts; asking registers them.
     doc = pdf._doc  # type: ignore[attr-defined]  # the canvas's document: not in the stubs
     fonts = {name: doc.getInternalFontName(name) for name in (REGULAR, BOLD)}
+    total, drawn = sum(len(labels) for labels in pages), 0
     for labels in pages:
         for label in labels:
             pdf.addLiteral(_label_operators(label, height, fonts))
         pdf.showPage()
+        drawn += len(labels)
+        if progress is not None:
+            progress(drawn, total)
     with _binary_streams():
         pdf.save()
     return buffer.getvalue()
@@ -157,16 +166,18 @@ def render_sheet(
     stock: LabelStock,
     offset: int = 0,
     calibration_mm: tuple[float, float] = (0.0, 0.0),
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """A PDF of `labels` on `stock`, as many pages as needed. `offset` cells of the first
     sheet are already used and stay blank; `calibration_mm` = (dx, dy) moves all content
     right and down by that many millimetres (negative: left and up). A shift that would put
-    content outside the printable area raises ValueError (French message, for the user)."""
+    content outside the printable area raises ValueError (French message, for the user).
+    `progress(labels drawn, labels)` is told after each page."""
     placed = layout_sheet(labels, stock, offset, calibration_mm)
     pages: list[list[PlacedLabel]] = [[] for _ in range(placed[-1].page + 1)]
     for label in placed:
         pages[label.page].append(label)
-    return _pdf(pages, stock.page_width, stock.page_height)
+    return _pdf(pages, stock.page_width, stock.page_height, progress)
 
 
 def content_boxes(

@@ -275,11 +275,12 @@ def render(
     stock: LabelStock,
     offset: int = 0,
     calibration_mm: tuple[float, float] = (0.0, 0.0),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Sheet:
     """The PDF (CPU-bound, seconds for 10,000 labels: callers on an event loop run it in a
     worker thread). A text too long for the stock is a problem with the chosen format."""
     try:
-        pdf = render_sheet(contents, stock, offset, calibration_mm)
+        pdf = render_sheet(contents, stock, offset, calibration_mm, progress)
     except ValueError as error:
         raise Invalid({"template": str(error)}) from error
     return Sheet(pdf=pdf, labels=len(contents), pages=page_count(len(contents), stock, offset))

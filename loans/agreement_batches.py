@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 
 import msgspec
 
@@ -88,7 +89,30 @@ async def print_agreements(
 ) -> tuple[list[int], bytes]:
     """(the loans printed, one PDF of their conventions). NotFound when none needs one."""
     loan_ids = await loans_to_sign(scope, filters, now)
+    return loan_ids, await print_loans(storage, scope, actor, now, loan_ids, public_url)
+
+
+async def print_loans(
+    storage: Storage,
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    loan_ids: list[int],
+    public_url: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """One PDF of the conventions of `loan_ids` (chosen by `loans_to_sign`), each issued if
+    needed. `progress(steps, 2 × loans)`: one step per convention issued, one per drawn."""
     if not loan_ids:
         raise NotFound("Aucun prêt de cette sélection n’attend de signature.")
-    batch = [await issued_data(storage, scope, actor, now, i, public_url) for i in loan_ids]
-    return loan_ids, await asyncio.to_thread(render_agreements, batch)
+    tell = progress or (lambda done, total: None)
+    count = len(loan_ids)
+    batch = []
+    for done, loan_id in enumerate(loan_ids, start=1):
+        batch.append(await issued_data(storage, scope, actor, now, loan_id, public_url))
+        tell(done, 2 * count)
+
+    def drawn(done: int, total: int) -> None:
+        tell(count + done, 2 * count)
+
+    return await asyncio.to_thread(render_agreements, batch, drawn if progress else None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
@@ -300,9 +300,26 @@ def _agreement(data: AgreementData, index: int, width: float) -> list[Flowable]:
     ]
 
 
-def render_agreements(batch: Sequence[AgreementData]) -> bytes:
+class _Drawn(Flowable):
+    """Nothing to see: tells `progress` that the conventions before it are laid out."""
+
+    def __init__(self, tell: Callable[[], None]) -> None:
+        super().__init__()
+        self._tell = tell
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self._tell()
+
+
+def render_agreements(
+    batch: Sequence[AgreementData], progress: Callable[[int, int], None] | None = None
+) -> bytes:
     """One PDF of every convention of `batch`, in order, each from a new page; every page
-    carries its own loan's QR code and « Page N / M » within its convention."""
+    carries its own loan's QR code and « Page N / M » within its convention.
+    `progress(conventions drawn, conventions)` is told after each one."""
     if not batch:
         raise ValueError("aucune convention à imprimer")
     register_fonts()
@@ -335,7 +352,11 @@ def render_agreements(batch: Sequence[AgreementData]) -> bytes:
     canvasmaker = functools.partial(
         AgreementCanvas, footers=footers, issued=max(d.issue_date for d in batch), title=title
     )
-    flowables = [f for i, d in enumerate(batch) for f in _agreement(d, i, width - 2 * MARGIN)]
+    flowables: list[Flowable] = []
+    for i, d in enumerate(batch):
+        flowables += _agreement(d, i, width - 2 * MARGIN)
+        if progress is not None:
+            flowables.append(_Drawn(functools.partial(progress, i + 1, len(batch))))
     document.build(flowables, canvasmaker=canvasmaker)
     return buffer.getvalue()
 

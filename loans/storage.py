@@ -46,6 +46,11 @@ class Storage(Protocol):
 
     async def exists(self, sha256: str) -> bool: ...
 
+    async def delete(self, sha256: str) -> None:
+        """Forget these bytes (nothing when none are kept). Only for bytes no row refers to
+        any more: the expired results of api.jobs."""
+        ...
+
 
 def _checked(sha256: str) -> str:
     """A hash comes from our own rows, but it also builds a path: refuse anything else."""
@@ -103,6 +108,9 @@ class DirectoryStorage:
     async def exists(self, sha256: str) -> bool:
         return await asyncio.to_thread(self.path_of(sha256).is_file)
 
+    async def delete(self, sha256: str) -> None:
+        await asyncio.to_thread(self.path_of(sha256).unlink, missing_ok=True)
+
 
 class DatabaseStorage:
     """Bytes in the `document_content` table of the app's own database."""
@@ -133,3 +141,6 @@ class DatabaseStorage:
 
     async def exists(self, sha256: str) -> bool:
         return await DocumentContent.exists().where(DocumentContent.sha256 == _checked(sha256))
+
+    async def delete(self, sha256: str) -> None:
+        await DocumentContent.delete().where(DocumentContent.sha256 == _checked(sha256))

@@ -66,6 +66,7 @@ def session_settings(database_url: str, session_dir: Path) -> Settings:
         secret_key="test-secret-key-test-secret-key-0123456789",
         var_dir=session_dir / "var",
         login_rate_limit_per_minute=1000,
+        worker="off",  # jobs run when a test says so (api.jobs.worker.run_all)
     )
 
 

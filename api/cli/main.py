@@ -17,6 +17,7 @@ from api.cli import (
     reports,
     server,
     verify,
+    worker,
 )
 from api.cli.console import console
 from api.settings import Settings
@@ -31,6 +32,7 @@ COMMAND_GROUPS = (
     documents,
     verify,
     reports,
+    worker,
 )
 
 

@@ -13,6 +13,7 @@ from api.controllers import (
     documents,
     ent_connectors,
     health,
+    jobs,
     labels,
     loans,
     locations,
@@ -52,4 +53,5 @@ ROUTES: list = [
     *report_exports.ROUTES,
     *accounts.ROUTES,
     *locations.ROUTES,
+    *jobs.ROUTES,
 ]

@@ -23,14 +23,22 @@ from api.bodies import PathId
 from api.clock import utcnow
 from api.infra.security import LOAN_DESK
 from api.infra.storage import storage_of
+from api.jobs.answers import accepted, prefers_async
 from api.request_checks import BODY_TYPES, PDF_TYPES
 from loans import campaigns
-from loans.agreement_batches import print_agreements, selection
+from loans.agreement_batches import loans_to_sign, print_loans, selection
 from loans.scan_intake import ScanReport
 
 UaiParam = Annotated[
     str | None, QueryParameter(name="establishment", description="UAI", max_length=8)
 ]
+# Up to this many conventions are issued and drawn in the request; more (a campaign, a whole
+# class) go to the job queue (api.jobs): each new convention is issued, drawn and kept.
+INLINE_AGREEMENTS = 10
+ASYNC = (
+    f" Plus de {INLINE_AGREEMENTS} conventions (ou avec `Prefer: respond-async`) : 202 Accepted "
+    "et `Location: /api/v1/jobs/{id}`, à suivre jusqu'au fichier."
+)
 ClassParam = Annotated[
     str | None, QueryParameter(name="class", description="Classe", max_length=20)
 ]
@@ -39,13 +47,12 @@ ClassParam = Annotated[
 async def _printed(request: Request[Principal, None, None], filters, name: str) -> Response:
     principal = request.user
     settings = request.app.state["settings"]
-    loan_ids, pdf = await print_agreements(
-        storage_of(request),
-        principal.scope,
-        principal.actor,
-        utcnow(),
-        filters,
-        settings.public_url,
+    now = utcnow()
+    loan_ids = await loans_to_sign(principal.scope, filters, now)
+    if loan_ids and (prefers_async(request) or len(loan_ids) > INLINE_AGREEMENTS):
+        return await accepted(request, "agreements", {"loan_ids": loan_ids, "file_name": name})
+    pdf = await print_loans(
+        storage_of(request), principal.scope, principal.actor, now, loan_ids, settings.public_url
     )
     return Response(
         pdf,
@@ -67,6 +74,7 @@ class AgreementBatchController(Controller):
     @get(
         "/campaigns/{campaign_id:int}/agreements.pdf",
         summary="Les conventions à signer d'une campagne, en un PDF à imprimer",
+        description=ASYNC,
         media_type="application/pdf",
     )
     async def campaign_agreements(
@@ -79,6 +87,7 @@ class AgreementBatchController(Controller):
     @get(
         "/loans/agreements.pdf",
         summary="Les conventions à signer d'une classe, en un PDF à imprimer",
+        description=ASYNC,
         media_type="application/pdf",
     )
     async def class_agreements(

@@ -21,6 +21,8 @@ from api.accounts.staff import Principal
 from api.bodies import QueryId
 from api.clock import utcnow
 from api.infra.security import EDIT_FLEET
+from api.jobs.answers import accepted, prefers_async
+from api.jobs.kinds import label_arguments
 from inventory import assets
 from inventory.errors import NotFound
 from inventory.views import AssetView
@@ -33,6 +35,9 @@ _TAG_SEPARATORS = re.compile(r"[\s,;]+")
 SHEET_PATH = "/api/v1/labels/sheet.pdf"
 # The same sheet for the asset list's form: errors come back as a French page, not JSON.
 SHEET_PAGE_PATH = "/etiquettes/planche.pdf"
+# Up to this many labels the sheet is drawn in the request (about 0.1 s); more go to the job
+# queue (api.jobs): 10,000 labels take about 3 s to draw.
+INLINE_LABELS = 300
 
 
 class BindIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -127,7 +132,9 @@ class LabelController(Controller):
     description=(
         "Les appareils choisis (numéros d'inventaire, établissement, modèle, état, sans "
         "étiquette ; critères cumulés), ou `blank` étiquettes vierges d'une région. Les "
-        "appareils sans code en reçoivent un. 10 000 étiquettes au plus. Formats : " + _TEMPLATES
+        "appareils sans code en reçoivent un. 10 000 étiquettes au plus. Au-delà de "
+        f"{INLINE_LABELS} (ou avec `Prefer: respond-async`) : 202 Accepted et "
+        "`Location: /api/v1/jobs/{id}`, à suivre jusqu'au fichier. Formats : " + _TEMPLATES
     ),
 )
 async def label_sheet(
@@ -174,15 +181,17 @@ async def label_sheet(
     )
     now = utcnow()
     contents = await sheets.label_contents(request.user.scope, now, _public_url(request), selection)
-    sheet = await asyncio.to_thread(
-        partial(sheets.render, contents, stock, offset, (calibration_x, calibration_y))
-    )
-    stamp = now.strftime("%Y%m%d-%H%M")
+    name = f"etiquettes-{stock.key}-{now.strftime('%Y%m%d-%H%M')}.pdf"
+    calibration = (calibration_x, calibration_y)
+    if prefers_async(request) or len(contents) > INLINE_LABELS:
+        arguments = label_arguments(contents, stock.key, offset, calibration, name)
+        return await accepted(request, "label_sheet", arguments)
+    sheet = await asyncio.to_thread(partial(sheets.render, contents, stock, offset, calibration))
     return Response(
         sheet.pdf,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": (f'attachment; filename="etiquettes-{stock.key}-{stamp}.pdf"'),
+            "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
         },
     )

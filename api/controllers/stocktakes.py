@@ -11,12 +11,14 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, Tag, Uai, UaiQuery
 from api.clock import PARIS, utcnow
 from api.infra.security import roles
+from api.jobs.answers import JobOut, accepted, prefers_async
 from inventory import stocktake_report, stocktakes
 from inventory.errors import Invalid
 from inventory.stocktake_views import DeclareResult, ScanResult, StocktakeStatus, StocktakeView
@@ -24,6 +26,9 @@ from labels.scan import scan_into_stocktake
 from loans import desk
 
 RUN_STOCKTAKES = roles("admin", "region_manager", "it_staff")
+# Up to this many devices the PDF is drawn in the request (about 0.2 s); beyond, by the job
+# queue (api.jobs): 1.7 s for 2,000 devices would hold the request.
+INLINE_REPORT_LINES = 200
 
 
 class StocktakeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -152,11 +157,27 @@ class StocktakeController(Controller):
             principal.scope, principal.actor, utcnow(), stocktake_id, data.tags, PARIS
         )
 
-    @get("/{stocktake_id:int}/report.pdf", media_type="application/pdf")
+    @get(
+        "/{stocktake_id:int}/report.pdf",
+        media_type="application/pdf",
+        summary="Le rapport d'inventaire en PDF",
+        description=(
+            f"Jusqu'à {INLINE_REPORT_LINES} appareils, le PDF tout de suite ; au-delà (ou avec "
+            "`Prefer: respond-async`), 202 Accepted et `Location: /api/v1/jobs/{id}`, à suivre "
+            "jusqu'au fichier."
+        ),
+        responses={202: ResponseSpec(JobOut, description="Document en préparation")},
+    )
     async def pdf_report(
         self, request: Request[Principal, None, None], stocktake_id: PathId
     ) -> Response:
-        status = await stocktakes.stocktake_status(request.user.scope, stocktake_id)
+        scope = request.user.scope
+        counts = (await stocktakes.get_stocktake(scope, stocktake_id)).counts  # out of scope: 404
+        if prefers_async(request) or counts.found + counts.missing + counts.unexpected > (
+            INLINE_REPORT_LINES
+        ):
+            return await accepted(request, "stocktake_report", {"stocktake_id": stocktake_id})
+        status = await stocktakes.stocktake_status(scope, stocktake_id)
         # A few thousand rows take reportlab a noticeable moment: off the event loop.
         pdf = await asyncio.to_thread(stocktake_report.pdf_report, status, PARIS)
         name = stocktake_report.filename(status.stocktake, "pdf")

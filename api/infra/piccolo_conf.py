@@ -23,6 +23,7 @@ APP_CONFIG_MODULES = (
     "labels.piccolo_app",
     "loans.piccolo_app",
     "api.accounts.piccolo_app",
+    "api.jobs.piccolo_app",
 )
 
 DB: Engine = engine_for(Settings.from_env().database_url)

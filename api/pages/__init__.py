@@ -32,6 +32,7 @@ from api.pages import (
 from api.pages import asset_import as asset_import_page
 from api.pages import campaigns as campaign_pages
 from api.pages import intake as intake_pages
+from api.pages import jobs as job_pages
 from api.pages import loans as loan_pages
 from api.pages import locations as location_pages
 from api.pages import scan as scan_page
@@ -76,6 +77,7 @@ ROUTES: list = [
     *student_pages.ROUTES,
     *errors.ROUTES,  # the last resort: every address no other route answers
     *location_pages.ROUTES,
+    *job_pages.ROUTES,
 ]
 
 __all__ = ["LOGIN_PATH", "ROUTES"]

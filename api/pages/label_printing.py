@@ -1,8 +1,9 @@
 """`/arrivages/etiquettes`: print sheets of blank labels ahead of a delivery (until now the
 `ordipret labels --blank` command only).
 
-A POST with its CSRF token, not a GET link: printing creates the codes. The PDF is drawn in a
-worker thread (about 3 s for the maximum of 10,000 labels), as for the API's sheets.
+A POST with its CSRF token, not a GET link: printing creates the codes. A few hundred labels
+are drawn at once (in a worker thread); more by the job queue (about 3 s for the maximum of
+10,000 labels), the answer leading to the document's preparation page, as for the API.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from litestar.params import URLEncodedBody
 
 from api.accounts.staff import Principal
 from api.clock import utcnow
+from api.controllers.labels import INLINE_LABELS
 from api.infra.security import EDIT_FLEET
+from api.jobs.answers import accepted
+from api.jobs.kinds import label_arguments
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Invalid
@@ -104,15 +108,16 @@ class LabelPrintingPages(Controller):
             fields = {("count" if k == "blank" else k): v for k, v in error.errors.items()}
             fields = {k: v[:1].upper() + v[1:] + "." for k, v in fields.items()}
             return await self._form(request, status=422, form=data, errors=fields)
+        name = f"etiquettes-vierges-{stock.key}-{now.strftime('%Y%m%d-%H%M')}.pdf"
+        if len(contents) > INLINE_LABELS:
+            arguments = label_arguments(contents, stock.key, offset, (0.0, 0.0), name)
+            return await accepted(request, "label_sheet", arguments, page=True)
         sheet = await asyncio.to_thread(partial(sheets.render, contents, stock, offset))
-        stamp = now.strftime("%Y%m%d-%H%M")
         return Response(
             sheet.pdf,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": (
-                    f'attachment; filename="etiquettes-vierges-{stock.key}-{stamp}.pdf"'
-                ),
+                "Content-Disposition": f'attachment; filename="{name}"',
                 "Cache-Control": "no-store",
             },
         )

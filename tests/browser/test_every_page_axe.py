@@ -23,6 +23,8 @@ from api.demo_loans import demo_student, load_demo_loans
 from api.infra.piccolo_conf import bind
 from api.infra.seal import seal_key_for
 from api.infra.storage import storage_for
+from api.jobs import queue
+from api.jobs.tables import Job
 from inventory.tables import Stocktake
 from loans import deliveries, terms_versions
 from loans.tables import Campaign, Guardian, Loan
@@ -138,6 +140,7 @@ PAGES: dict[str, tuple[str | None, Callable[[W], str]]] = {
         "it_a",
         lambda w: f"/eleves/{w['student']}/representants/{w['guardian']}/retirer",
     ),
+    "/preparation/{job_id:int}": ("it_a", lambda w: f"/preparation/{w['job']}"),
 }
 # Routes that are not a staff page, and why.
 NOT_STAFF_PAGES = {
@@ -216,7 +219,26 @@ async def build_world(live_server: LiveServer) -> W:
         "location": await make_location(UAI_A, "Chariot 1", "cart", "A-0001", "A-0002"),
         "student": guardian["student"],
         "guardian": guardian["id"],
+        "job": await running_job(world.account_ids["it_a"], now),
     }
+
+
+async def running_job(owner_id: int, now: dt.datetime) -> int:
+    """A document half prepared, as the page shows it while its worker draws it (its heartbeat
+    set ahead so that the live server's own worker leaves it alone)."""
+    job = Job(
+        kind="stocktake_report",
+        arguments={"stocktake_id": 0},
+        owner=owner_id,
+        state=queue.RUNNING,
+        attempt=1,
+        heartbeat_at=now + dt.timedelta(days=1),
+        progress_done=40,
+        progress_total=100,
+        created_at=now,
+        expires_at=now + queue.KEEP,
+    )
+    return (await Job.insert(job).returning(Job.id))[0]["id"]
 
 
 @pytest.fixture(scope="module")
