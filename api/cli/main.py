@@ -16,6 +16,7 @@ from api.cli import (
     reminders,
     reports,
     server,
+    statistics,
     verify,
 )
 from api.cli.console import console
@@ -31,6 +32,7 @@ COMMAND_GROUPS = (
     documents,
     verify,
     reports,
+    statistics,
 )
 
 

@@ -1,0 +1,90 @@
+"""The student search by name without case nor accents ("LÉA", "lea" and "Léa" are one name),
+through an index on both engines (inventory.search.name_search_clause). It replaces the
+indexes of migration `student_search` (lower() on PostgreSQL, NOCASE on SQLite: neither ignored
+accents, and NOCASE folds ASCII letters only, so "LÉA" did not find "Léa").
+
+- PostgreSQL: expression indexes over the folded names. The expressions are frozen below as
+  `folded_sql` wrote them: a query reads an expression index only when it spells the very
+  same expression, so a change of `folded_sql` needs a new migration re-creating these indexes
+  (tests/inventory/test_search_plans reads the query plans and fails otherwise). Name first,
+  then the establishment: one index serves a school's staff and a region's manager.
+- SQLite: an FTS5 table over the two names (unicode61 tokenizer, diacritics removed, prefix
+  indexes), its content read from `student` and kept in step by triggers.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-06T09:31:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "Student search by name without case nor accents"
+
+FOLDED = {}
+FOLDED['last_name'] = (
+    "lower(translate(replace(replace(replace(replace(replace(last_name, 'Œ', 'OE'), 'œ', 'oe'), 'Æ', 'AE'), 'æ', 'ae'), 'ß', 'ss'), 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŸ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyyY'))"
+)
+FOLDED['first_name'] = (
+    "lower(translate(replace(replace(replace(replace(replace(first_name, 'Œ', 'OE'), 'œ', 'oe'), 'Æ', 'AE'), 'æ', 'ae'), 'ß', 'ss'), 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŸ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyyY'))"
+)
+
+POSTGRES = (
+    "DROP INDEX student_search_last",
+    "DROP INDEX student_search_first",
+    "CREATE INDEX student_name_last ON student "
+    f"(({FOLDED['last_name']}) text_pattern_ops, establishment)",
+    "CREATE INDEX student_name_first ON student "
+    f"(({FOLDED['first_name']}) text_pattern_ops, establishment)",
+)
+POSTGRES_BACKWARDS = (
+    "DROP INDEX student_name_last",
+    "DROP INDEX student_name_first",
+    "CREATE INDEX student_search_last ON student "
+    "(lower(last_name) text_pattern_ops, establishment)",
+    "CREATE INDEX student_search_first ON student "
+    "(lower(first_name) text_pattern_ops, establishment)",
+)
+SQLITE = (
+    "DROP INDEX student_search_last",
+    "DROP INDEX student_search_first",
+    "CREATE VIRTUAL TABLE student_name USING fts5(last_name, first_name, content='student', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+    "CREATE TRIGGER student_name_insert AFTER INSERT ON student BEGIN "
+    "INSERT INTO student_name (rowid, last_name, first_name) "
+    "VALUES (new.id, new.last_name, new.first_name); END",
+    "CREATE TRIGGER student_name_delete AFTER DELETE ON student BEGIN "
+    "INSERT INTO student_name (student_name, rowid, last_name, first_name) "
+    "VALUES ('delete', old.id, old.last_name, old.first_name); END",
+    "CREATE TRIGGER student_name_update AFTER UPDATE OF last_name, first_name ON student BEGIN "
+    "INSERT INTO student_name (student_name, rowid, last_name, first_name) "
+    "VALUES ('delete', old.id, old.last_name, old.first_name); "
+    "INSERT INTO student_name (rowid, last_name, first_name) "
+    "VALUES (new.id, new.last_name, new.first_name); END",
+    "INSERT INTO student_name (student_name) VALUES ('rebuild')",
+)
+SQLITE_BACKWARDS = (
+    "DROP TRIGGER student_name_update",
+    "DROP TRIGGER student_name_delete",
+    "DROP TRIGGER student_name_insert",
+    "DROP TABLE student_name",
+    "CREATE INDEX student_search_last ON student (establishment, last_name COLLATE NOCASE)",
+    "CREATE INDEX student_search_first ON student (establishment, first_name COLLATE NOCASE)",
+)
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="loans", description=DESCRIPTION)
+
+    async def create():
+        engine = engine_finder()
+        for statement in POSTGRES if engine.engine_type == "postgres" else SQLITE:
+            await engine.run_ddl(statement)
+
+    async def drop():
+        engine = engine_finder()
+        backwards = POSTGRES_BACKWARDS if engine.engine_type == "postgres" else SQLITE_BACKWARDS
+        for statement in backwards:
+            await engine.run_ddl(statement)
+
+    manager.add_raw(create)
+    manager.add_raw_backwards(drop)
+    return manager
