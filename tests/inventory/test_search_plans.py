@@ -1,11 +1,12 @@
 """The device and student searches, and the lookups by serial, read indexes on both engines
 (query plans: tests/query_plans.py), whatever the size the tables grow to.
 
-No full scan of a large table, on either engine, for any caller. Which index: on SQLite
+No full scan of a large table, on either engine, for any caller. Which index: on SQLite,
 planned with a region's statistics, for the platform and a region's manager (a school's staff
-may read their school's rows from the establishment's index: a few thousand at most); on
-PostgreSQL for the platform only, since between the region's index and the search's its
-choice rests on statistics a test table does not have (checked on a region: bench/search.py).
+may read their school's rows from the establishment's index: a few thousand at most). On
+PostgreSQL the choice between two usable indexes rests on statistics a test table does not
+have (and another test's ANALYZE of ten rows changes it): there only "no full scan" is
+checked, and the indexes were checked on a region's copy (bench/search.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ PERSONAS = ["admin", "manager_24", "it_a"]
 
 
 def _checks_index(plan: Plan, persona: str) -> bool:
-    return persona == "admin" or (plan.engine == "SQLite" and persona == "manager_24")
+    return plan.engine == "SQLite" and persona in ("admin", "manager_24")
 
 
 def _search(world: World, persona: str, text: str):
@@ -36,20 +37,14 @@ def _search(world: World, persona: str, text: str):
 async def test_a_search_by_the_beginning_of_a_tag_or_serial_reads_their_indexes(world, persona):
     plan = (await explain(_search(world, persona, "5c"))).assert_indexed()
     if _checks_index(plan, persona):
-        if plan.engine == "SQLite":
-            plan.assert_uses("asset_tag", "asset_serial")
-        else:
-            plan.assert_uses("asset_tag_prefix", "asset_serial_prefix")
+        plan.assert_uses("asset_tag", "asset_serial")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 async def test_a_search_by_any_part_of_a_tag_or_serial_reads_the_trigram_index(world, persona):
     plan = (await explain(_search(world, persona, "234X"))).assert_indexed()
     if _checks_index(plan, persona):
-        if plan.engine == "SQLite":
-            plan.assert_uses("asset_search")
-        else:
-            plan.assert_uses("asset_tag_trigram", "asset_serial_trigram")
+        plan.assert_uses("asset_search")
 
 
 @pytest.mark.parametrize("text", ["5C", "D1234"])
@@ -72,10 +67,7 @@ async def test_a_student_search_by_name_reads_the_folded_name_indexes(world, per
     query = students_filtered(Student.select(Student.id), scope, StudentFilters(q="LÉA dup"))
     plan = (await explain(query)).assert_indexed()
     if _checks_index(plan, persona):
-        if plan.engine == "SQLite":
-            plan.assert_uses("student_name")
-        else:
-            plan.assert_uses("student_name_last", "student_name_first")
+        plan.assert_uses("student_name")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
