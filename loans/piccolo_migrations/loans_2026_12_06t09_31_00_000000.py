@@ -10,6 +10,12 @@ accents, and NOCASE folds ASCII letters only, so "LÉA" did not find "Léa").
   then the establishment: one index serves a school's staff and a region's manager.
 - SQLite: an FTS5 table over the two names (unicode61 tokenizer, diacritics removed, prefix
   indexes), its content read from `student` and kept in step by triggers.
+
+And, on both engines, the index of the loans' closing dates (loans.reports.tallies) now leaves
+the open loans out. SQLite's statistics hold one average per index: 6 loans per closing date
+at region scale, where the open ones (closing date NULL) are 165,000. Once analysed, SQLite
+read every open loan through that index to find the open loans of a page of 50 devices (90 ms
+of the asset list's 113). Without NULLs the index still serves every range of dates.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -27,7 +33,14 @@ FOLDED['first_name'] = (
     "lower(translate(replace(replace(replace(replace(replace(first_name, 'Œ', 'OE'), 'œ', 'oe'), 'Æ', 'AE'), 'æ', 'ae'), 'ß', 'ss'), 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŸ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyyY'))"
 )
 
+CLOSED_AT = (
+    "DROP INDEX loan_closed_at",
+    "CREATE INDEX loan_closed_at ON loan (closed_at) WHERE closed_at IS NOT NULL",
+)
+CLOSED_AT_BACKWARDS = ("DROP INDEX loan_closed_at", "CREATE INDEX loan_closed_at ON loan (closed_at)")
+
 POSTGRES = (
+    *CLOSED_AT,
     "DROP INDEX student_search_last",
     "DROP INDEX student_search_first",
     "CREATE INDEX student_name_last ON student "
@@ -36,6 +49,7 @@ POSTGRES = (
     f"(({FOLDED['first_name']}) text_pattern_ops, establishment)",
 )
 POSTGRES_BACKWARDS = (
+    *CLOSED_AT_BACKWARDS,
     "DROP INDEX student_name_last",
     "DROP INDEX student_name_first",
     "CREATE INDEX student_search_last ON student "
@@ -44,6 +58,7 @@ POSTGRES_BACKWARDS = (
     "(lower(first_name) text_pattern_ops, establishment)",
 )
 SQLITE = (
+    *CLOSED_AT,
     "DROP INDEX student_search_last",
     "DROP INDEX student_search_first",
     "CREATE VIRTUAL TABLE student_name USING fts5(last_name, first_name, content='student', "
@@ -62,6 +77,7 @@ SQLITE = (
     "INSERT INTO student_name (student_name) VALUES ('rebuild')",
 )
 SQLITE_BACKWARDS = (
+    *CLOSED_AT_BACKWARDS,
     "DROP TRIGGER student_name_update",
     "DROP TRIGGER student_name_delete",
     "DROP TRIGGER student_name_insert",
