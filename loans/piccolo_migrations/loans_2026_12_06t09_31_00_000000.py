@@ -3,11 +3,14 @@ through an index on both engines (inventory.search.name_search_clause). It repla
 indexes of migration `student_search` (lower() on PostgreSQL, NOCASE on SQLite: neither ignored
 accents, and NOCASE folds ASCII letters only, so "LÉA" did not find "Léa").
 
-- PostgreSQL: expression indexes over the folded names. The expressions are frozen below as
-  `folded_sql` wrote them: a query reads an expression index only when it spells the very
-  same expression, so a change of `folded_sql` needs a new migration re-creating these indexes
-  (tests/inventory/test_search_plans reads the query plans and fails otherwise). Name first,
-  then the establishment: one index serves a school's staff and a region's manager.
+- PostgreSQL: the folded names in stored generated columns (`last_name_folded`,
+  `first_name_folded`, unknown to Piccolo: computed by the database on every write, whoever
+  writes), indexed. Not expression indexes: PostgreSQL re-computes the expression for each
+  row a bitmap scan reads, 125 ms for the 25,000 students of a region whose names begin with
+  "le", against 46 ms from a column. The expressions are frozen below as
+  `inventory.search.folded_sql` wrote them: the search folds what is typed the same way
+  (`fold`), so a change of either needs a new migration. Name first, then the establishment:
+  one index serves a school's staff and a region's manager.
 - SQLite: an FTS5 table over the two names (unicode61 tokenizer, diacritics removed, prefix
   indexes), its content read from `student` and kept in step by triggers.
 
@@ -43,15 +46,16 @@ POSTGRES = (
     *CLOSED_AT,
     "DROP INDEX student_search_last",
     "DROP INDEX student_search_first",
-    "CREATE INDEX student_name_last ON student "
-    f"(({FOLDED['last_name']}) text_pattern_ops, establishment)",
+    "ALTER TABLE student "
+    f"ADD COLUMN last_name_folded text GENERATED ALWAYS AS ({FOLDED['last_name']}) STORED, "
+    f"ADD COLUMN first_name_folded text GENERATED ALWAYS AS ({FOLDED['first_name']}) STORED",
+    "CREATE INDEX student_name_last ON student (last_name_folded text_pattern_ops, establishment)",
     "CREATE INDEX student_name_first ON student "
-    f"(({FOLDED['first_name']}) text_pattern_ops, establishment)",
+    "(first_name_folded text_pattern_ops, establishment)",
 )
 POSTGRES_BACKWARDS = (
     *CLOSED_AT_BACKWARDS,
-    "DROP INDEX student_name_last",
-    "DROP INDEX student_name_first",
+    "ALTER TABLE student DROP COLUMN last_name_folded, DROP COLUMN first_name_folded",
     "CREATE INDEX student_search_last ON student "
     "(lower(last_name) text_pattern_ops, establishment)",
     "CREATE INDEX student_search_first ON student "
