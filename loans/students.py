@@ -18,7 +18,7 @@ from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.regions import EstablishmentKey, establishment_key
 from inventory.scope import Actor, Scope
-from inventory.search import name_search_clause
+from inventory.search import name_search_clause, prefix_clause
 from inventory.uai import normalise_uai
 from inventory.views import EstablishmentRef
 from loans.borrower_loans import open_loans_of
@@ -241,7 +241,7 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
     if filters.ent_id:
         query = query.where(Student.ent_id == filters.ent_id.strip())
     if ine := "".join((filters.ine or "").split()).upper()[:11]:
-        query = query.where(Student.ine.like(_literal(ine) + "%"))
+        query = query.where(prefix_clause(Student.ine, ine))  # by index: inventory.search
     if filters.left is not None:
         query = query.where(
             Student.left_on.is_not_null() if filters.left else Student.left_on.is_null()

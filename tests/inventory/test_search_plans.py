@@ -76,4 +76,4 @@ async def test_a_student_search_by_ine_reads_its_index(world, persona):
     query = students_filtered(Student.select(Student.id), scope, StudentFilters(ine="1234"))
     plan = (await explain(query)).assert_indexed()
     if _checks_index(plan, persona):
-        plan.assert_uses("student_search_ine")
+        plan.assert_uses("student_unique_ine")
