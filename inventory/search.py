@@ -1,5 +1,5 @@
-"""Searching devices by part of their tag or serial, and text by its letters, through indexes
-on both engines (migration `inventory_2026_12_06t09_31_00_000000` creates them).
+"""Searching devices by part of their tag or serial, and people by the beginning of their
+names, through indexes on both engines (migrations inventory and loans 2026-12-06T09:31).
 
 Tags and serials are stored upper case (`assets.normalise_tag`, `normalise_serial`), so a
 search is upper-cased and compared as it is, never through LOWER() or ILIKE, which no plain
@@ -36,12 +36,18 @@ def _pattern_literal(pattern: str) -> str:
     and at region scale it chose to walk the whole tag index in the list's order, filtering
     each row (97 ms for one device found, against 9 ms through the trigram index). With the
     pattern in the text, every search is planned for what it looks for. Quotes are doubled
-    (standard_conforming_strings: backslashes are plain characters); braces, which Piccolo's
-    templates would read, and NUL, which no PostgreSQL text holds, are in no tag, serial
-    nor name: dropped."""
-    for dropped in "{}\x00":
-        pattern = pattern.replace(dropped, "")
+    (standard_conforming_strings: backslashes are plain characters; and `escape_like` has
+    doubled each, so none can escape a quote either way). `pattern` was `_cleaned`."""
     return "'" + pattern.replace("'", "''") + "'"
+
+
+def _cleaned(text: str) -> str:
+    """What is typed, without the characters no tag, serial nor name holds and a query
+    would read: "%" (dropped, as the searches before these indexes did), braces (Piccolo's
+    templates) and NUL (no PostgreSQL text holds it)."""
+    for dropped in "%{}\x00":
+        text = text.replace(dropped, "")
+    return text
 
 
 def escape_like(text: str) -> str:
@@ -49,10 +55,18 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def successor(prefix: str) -> str:
+def successor(prefix: str) -> str | None:
     """The smallest string greater than every string that starts with `prefix`, in binary
-    (code point) order: the prefix with its last character incremented."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    (code point, so UTF-8) order: the prefix with its last character incremented, past the
+    surrogates no text holds. None when there is none (only the highest characters)."""
+    while prefix:
+        following = ord(prefix[-1]) + 1
+        if 0xD800 <= following <= 0xDFFF:
+            following = 0xE000
+        if following <= 0x10FFFF:
+            return prefix[:-1] + chr(following)
+        prefix = prefix[:-1]
+    return None
 
 
 def _column_sql(column: Column) -> str:
@@ -64,7 +78,9 @@ def prefix_clause(column: Column, prefix: str) -> WhereRaw:
     name = _column_sql(column)
     if _engine_type() == "postgres":
         return WhereRaw(f"{name} LIKE {_pattern_literal(escape_like(prefix) + '%')}")
-    return WhereRaw(f"({name} >= {{}} AND {name} < {{}})", prefix, successor(prefix))
+    if (beyond := successor(prefix)) is None:
+        return WhereRaw(f"{name} >= {{}}", prefix)
+    return WhereRaw(f"({name} >= {{}} AND {name} < {{}})", prefix, beyond)
 
 
 def _fts_phrase(text: str) -> str:
@@ -75,8 +91,7 @@ def _fts_phrase(text: str) -> str:
 def asset_search_clause(search: str | None):
     """Where clause on `Asset`: its tag or serial holds `search` (upper-cased), or starts
     with it when it is shorter than 3 characters. None when nothing is searched."""
-    # "%" is in no tag nor serial: dropped, as the searches before these indexes did.
-    needle = (search or "").replace("%", "").strip().upper()[:LONGEST]
+    needle = _cleaned(search or "").strip().upper()[:LONGEST]
     if not needle:
         return None
     if len(needle) < SUBSTRING_MINIMUM:
@@ -131,6 +146,7 @@ def _folded_prefix(column: Column, prefix: str) -> WhereRaw:
 def name_search_clause(first: Column, second: Column, fts_table: str, words: list[str]):
     """Every word of `words` begins `first` or `second` (PostgreSQL), or begins a word of
     them (SQLite, through `fts_table`), without case nor accents. None without words."""
+    words = [word for word in map(_cleaned, words) if word]
     if not words:
         return None
     if _engine_type() == "postgres":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from inventory import assets
 from inventory.assets import AssetFilters
+from inventory.search import successor
 from inventory.statistics import refresh_statistics
 from inventory.tables import Asset
 from loans import students
@@ -47,6 +48,21 @@ async def test_under_three_characters_a_search_finds_beginnings_only(world):
     assert await _tags(PLATFORM, "pc") == ["PC-0001", "PC-0002"]
     assert await _tags(PLATFORM, "r9") == ["TAB-0003"]  # the beginning of a serial
     assert await _tags(PLATFORM, "CD") == []  # inside only
+
+
+async def test_a_search_of_any_characters_finds_nothing_rather_than_failing(world):
+    await _fleet(world)
+    for text in ("P\U0010ffff", "\U0010ffff", "P\ud7ff", "O'BRIEN", "\\", "'; --"):
+        assert await _tags(PLATFORM, text) == []
+        assert await _names(text) == []
+    assert await _tags(PLATFORM, "{5CD}") == ["PC-0001", "TAB-0003"]  # braces dropped
+
+
+def test_the_end_of_a_prefix_range_skips_surrogates_and_the_highest_character():
+    assert successor("AB") == "AC"
+    assert successor("A\ud7ff") == "A\ue000"
+    assert successor("A\U0010ffff") == "B"
+    assert successor("\U0010ffff") is None
 
 
 async def test_a_search_finds_only_the_devices_the_caller_sees(world):
