@@ -16,7 +16,17 @@ is whether an index *can* answer the query at region scale. So:
 
 `explain` takes a Piccolo query, or SQL with Piccolo's `{}` placeholders and its arguments.
 `Plan.full_scans` and `Plan.sorts` name the tables read whole or sorted whole; `assert_indexed`
-fails with the plan printed.
+fails with the plan printed; `assert_uses(*names)` fails unless those indexes are read.
+
+What each engine's plan can prove here:
+- "no full scan, no sort" holds on both engines and for any caller: assert it everywhere.
+- *which* index: SQLite, with the region's statistics, chooses as it would on a region.
+  PostgreSQL chooses between two usable indexes (the region's and the search's, say) from
+  statistics a test table lacks, and another test's ANALYZE of ten rows changes its choice:
+  assert index names on PostgreSQL only where a single index applies.
+- A walk of a whole index in order ("SCAN asset USING INDEX x" on SQLite, an Index Scan
+  without Index Cond on PostgreSQL) is not flagged: it is how a keyset page reads its first
+  rows. A test of such a page checks the index with `assert_uses`, and its limit keeps it short.
 """
 
 from __future__ import annotations
