@@ -28,6 +28,7 @@ MODULES = (
     "bench.reports",
     "bench.exports",
     "bench.jobs",
+    "bench.search",
 )
 
 Figures = dict[str, object]

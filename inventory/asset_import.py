@@ -31,6 +31,7 @@ from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid
 from inventory.history import creation_changes, new_event, record_events
 from inventory.scope import Actor, Scope
+from inventory.statistics import after_bulk_write
 from inventory.tables import Asset, DeviceModel, Establishment, Region
 from inventory.uai import normalise_uai
 
@@ -381,4 +382,5 @@ async def import_assets(
         return ImportReport(rows=count, created=0, errors=_line_errors(rows))
     if len(rows) >= ANALYZE_AFTER:
         await _refresh_statistics()
+    await after_bulk_write(len(rows))  # inventory.statistics: plans of what follows
     return ImportReport(rows=count, created=len(rows), errors=[])

@@ -6,8 +6,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from piccolo.columns.combination import Or
-
 from inventory.catalogue import manufacturer_key
 from inventory.db import PARAMETER, Prepared, for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
@@ -22,6 +20,7 @@ from inventory.history import (
 from inventory.lending import LENT, LENT_LABEL, lent_clause, not_lent_clause, open_loans
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
+from inventory.search import asset_search_clause
 from inventory.tables import Asset, DeviceModel
 from inventory.uai import normalise_uai
 from inventory.views import (
@@ -194,9 +193,8 @@ def _filtered(query, scope: Scope, filters: AssetFilters):
         query = query.where(Asset.model == filters.model_id)
     if filters.location_id:
         query = query.where(Asset.location == filters.location_id)
-    if filters.search and filters.search.strip():
-        needle = "%" + filters.search.strip().upper().replace("%", "").replace("_", "") + "%"
-        query = query.where(Or(Asset.tag.like(needle), Asset.serial.like(needle)))
+    if (search := asset_search_clause(filters.search)) is not None:
+        query = query.where(search)  # through an index on either engine: inventory.search
     return query
 
 

@@ -12,12 +12,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from piccolo.columns.combination import Or
-
 from inventory import assets
 from inventory.errors import Invalid, NotFound
 from inventory.regions import establishment_key, region_id_for_code
 from inventory.scope import Scope
+from inventory.search import asset_search_clause
 from inventory.tables import Asset, Region
 from inventory.uai import normalise_uai
 from labels.assignment import (
@@ -197,10 +196,9 @@ def _filtered(query, scope: Scope, selection: Selection, establishment_id: int |
         query = query.where(Asset.establishment == establishment_id)
     if selection.model_id is not None:
         query = query.where(Asset.model == selection.model_id)
-    if selection.search and selection.search.strip():
+    if (search := asset_search_clause(selection.search)) is not None:
         # As the asset list searches, so that the sheet holds what the list shows.
-        needle = "%" + selection.search.strip().upper().replace("%", "").replace("_", "") + "%"
-        query = query.where(Or(Asset.tag.like(needle), Asset.serial.like(needle)))
+        query = query.where(search)
     if selection.unlabelled:
         labelled = LabelCode.select(LabelCode.asset).where(LabelCode.asset.is_not_null())
         query = query.where(Asset.id.not_in(labelled))

@@ -28,6 +28,7 @@ import msgspec
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope
+from inventory.statistics import after_bulk_write
 from inventory.tables import Establishment, Region
 from loans import directory_guardians as guardians
 from loans.aaf_reader import (
@@ -313,6 +314,7 @@ async def import_directory(
     if not dry_run:
         if run.added >= ANALYZE_AFTER:
             await refresh_statistics()  # for the imports and lists that follow
+        await after_bulk_write(run.added + run.changed + run.left)  # inventory.statistics
         audit.info(
             "directory imported by account %s: %s added, %s changed, %s left",
             actor.id,

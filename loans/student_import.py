@@ -34,6 +34,7 @@ from inventory.csv_format import (
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid
 from inventory.scope import Actor, Scope
+from inventory.statistics import after_bulk_write
 from inventory.tables import Establishment
 from inventory.uai import normalise_uai, uai_problem
 from loans.minors import paris_day
@@ -500,6 +501,7 @@ async def import_students(
         return StudentImportReport(rows=count, created=0, updated=0, errors=_line_errors(rows))
     if report.created >= ANALYZE_AFTER:
         await refresh_statistics()
+    await after_bulk_write(report.created + report.updated)  # inventory.statistics
     audit.info(
         "students imported by account %s: %s created, %s updated",
         actor.id,

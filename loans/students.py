@@ -14,12 +14,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from piccolo.columns.combination import Or, WhereRaw
-
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.regions import EstablishmentKey, establishment_key
 from inventory.scope import Actor, Scope
+from inventory.search import name_search_clause, prefix_clause
 from inventory.uai import normalise_uai
 from inventory.views import EstablishmentRef
 from loans.borrower_loans import open_loans_of
@@ -231,16 +230,6 @@ def _literal(text: str) -> str:
     return text.replace("%", "").replace("_", "").replace("\\", "")
 
 
-def _prefix(column, text: str):
-    """Case-insensitive prefix match that an index answers (migration `student_search`):
-    on PostgreSQL `lower(name) LIKE 'dur%'` reads the `lower(name) text_pattern_ops` index
-    (ILIKE reads none); SQLite's LIKE ignores ASCII case and reads a NOCASE index."""
-    pattern = _literal(text) + "%"
-    if Student._meta.db.engine_type == "postgres":
-        return WhereRaw(f"lower(student.{column._meta.db_column_name}) LIKE {{}}", pattern.lower())
-    return column.like(pattern)
-
-
 def _filtered(query, scope: Scope, filters: StudentFilters):
     # A student belongs to their region and their school.
     if (where := scope.restrict(Student.region, Student.establishment)) is not None:
@@ -252,13 +241,16 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
     if filters.ent_id:
         query = query.where(Student.ent_id == filters.ent_id.strip())
     if ine := "".join((filters.ine or "").split()).upper()[:11]:
-        query = query.where(Student.ine.like(_literal(ine) + "%"))
+        query = query.where(prefix_clause(Student.ine, ine))  # by index: inventory.search
     if filters.left is not None:
         query = query.where(
             Student.left_on.is_not_null() if filters.left else Student.left_on.is_null()
         )
-    for word in (filters.q or "").split()[:4]:
-        query = query.where(Or(_prefix(Student.last_name, word), _prefix(Student.first_name, word)))
+    # Without case nor accents, through an index on either engine (inventory.search).
+    words = [word for word in map(_literal, (filters.q or "").split()[:4]) if word]
+    names = name_search_clause(Student.last_name, Student.first_name, "student_name", words)
+    if names is not None:
+        query = query.where(names)
     return query
 
 

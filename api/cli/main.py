@@ -16,6 +16,7 @@ from api.cli import (
     reminders,
     reports,
     server,
+    statistics,
     verify,
     worker,
 )
@@ -33,6 +34,7 @@ COMMAND_GROUPS = (
     verify,
     reports,
     worker,
+    statistics,
 )
 
 

@@ -1,0 +1,49 @@
+"""The query-plan helpers (tests/query_plans.py) see what they claim, on either engine: a
+table read whole, a sort, the indexes read; and they write nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory.tables import Asset
+from tests.query_plans import explain
+
+
+async def test_a_filter_on_a_column_without_index_is_a_full_scan(world):
+    plan = await explain(Asset.select(Asset.id).where(Asset.notes == "cassé"))
+    assert "asset" in plan.full_scans
+    with pytest.raises(AssertionError, match="full scan of asset"):
+        plan.assert_indexed()
+
+
+async def test_an_order_no_index_gives_is_a_sort(world):
+    query = Asset.select(Asset.id).where(Asset.state == "in_repair").order_by(Asset.notes)
+    plan = await explain(query)
+    assert plan.sorts
+    with pytest.raises(AssertionError, match="sort"):
+        plan.assert_indexed()
+    plan.assert_indexed(allow_sort=True)
+
+
+async def test_a_lookup_by_a_unique_column_reads_its_index(world):
+    plan = await explain(Asset.select(Asset.id).where(Asset.tag == "A-1"))
+    plan.assert_indexed()
+    assert plan.indexes & {
+        "asset_tag",
+        "asset_tag_key",
+        "asset_tag_prefix",
+        "sqlite_autoindex_asset_1",
+    }
+
+
+async def test_hand_written_sql_is_explained_with_its_arguments(world):
+    plan = await explain("SELECT id FROM asset WHERE serial = {}", "5CD1234XYZ")
+    plan.assert_indexed()
+
+
+async def test_explaining_writes_nothing(world):
+    await explain(Asset.select(Asset.id).where(Asset.tag == "A-1"))
+    engine = Asset._meta.db
+    if engine.engine_type == "sqlite":
+        rows = await Asset.raw("SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'asset'")
+        assert rows[0]["n"] == 0  # the region's statistics were taken out again
