@@ -42,8 +42,12 @@ async def test_hand_written_sql_is_explained_with_its_arguments(world):
 
 
 async def test_explaining_writes_nothing(world):
-    await explain(Asset.select(Asset.id).where(Asset.tag == "A-1"))
     engine = Asset._meta.db
+    statistics = "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx"
     if engine.engine_type == "sqlite":
-        rows = await Asset.raw("SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'asset'")
-        assert rows[0]["n"] == 0  # the region's statistics were taken out again
+        await Asset.raw("ANALYZE sqlite_schema")  # sqlite_stat1 exists, whatever ran before
+        before = await Asset.raw(statistics)
+    await explain(Asset.select(Asset.id).where(Asset.tag == "A-1"))
+    if engine.engine_type == "sqlite":
+        # the region's statistics put in for the plan were taken out again
+        assert await Asset.raw(statistics) == before
