@@ -26,7 +26,7 @@ from loans.tables import Agreement, Loan, Student
 COLLECTED = ("returned", "lost", "stolen", "ceded")  # how a collected loan may have ended
 _ENDED_AS = {"missing": ("lost", "stolen"), "returned": ("returned",), "ceded": ("ceded",)}
 
-# By class, then name, then id. Index student_establishment_class_name_id.
+# By class, then name, then id. Index student_campaign_todo.
 SORT = "campaign.todo"
 KEYS = (
     keyset.Key(Student.class_name),

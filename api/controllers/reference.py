@@ -5,17 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText, set_fields
 from api.clock import utcnow
+from api.cursor_query import CursorQuery, link_header
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
-from inventory import catalogue, regions
+from inventory import catalogue, reference_pages, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
 
 Str200 = Annotated[str, msgspec.Meta(max_length=200)]
+OptionalLimit = Annotated[int | None, QueryParameter(ge=1, le=500, description="500 au plus")]
+DEFAULT_LIMIT = 50
+PAGED = (
+    "La liste entière sans `limit` ni `cursor` (elle est courte) ; sinon une page, les "
+    "pages voisines dans l'en-tête `Link` (rel next, prev) et le nombre dans `X-Total-Count` "
+    "(`X-Total-Exact: false` : au moins ce nombre)."
+)
+
+
+def _paged(request: Request, found: reference_pages.ReferencePage) -> Response:
+    headers = link_header(request, found.next_cursor, found.previous_cursor)
+    headers |= {"X-Total-Count": str(found.total), "X-Total-Exact": str(found.total_exact).lower()}
+    return Response(found.items, headers=headers)
 
 
 class RegionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,9 +75,19 @@ class RegionController(Controller):
     path = "/api/v1/regions"
     tags = ["régions"]
 
-    @get("/")
-    async def list_regions(self, request: Request[Principal, None, None]) -> list[RegionView]:
-        return await regions.list_regions(request.user.scope)
+    @get("/", description=PAGED)
+    async def list_regions(
+        self,
+        request: Request[Principal, None, None],
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[RegionView]]:
+        if limit is None and cursor is None:
+            return Response(await regions.list_regions(request.user.scope))
+        found = await reference_pages.region_page(
+            request.user.scope, limit=limit or DEFAULT_LIMIT, cursor=cursor
+        )
+        return _paged(request, found)
 
     @post("/", guards=[ADMIN_ONLY])
     async def create_region(
@@ -95,11 +119,20 @@ class EstablishmentController(Controller):
     path = "/api/v1/establishments"
     tags = ["établissements"]
 
-    @get("/")
+    @get("/", description=PAGED)
     async def list_establishments(
-        self, request: Request[Principal, None, None], region: FromQuery[str | None] = None
-    ) -> list[EstablishmentView]:
-        return await regions.list_establishments(request.user.scope, region)
+        self,
+        request: Request[Principal, None, None],
+        region: FromQuery[str | None] = None,
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[EstablishmentView]]:
+        if limit is None and cursor is None:
+            return Response(await regions.list_establishments(request.user.scope, region))
+        found = await reference_pages.establishment_page(
+            request.user.scope, limit=limit or DEFAULT_LIMIT, cursor=cursor, region_code=region
+        )
+        return _paged(request, found)
 
     @post("/", guards=[EDIT_REFERENCE])
     async def create_establishment(
@@ -134,9 +167,17 @@ class DeviceModelController(Controller):
     path = "/api/v1/device-models"
     tags = ["modèles"]
 
-    @get("/")
-    async def list_device_models(self) -> list[DeviceModelView]:
-        return await catalogue.list_device_models()
+    @get("/", description=PAGED)
+    async def list_device_models(
+        self,
+        request: Request[Principal, None, None],
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[DeviceModelView]]:
+        if limit is None and cursor is None:
+            return Response(await catalogue.list_device_models())
+        found = await reference_pages.device_model_page(limit=limit or DEFAULT_LIMIT, cursor=cursor)
+        return _paged(request, found)
 
     @post("/", guards=[EDIT_REFERENCE])
     async def create_device_model(

@@ -1,0 +1,279 @@
+"""The lists read by cursor (inventory.keyset) other than the main ones: staff accounts and
+their history, campaigns and a campaign's to-do list, deliveries and their receipts, the
+reference lists and one's API tokens. Walking every page by its next cursor gives every row
+once, in the list's order; the previous cursor comes back; a bad cursor is a 400 naming it;
+the scope still applies. Both engines."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from api.accounts import history, staff
+from api.accounts.tables import Account
+from api.clock import utcnow
+from inventory import catalogue, regions
+from inventory.errors import Invalid
+from loans import campaign_progress, campaigns, deliveries
+from loans.minors import paris_day
+from tests.api.problems import assert_problem
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_C,
+    make_account,
+    make_student,
+    uai,
+)
+from tests.factories import scope_of as scope_for
+
+
+def _day(shift: int) -> dt.date:
+    return paris_day(utcnow()) + dt.timedelta(days=shift)
+
+
+async def _accounts(world) -> None:
+    """Seven people of region 24 named alike, and one of region 44."""
+    e = world.establishment_ids
+    for i, n in enumerate((3, 1, 2, 1, 3, 2, 1)):  # names repeat: the id breaks the tie
+        made = await make_account(f"zed{i}@x.fr", "it_staff", None, (e["A"],))
+        await Account.update({Account.display_name: f"Zed {n}"}).where(Account.id == made)
+    await make_account("zed9@x.fr", "it_staff", None, (e["C"],))
+
+
+async def _campaigns(world) -> None:
+    """Campaigns of lycée A starting on various days (two on the same), one of lycée C."""
+    for n, shift in enumerate((-1, -5, -3, -3, -9, -7)):
+        await campaigns.create_campaign(
+            PLATFORM, ACTOR, NOW, establishment_uai=UAI_A, kind="distribution",
+            name=f"A{n}", starts_on=_day(shift), class_names=[f"C{n}"],
+        )  # fmt: skip
+    await campaigns.create_campaign(
+        PLATFORM, ACTOR, NOW, establishment_uai=UAI_C, kind="distribution",
+        name="C", starts_on=_day(-2),
+    )  # fmt: skip
+
+
+async def _history(world) -> None:
+    for n in range(7):
+        await history.record_event(world.account_ids["it_a"], ACTOR, NOW, "changed", {"n": [n, n]})
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiList:
+    name: str
+    url: Callable  # world -> the list's address
+    persona: str
+    seed: Callable
+    order: Callable | None  # a row -> its sort key, when Python can say it (no text collation)
+    foreign: Callable  # a row -> whether it is another region's
+
+
+async def _reference(world) -> None:
+    """Two more regions, two more schools of region 24, two more models."""
+    for code, name in (("53", "Bretagne"), ("11", "Île-de-France")):
+        await regions.create_region(PLATFORM, code, name)
+    for digits, name in (("0450003", "Lycée A"), ("0450004", "Collège Z")):  # names may repeat
+        await regions.create_establishment(
+            PLATFORM, uai=uai(digits), name=name, city="Blois", region_code="24"
+        )
+    for name in ("Latitude", "Chromebook"):
+        await catalogue.create_device_model(
+            PLATFORM, manufacturer="Dell", name=name, category="laptop", accessories=[]
+        )
+
+
+def _todo_url(world) -> str:
+    return f"/api/v1/campaigns/{world.todo_campaign}/todo?status=all"
+
+
+API_LISTS = [
+    ApiList("accounts", lambda w: "/api/v1/accounts", "manager_24", _accounts, None,
+            lambda row: row["email"] == "zed9@x.fr"),
+    ApiList("campaigns", lambda w: "/api/v1/campaigns", "manager_24", _campaigns,
+            lambda row: (-dt.date.fromisoformat(row["starts_on"]).toordinal(), -row["id"]),
+            lambda row: row["establishment"]["uai"] == UAI_C),
+    ApiList("campaign to-do", _todo_url, "manager_24", None, None, lambda row: False),
+    ApiList("account history", lambda w: f"/api/v1/accounts/{w.account_ids['it_a']}/history",
+            "manager_24", _history, None, lambda row: False),
+    ApiList("regions", lambda w: "/api/v1/regions", "admin", _reference, None,
+            lambda row: False),
+    ApiList("establishments", lambda w: "/api/v1/establishments", "manager_24", _reference,
+            None, lambda row: row["uai"] == UAI_C),
+    ApiList("device models", lambda w: "/api/v1/device-models", "it_a", _reference, None,
+            lambda row: False),
+]  # fmt: skip
+
+
+async def _todo(world) -> None:
+    """A distribution of lycée A for every class, with students of several classes."""
+    for n, (klass, name) in enumerate([("2NDE1", "B"), ("1G2", "A"), ("2NDE1", "A")] * 2):
+        await make_student("A", class_name=klass, last_name=name, ent_id=f"T{n}")
+    await make_student("C", class_name="1G2", last_name="A", ent_id="TC")
+    created = await campaigns.create_campaign(
+        PLATFORM, ACTOR, NOW, establishment_uai=UAI_A, kind="distribution",
+        name="Tous", starts_on=_day(-1),
+    )  # fmt: skip
+    world.todo_campaign = created.id
+
+
+def _next_of(response) -> tuple[list, str | None, str | None]:
+    body = response.json()
+    if isinstance(body, dict):
+        return body["items"], body["next_cursor"], body["previous_cursor"]
+    links = dict(
+        (rel, parse_qs(urlsplit(url).query)["cursor"][0])
+        for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers.get("link", ""))
+    )
+    return body, links.get("next"), links.get("prev")
+
+
+def _with(url: str, **params: str) -> str:
+    return url + ("&" if "?" in url else "?") + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+@pytest.mark.parametrize("listed", API_LISTS, ids=lambda listed: listed.name)
+async def test_walking_a_list_by_its_next_cursor_gives_every_row_once_in_order(as_, world, listed):
+    if listed.name == "campaign to-do":
+        await _todo(world)
+    elif listed.seed:
+        await listed.seed(world)
+    client, url = as_(listed.persona), listed.url(world)
+    whole, _, _ = _next_of(await client.get(_with(url, limit="500")))
+    assert len(whole) >= 3, whole
+    walked, pages, cursor = [], [], None
+    while True:
+        response = await client.get(_with(url, limit="2", **({"cursor": cursor} if cursor else {})))
+        assert response.status_code == 200, response.text
+        rows, cursor, previous = _next_of(response)
+        pages.append((rows, previous))
+        walked += rows
+        if cursor is None:
+            break
+    assert walked == whole  # every row once, in the same order
+    if listed.order:
+        keys = [listed.order(row) for row in whole]
+        assert keys == sorted(keys)
+    assert not any(listed.foreign(row) for row in whole)
+    # The second page's previous cursor gives the first page back.
+    rows, _, _ = _next_of(await client.get(_with(url, limit="2", cursor=pages[1][1])))
+    assert rows == pages[0][0]
+
+
+@pytest.mark.parametrize("listed", API_LISTS, ids=lambda listed: listed.name)
+async def test_a_bad_or_foreign_cursor_is_a_problem_naming_cursor(as_, world, listed):
+    if listed.name == "campaign to-do":
+        await _todo(world)
+    client, url = as_(listed.persona), listed.url(world)
+    assert_problem(await client.get(_with(url, cursor="pas-un-curseur")), 400, "cursor")
+    # A cursor of the staff accounts' list, shown to another list, is refused too.
+    _, foreign, _ = _next_of(await as_("admin").get("/api/v1/accounts?limit=1"))
+    if listed.name != "accounts":
+        assert_problem(await client.get(_with(url, cursor=foreign)), 400, "cursor")
+
+
+async def test_the_totals_say_whether_they_are_exact(as_, world):
+    body = (await as_("admin").get("/api/v1/accounts?limit=2")).json()
+    assert body["total"] == len(world.account_ids) and body["total_exact"] is True
+    listed = await as_("admin").get("/api/v1/regions?limit=1")
+    assert (listed.headers["x-total-count"], listed.headers["x-total-exact"]) == ("2", "true")
+
+
+async def test_the_deprecated_offset_still_reads_the_same_rows(as_, world):
+    await _campaigns(world)
+    whole = (await as_("admin").get("/api/v1/campaigns?limit=500")).json()["items"]
+    third = (await as_("admin").get("/api/v1/campaigns?limit=2&offset=2")).json()
+    assert third["items"] == whole[2:4] and third["next_cursor"]
+
+
+async def test_deliveries_and_their_receipts_walk_by_cursor_in_their_scope(world):
+    opened = [
+        await deliveries.open_delivery(PLATFORM, ACTOR, NOW, world.model_id, uai)
+        for uai in (UAI_A, UAI_A, UAI_C, UAI_A)
+    ]
+    scope = scope_for(world, "manager_24")
+    walked, cursor = [], None
+    while True:
+        page = await deliveries.list_deliveries(scope, limit=1, cursor=cursor)
+        walked += [d.id for d in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert walked == sorted((d.id for d in opened if d.establishment_uai == UAI_A), reverse=True)
+    back = await deliveries.list_deliveries(scope, limit=1, cursor=page.previous_cursor)
+    assert [d.id for d in back.items] == walked[-2:-1]
+    items = await deliveries.list_items(scope, opened[0].id, limit=5)
+    assert (items.items, items.next_cursor, items.total, items.total_exact) == ([], None, 0, True)
+    with pytest.raises(Invalid) as refused:
+        await deliveries.list_items(scope, opened[0].id, cursor=back.next_cursor)
+    assert "cursor" in refused.value.errors
+
+
+async def test_the_pending_to_do_is_chosen_by_the_query_and_keeps_its_order(world):
+    await _todo(world)
+    scope = scope_for(world, "it_a")
+    first = await campaign_progress.campaign_todo(scope, world.todo_campaign, limit=4)
+    rest = await campaign_progress.campaign_todo(
+        scope, world.todo_campaign, limit=4, cursor=first.next_cursor
+    )
+    lines = [(i.class_name, i.last_name, i.student_id) for i in first.items + rest.items]
+    assert lines == sorted(lines) and len(lines) == 6 and first.total == 6
+    assert {i.status for i in first.items + rest.items} == {"missing"}
+    done = await campaign_progress.campaign_todo(scope, world.todo_campaign, status="handed_over")
+    assert (done.items, done.total) == ([], 0)
+
+
+PAGES = {  # address -> (module, page size attribute) of pages read by cursor
+    "/administration/comptes": ("api.pages.staff_accounts", "PER_PAGE"),
+    "/administration/regions": ("api.pages.reference_admin", "PER_PAGE"),
+    "/administration/etablissements": ("api.pages.reference_admin", "PER_PAGE"),
+    "/administration/modeles": ("api.pages.reference_admin", "PER_PAGE"),
+    "/arrivages": ("api.pages.intake", "HOME_PAGE_SIZE"),
+    "/campagnes?liste=ended": ("api.pages.campaigns", "PER_PAGE"),
+    "/mon-compte": ("api.pages.my_account", "PER_PAGE"),
+}
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_a_page_links_its_neighbours_by_cursor_and_refuses_a_bad_one_in_french(
+    signed_in, world, monkeypatch, path
+):
+    import importlib
+
+    module, size = PAGES[path]
+    monkeypatch.setattr(importlib.import_module(module), size, 1)
+    await _enough_rows(world)
+    client = await signed_in("admin")
+    first = await client.get(path)
+    assert first.status_code == 200, first.text
+    following = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert following and "curseur=" in following.group(1)
+    assert 'aria-label="Pages' in first.text or 'aria-label="Pagination' in first.text
+    second = await client.get(html.unescape(following.group(1)))
+    assert second.status_code == 200 and 'rel="prev"' in second.text
+    assert "2 à 2 sur " in second.text
+    back = re.search(r'href="([^"]+)" rel="prev"', second.text)
+    assert back and (await client.get(html.unescape(back.group(1)))).status_code == 200
+    bad = await client.get(_with(path, curseur="abc"))
+    assert bad.status_code == 400 and "« curseur »" in bad.text
+
+
+async def _enough_rows(world) -> None:
+    """At least three rows in every list of PAGES."""
+    await _reference(world)
+    for school in (UAI_A, UAI_A, UAI_C):
+        await deliveries.open_delivery(PLATFORM, ACTOR, NOW, world.model_id, school)
+    for n in range(3):
+        await campaigns.create_campaign(
+            PLATFORM, ACTOR, NOW, establishment_uai=UAI_A, kind="collection", name=f"J{n}",
+            starts_on=_day(-30 - n), ends_on=_day(-30 - n), class_names=[f"K{n}"],
+        )  # fmt: skip
+    for n in range(2):
+        await staff.create_token(world.account_ids["admin"], f"jeton {n}", NOW)
