@@ -32,7 +32,7 @@ MODEL_KEYS = (
 )
 
 
-class ReferencePage(msgspec.Struct, Generic[T], frozen=True):
+class CountedPage(msgspec.Struct, Generic[T], frozen=True):
     items: list[T]
     total: int  # at most keyset.COUNT_CAP: `total_exact` false means "more than"
     total_exact: bool
@@ -40,11 +40,13 @@ class ReferencePage(msgspec.Struct, Generic[T], frozen=True):
     previous_cursor: str | None
 
 
-async def _page(select, sort, keys, cursor: str | None, limit: int, view) -> ReferencePage:
+async def counted_page(select, sort, keys, cursor: str | None, limit: int, view) -> CountedPage:
+    """The page of `select` (a factory of the filtered select) after `cursor`, its rows made
+    into `view`s, with the capped count of the whole list."""
     after = keyset.decode(cursor, sort, keys)
     found = await keyset.fetch_page(select, sort, keys, after, limit)
     total, exact = await keyset.capped_count(select())
-    return ReferencePage(
+    return CountedPage(
         items=[view(**row) for row in found.rows],
         total=total,
         total_exact=exact,
@@ -55,7 +57,7 @@ async def _page(select, sort, keys, cursor: str | None, limit: int, view) -> Ref
 
 async def region_page(
     scope: Scope, *, limit: int, cursor: str | None = None
-) -> ReferencePage[RegionView]:
+) -> CountedPage[RegionView]:
     """By code. Staff of a school read their region (as `regions.list_regions`)."""
     where = scope.restrict(Region.id, staff_see_region=True)
 
@@ -63,12 +65,12 @@ async def region_page(
         query = Region.select(Region.id, Region.code, Region.name)
         return query if where is None else query.where(where)
 
-    return await _page(select, REGION_SORT, REGION_KEYS, cursor, limit, RegionView)
+    return await counted_page(select, REGION_SORT, REGION_KEYS, cursor, limit, RegionView)
 
 
 async def establishment_page(
     scope: Scope, *, limit: int, cursor: str | None = None, region_code: str | None = None
-) -> ReferencePage[EstablishmentView]:
+) -> CountedPage[EstablishmentView]:
     """By name, in the scope, optionally of one region."""
     where = scope.restrict(Establishment.region, Establishment.id)
 
@@ -80,17 +82,17 @@ async def establishment_page(
             query = query.where(Establishment.region.code == region_code)
         return query
 
-    return await _page(
+    return await counted_page(
         select, ESTABLISHMENT_SORT, ESTABLISHMENT_KEYS, cursor, limit, EstablishmentView
     )
 
 
 async def device_model_page(
     *, limit: int, cursor: str | None = None
-) -> ReferencePage[DeviceModelView]:
+) -> CountedPage[DeviceModelView]:
     """By manufacturer and name: the catalogue is the platform's, the same for everyone."""
 
     def select():
         return DeviceModel.select(*MODEL_COLUMNS)
 
-    return await _page(select, MODEL_SORT, MODEL_KEYS, cursor, limit, DeviceModelView)
+    return await counted_page(select, MODEL_SORT, MODEL_KEYS, cursor, limit, DeviceModelView)

@@ -21,7 +21,7 @@ from api.accounts.tables import Account, AccountEstablishment, ApiToken
 from inventory import keyset
 from inventory.db import Prepared, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.reference_pages import ReferencePage
+from inventory.reference_pages import CountedPage
 from inventory.scope import SYSTEM, Actor, Scope
 from inventory.tables import Establishment, Region
 from inventory.uai import normalise_uai
@@ -178,14 +178,14 @@ TOKEN_SORT, TOKEN_KEYS = "tokens", (keyset.Key(ApiToken.id),)
 
 async def token_page(
     account_id: int, *, limit: int, cursor: str | None = None
-) -> ReferencePage[dict]:
+) -> CountedPage[dict]:
     """A page of one's tokens, oldest first."""
     after = keyset.decode(cursor, TOKEN_SORT, TOKEN_KEYS)
     found = await keyset.fetch_page(
         lambda: _tokens_of(account_id), TOKEN_SORT, TOKEN_KEYS, after, limit
     )
     total, exact = await keyset.capped_count(_tokens_of(account_id))
-    return ReferencePage(found.rows, total, exact, found.next_cursor, found.previous_cursor)
+    return CountedPage(found.rows, total, exact, found.next_cursor, found.previous_cursor)
 
 
 async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None:

@@ -6,30 +6,26 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText, set_fields
 from api.clock import utcnow
-from api.cursor_query import CursorQuery, link_header
+from api.cursor_query import (
+    DEFAULT_LIMIT,
+    PAGED,
+    CursorQuery,
+    OptionalLimit,
+    paged_response,
+)
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
 from inventory import catalogue, reference_pages, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
 
 Str200 = Annotated[str, msgspec.Meta(max_length=200)]
-OptionalLimit = Annotated[int | None, QueryParameter(ge=1, le=500, description="500 au plus")]
-DEFAULT_LIMIT = 50
-PAGED = (
-    "La liste entière sans `limit` ni `cursor` (elle est courte) ; sinon une page, les "
-    "pages voisines dans l'en-tête `Link` (rel next, prev) et le nombre dans `X-Total-Count` "
-    "(`X-Total-Exact: false` : au moins ce nombre)."
-)
 
 
-def _paged(request: Request, found: reference_pages.ReferencePage) -> Response:
-    headers = link_header(request, found.next_cursor, found.previous_cursor)
-    headers |= {"X-Total-Count": str(found.total), "X-Total-Exact": str(found.total_exact).lower()}
-    return Response(found.items, headers=headers)
+WHOLE = "La liste entière sans `limit` ni `cursor` (elle est courte). "
 
 
 class RegionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,7 +71,7 @@ class RegionController(Controller):
     path = "/api/v1/regions"
     tags = ["régions"]
 
-    @get("/", description=PAGED)
+    @get("/", description=WHOLE + PAGED)
     async def list_regions(
         self,
         request: Request[Principal, None, None],
@@ -87,7 +83,7 @@ class RegionController(Controller):
         found = await reference_pages.region_page(
             request.user.scope, limit=limit or DEFAULT_LIMIT, cursor=cursor
         )
-        return _paged(request, found)
+        return paged_response(request, found)
 
     @post("/", guards=[ADMIN_ONLY])
     async def create_region(
@@ -119,7 +115,7 @@ class EstablishmentController(Controller):
     path = "/api/v1/establishments"
     tags = ["établissements"]
 
-    @get("/", description=PAGED)
+    @get("/", description=WHOLE + PAGED)
     async def list_establishments(
         self,
         request: Request[Principal, None, None],
@@ -132,7 +128,7 @@ class EstablishmentController(Controller):
         found = await reference_pages.establishment_page(
             request.user.scope, limit=limit or DEFAULT_LIMIT, cursor=cursor, region_code=region
         )
-        return _paged(request, found)
+        return paged_response(request, found)
 
     @post("/", guards=[EDIT_REFERENCE])
     async def create_establishment(
@@ -167,7 +163,7 @@ class DeviceModelController(Controller):
     path = "/api/v1/device-models"
     tags = ["modèles"]
 
-    @get("/", description=PAGED)
+    @get("/", description=WHOLE + PAGED)
     async def list_device_models(
         self,
         request: Request[Principal, None, None],
@@ -177,7 +173,7 @@ class DeviceModelController(Controller):
         if limit is None and cursor is None:
             return Response(await catalogue.list_device_models())
         found = await reference_pages.device_model_page(limit=limit or DEFAULT_LIMIT, cursor=cursor)
-        return _paged(request, found)
+        return paged_response(request, found)
 
     @post("/", guards=[EDIT_REFERENCE])
     async def create_device_model(

@@ -1,5 +1,6 @@
 """Indexes of the loans' lists read by cursor (inventory.keyset): a campaign's students by
 class and name (its to-do list), the campaigns newest first, a delivery's receipts newest
+first, the students' requests (ENT link proposals, loss declarations) of a state oldest
 first; each ends with the id the sort ends with, so that a page seeks to its first row.
 
 Hand-written raw SQL; the same statements run on SQLite and PostgreSQL.
@@ -16,6 +17,8 @@ INDEXES = {
     "student_campaign_todo": "student (establishment, class_name, last_name, first_name, id)",
     "campaign_starts_on_id": "campaign (starts_on, id)",
     "delivery_item_delivery_id": "delivery_item (delivery, id)",
+    "ent_link_proposal_state_created": "ent_link_proposal (state, created_at, id)",
+    "loss_declaration_state_created": "loss_declaration (state, created_at, id)",
 }
 
 

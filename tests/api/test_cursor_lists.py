@@ -22,13 +22,16 @@ from inventory import catalogue, regions
 from inventory.errors import Invalid
 from loans import campaign_progress, campaigns, deliveries
 from loans.minors import paris_day
+from loans.tables import EntLinkProposal, LossDeclaration
 from tests.api.problems import assert_problem
 from tests.factories import (
     ACTOR,
     NOW,
     PLATFORM,
+    SCHOOLS,
     UAI_A,
     UAI_C,
+    active_loan,
     make_account,
     make_student,
     uai,
@@ -91,6 +94,27 @@ async def _reference(world) -> None:
         )
 
 
+async def _requests(world) -> None:
+    """ENT link proposals and loss declarations: five of lycée A (two made in the same
+    instant), one of lycée C."""
+    e, r = world.establishment_ids, world.region_ids
+    for n, (school, minutes) in enumerate([("A", 5), ("A", 1), ("A", 3), ("A", 3), ("C", 2),
+                                           ("A", 4)]):  # fmt: skip
+        region, at = r["44" if school == "C" else "24"], NOW + dt.timedelta(minutes=minutes)
+        student = await make_student(school, ent_id=f"R{n}")
+        await EntLinkProposal.insert(
+            EntLinkProposal(student=student.id, region=region, establishment=e[school],
+                            ent_id=f"X{n}", auth_method="cas", created_at=at)
+        )  # fmt: skip
+        loan_id = await active_loan(world, f"R-{n}", SCHOOLS[school], student.id)
+        await LossDeclaration.insert(
+            LossDeclaration(loan=loan_id, region=region, establishment=e[school], kind="loss",
+                            incident_on=NOW.date(), declared_by_role="student",
+                            declared_by_name="Élève", declared_by_ent_id=f"R{n}",
+                            auth_method="cas", created_at=at)
+        )  # fmt: skip
+
+
 def _todo_url(world) -> str:
     return f"/api/v1/campaigns/{world.todo_campaign}/todo?status=all"
 
@@ -104,6 +128,12 @@ API_LISTS = [
     ApiList("campaign to-do", _todo_url, "manager_24", None, None, lambda row: False),
     ApiList("account history", lambda w: f"/api/v1/accounts/{w.account_ids['it_a']}/history",
             "manager_24", _history, None, lambda row: False),
+    ApiList("ENT link proposals", lambda w: "/api/v1/ent-link-proposals", "manager_24",
+            _requests, lambda row: (row["created_at"], row["id"]),
+            lambda row: row["establishment_uai"] == UAI_C),
+    ApiList("loss declarations", lambda w: "/api/v1/loss-declarations", "it_a",
+            _requests, lambda row: (row["created_at"], row["id"]),
+            lambda row: row["establishment_uai"] == UAI_C),
     ApiList("regions", lambda w: "/api/v1/regions", "admin", _reference, None,
             lambda row: False),
     ApiList("establishments", lambda w: "/api/v1/establishments", "manager_24", _reference,
