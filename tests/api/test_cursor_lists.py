@@ -268,6 +268,7 @@ PAGES = {  # address -> (module, page size attribute) of pages read by cursor
     "/arrivages": ("api.pages.intake", "HOME_PAGE_SIZE"),
     "/campagnes?liste=ended": ("api.pages.campaigns", "PER_PAGE"),
     "/mon-compte": ("api.pages.my_account", "PER_PAGE"),
+    "/demandes-eleves?liste=liaisons": ("api.pages.my_space_requests", "PER_PAGE"),
 }
 
 
@@ -298,6 +299,7 @@ async def test_a_page_links_its_neighbours_by_cursor_and_refuses_a_bad_one_in_fr
 async def _enough_rows(world) -> None:
     """At least three rows in every list of PAGES."""
     await _reference(world)
+    await _requests(world)
     for school in (UAI_A, UAI_A, UAI_C):
         await deliveries.open_delivery(PLATFORM, ACTOR, NOW, world.model_id, school)
     for n in range(3):
