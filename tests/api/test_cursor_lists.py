@@ -20,7 +20,7 @@ from api.accounts.tables import Account
 from api.clock import utcnow
 from inventory import catalogue, regions
 from inventory.errors import Invalid
-from loans import campaign_progress, campaigns, deliveries
+from loans import campaign_progress, campaigns, deliveries, policy
 from loans.minors import paris_day
 from loans.tables import EntLinkProposal, LossDeclaration
 from tests.api.problems import assert_problem
@@ -115,6 +115,17 @@ async def _requests(world) -> None:
         )  # fmt: skip
 
 
+async def _policy(world) -> None:
+    """Four changes of region 24's rules, one of region 44's."""
+    for code, most in (("24", 1), ("24", 2), ("44", 2), ("24", 3), ("24", 4)):
+        await policy.update_policy(
+            PLATFORM, ACTOR, NOW, code,
+            {"end_rule": "school_year", "school_year_end": dt.date(2027, 7, 3),
+             "max_open_per_category": most, "cession_allowed": False,
+             "guardian_cosign_for_minors": True, "accessories_by_model": {}},
+        )  # fmt: skip
+
+
 def _todo_url(world) -> str:
     return f"/api/v1/campaigns/{world.todo_campaign}/todo?status=all"
 
@@ -134,6 +145,8 @@ API_LISTS = [
     ApiList("loss declarations", lambda w: "/api/v1/loss-declarations", "it_a",
             _requests, lambda row: (row["created_at"], row["id"]),
             lambda row: row["establishment_uai"] == UAI_C),
+    ApiList("policy history", lambda w: "/api/v1/regions/24/policy/history", "manager_24",
+            _policy, None, lambda row: False),
     ApiList("regions", lambda w: "/api/v1/regions", "admin", _reference, None,
             lambda row: False),
     ApiList("establishments", lambda w: "/api/v1/establishments", "manager_24", _reference,
