@@ -279,6 +279,7 @@ PAGES = {  # address -> (module, page size attribute) of pages read by cursor
     "/administration/etablissements": ("api.pages.reference_admin", "PER_PAGE"),
     "/administration/modeles": ("api.pages.reference_admin", "PER_PAGE"),
     "/arrivages": ("api.pages.intake", "HOME_PAGE_SIZE"),
+    "/etablissements": ("api.pages.establishments", "PER_PAGE"),
     "/campagnes?liste=ended": ("api.pages.campaigns", "PER_PAGE"),
     "/mon-compte": ("api.pages.my_account", "PER_PAGE"),
     "/demandes-eleves?liste=liaisons": ("api.pages.my_space_requests", "PER_PAGE"),
