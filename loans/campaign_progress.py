@@ -9,8 +9,8 @@ Who a campaign is about:
   the campaign started by a return, a loss, a theft or a cession) whose student is in the
   campaign's classes, including students who have left school: their device must come back.
 
-Computed from two queries at most, whatever the size of the school (a lycée has 1,500
-students): one for the students, one for their loans, grouped here.
+The counts are the database's (loans.campaign_students writes the steps as queries); the
+to-do list reads one page of students by cursor, then their loans, grouped here.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from loans.agreement_records import signed_states
 from loans.campaign_students import (
     KEYS,
     SORT,
+    collected_by_state,
     collected_loans,
     considered_loans,
+    count_at,
     students_at,
 )
 from loans.campaigns import CampaignView, campaign_row, view_of
@@ -97,13 +99,10 @@ class TodoPage(msgspec.Struct, frozen=True):
     total_exact: bool = True
 
 
-async def _distribution_lines(row: dict, students: list[dict] | None = None) -> list[TodoItem]:
-    """The lines of `students` (by default every student of the campaign), in their order."""
-    loans_of = considered_loans(row)
-    if students is None:
-        students = await students_at(row, "all")
-    else:
-        loans_of &= Loan.student.is_in([s["id"] for s in students] or [0])
+async def _distribution_lines(row: dict, students: list[dict]) -> list[TodoItem]:
+    """The lines of `students` (one page of them), in their order."""
+    ids = [student["id"] for student in students] or [0]
+    loans_of = considered_loans(row) & Loan.student.is_in(ids)
     loans = await Loan.select(
         Loan.id,
         Loan.student,
@@ -155,12 +154,11 @@ def _item(student: dict, status: str, todo: str, loans: list[dict]) -> TodoItem:
     )
 
 
-async def _collection_loans(row: dict, student_ids: list[int] | None = None) -> list[dict]:
-    where = collected_loans(row)
+async def _collection_loans(row: dict, student_ids: list[int]) -> list[dict]:
+    """The collected loans of `student_ids` (one page of students)."""
+    where = collected_loans(row) & Loan.student.is_in(student_ids or [0])
     if row["class_names"]:
         where &= Loan.student.class_name.is_in(row["class_names"])
-    if student_ids is not None:
-        where &= Loan.student.is_in(student_ids or [0])
     return await Loan.select(
         Loan.id,
         Loan.student,
@@ -198,29 +196,19 @@ def _collection_items(loans: list[dict]) -> list[TodoItem]:
     return items
 
 
-def _ordered(items: list[TodoItem]) -> list[TodoItem]:
-    return sorted(items, key=lambda i: (i.class_name, i.last_name, i.first_name, i.student_id))
-
-
-async def _lines(row: dict) -> tuple[list[TodoItem], list[dict]]:
-    """Every student line of the campaign, and for a collection the loans counted."""
-    if row["kind"] == "distribution":
-        return _ordered(await _distribution_lines(row)), []
-    loans = await _collection_loans(row)
-    return _ordered(_collection_items(loans)), loans
-
-
 async def campaign_progress(scope: Scope, campaign_id: int, today: dt.date) -> CampaignProgress:
+    """Counted by the database, step by step: no line of the campaign is read."""
     row = await campaign_row(scope, campaign_id)
-    items, loans = await _lines(row)
     kind = row["kind"]
     counts = dict.fromkeys(STEPS[kind], 0)
     if kind == "distribution":
-        for item in items:
-            counts[item.status] += 1
+        for step in counts:
+            counts[step] = await count_at(row, step)
+        students = sum(counts.values())
     else:
-        for loan in loans:
-            counts[_COLLECTION_STATUS.get(loan["state"], "missing")] += 1
+        for state, n in (await collected_by_state(row)).items():
+            counts[_COLLECTION_STATUS.get(state, "missing")] += n
+        students = await count_at(row, "all")
     steps = [
         ProgressStep(key=key, label=label, count=counts[key], done=key in DONE[kind])
         for key, label in STEPS[kind].items()
@@ -230,7 +218,7 @@ async def campaign_progress(scope: Scope, campaign_id: int, today: dt.date) -> C
         unit="students" if kind == "distribution" else "devices",
         total=sum(counts.values()),
         done=sum(counts[key] for key in DONE[kind]),
-        students=len(items),
+        students=students,
         counts=counts,
         steps=steps,
     )

@@ -18,11 +18,13 @@ import datetime as dt
 from piccolo.columns.combination import Or
 from piccolo.custom_types import Combinable
 from piccolo.query import Select
+from piccolo.query.functions.aggregate import Count
 
 from inventory import keyset
 from loans.minors import PARIS
 from loans.tables import Agreement, Loan, Student
 
+_SCHOOL_CAP = 1_000_000  # more students than any school has: counts of a campaign are exact
 COLLECTED = ("returned", "lost", "stolen", "ceded")  # how a collected loan may have ended
 _ENDED_AS = {"missing": ("lost", "stolen"), "returned": ("returned",), "ceded": ("ceded",)}
 
@@ -116,3 +118,17 @@ def students_at(row: dict, step: str) -> Select:
     if row["class_names"]:
         where &= Student.class_name.is_in(row["class_names"])
     return query.where(where if step_where is None else where & step_where)
+
+
+async def count_at(row: dict, step: str) -> int:
+    """How many of the campaign's students are at `step` (exactly: a school is small)."""
+    return (await keyset.capped_count(students_at(row, step), cap=_SCHOOL_CAP))[0]
+
+
+async def collected_by_state(row: dict) -> dict[str, int]:
+    """A collection's devices by the state of their loan."""
+    where = collected_loans(row)
+    if row["class_names"]:
+        where &= Loan.student.class_name.is_in(row["class_names"])
+    rows = await Loan.select(Loan.state, Count(alias="n")).where(where).group_by(Loan.state)
+    return {found["state"]: found["n"] for found in rows}
