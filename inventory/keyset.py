@@ -40,6 +40,13 @@ CURSOR_ERROR = "curseur invalide ou d'un autre tri : reprenez la liste depuis le
 _MAX_CURSOR = 2_000  # characters: a cursor holds a few short key values
 
 
+class BadCursor(Invalid):
+    """A cursor that is not one of this list and sort: a bad request (400) naming `cursor`,
+    not data the client could correct field by field (422)."""
+
+    status = 400
+
+
 @dataclass(frozen=True)
 class Key:
     """One column of a list's sort. `name` is the column's key in the selected rows."""
@@ -94,7 +101,7 @@ def decode(text: str | None, sort: str, keys: Sequence[Key]) -> Cursor | None:
             else:
                 values.append(msgspec.convert(value, key.column.value_type, strict=False))
     except (ValueError, binascii.Error, msgspec.MsgspecError, TypeError):
-        raise Invalid({"cursor": CURSOR_ERROR}) from None
+        raise BadCursor({"cursor": CURSOR_ERROR}) from None
     return Cursor(sort, values, cursor.backward)
 
 

@@ -9,8 +9,8 @@ Who a campaign is about:
   the campaign started by a return, a loss, a theft or a cession) whose student is in the
   campaign's classes, including students who have left school: their device must come back.
 
-Computed from two queries at most, whatever the size of the school (a lycée has 1,500
-students): one for the students, one for their loans, grouped here.
+The counts are the database's (loans.campaign_students writes the steps as queries); the
+to-do list reads one page of students by cursor, then their loans, grouped here.
 """
 
 from __future__ import annotations
@@ -19,14 +19,22 @@ import datetime as dt
 from collections import defaultdict
 
 import msgspec
-from piccolo.columns.combination import Or
 
+from inventory import keyset
 from inventory.errors import Invalid
 from inventory.scope import Scope
 from loans.agreement_records import signed_states
+from loans.campaign_students import (
+    KEYS,
+    SORT,
+    collected_by_state,
+    collected_loans,
+    considered_loans,
+    count_at,
+    students_at,
+)
 from loans.campaigns import CampaignView, campaign_row, view_of
-from loans.minors import PARIS
-from loans.tables import Loan, Student
+from loans.tables import Loan
 
 # Steps of each kind, in the order a page shows them: the done ones first.
 STEPS = {
@@ -44,7 +52,6 @@ STEPS = {
     },
 }
 DONE = {"distribution": {"handed_over"}, "collection": {"returned", "ceded", "missing"}}
-_COLLECTED = ("returned", "lost", "stolen", "ceded")  # how a collected loan may have ended
 
 
 class ProgressStep(msgspec.Struct, frozen=True):
@@ -84,23 +91,18 @@ class TodoItem(msgspec.Struct, frozen=True):
 
 class TodoPage(msgspec.Struct, frozen=True):
     items: list[TodoItem]
-    total: int
+    total: int  # at most keyset.COUNT_CAP: `total_exact` false means "more than"
     limit: int
     offset: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
 
 
-def _instant(day: dt.date) -> dt.datetime:
-    """Midnight in Paris at the start of `day`, in UTC."""
-    return dt.datetime.combine(day, dt.time(0), PARIS).astimezone(dt.UTC)
-
-
-async def _distribution_lines(row: dict) -> list[TodoItem]:
-    where = (Student.establishment == row["establishment_id"]) & Student.left_on.is_null()
-    if row["class_names"]:
-        where &= Student.class_name.is_in(row["class_names"])
-    students = await Student.select(
-        Student.id, Student.last_name, Student.first_name, Student.class_name, Student.left_on
-    ).where(where)
+async def _distribution_lines(row: dict, students: list[dict]) -> list[TodoItem]:
+    """The lines of `students` (one page of them), in their order."""
+    ids = [student["id"] for student in students] or [0]
+    loans_of = considered_loans(row) & Loan.student.is_in(ids)
     loans = await Loan.select(
         Loan.id,
         Loan.student,
@@ -108,13 +110,7 @@ async def _distribution_lines(row: dict) -> list[TodoItem]:
         Loan.due_on,
         Loan.handed_over_at,
         Loan.asset.tag.as_alias("asset_tag"),
-    ).where(
-        (Loan.student.establishment == row["establishment_id"])
-        & Or(
-            Loan.closed_at.is_null(),
-            (Loan.campaign == row["id"]) & (Loan.state != "cancelled"),
-        )
-    )
+    ).where(loans_of)
     signed = await signed_states([loan["id"] for loan in loans], paper=False)
     by_student = defaultdict(list)
     for loan in loans:
@@ -158,11 +154,9 @@ def _item(student: dict, status: str, todo: str, loans: list[dict]) -> TodoItem:
     )
 
 
-async def _collection_loans(row: dict) -> list[dict]:
-    collected = Loan.state.is_in(list(_COLLECTED)) & (Loan.closed_at >= _instant(row["starts_on"]))
-    if row["ends_on"] is not None:
-        collected &= Loan.closed_at < _instant(row["ends_on"] + dt.timedelta(days=1))
-    where = (Loan.establishment == row["establishment_id"]) & Or(Loan.state == "active", collected)
+async def _collection_loans(row: dict, student_ids: list[int]) -> list[dict]:
+    """The collected loans of `student_ids` (one page of students)."""
+    where = collected_loans(row) & Loan.student.is_in(student_ids or [0])
     if row["class_names"]:
         where &= Loan.student.class_name.is_in(row["class_names"])
     return await Loan.select(
@@ -202,29 +196,19 @@ def _collection_items(loans: list[dict]) -> list[TodoItem]:
     return items
 
 
-def _ordered(items: list[TodoItem]) -> list[TodoItem]:
-    return sorted(items, key=lambda i: (i.class_name, i.last_name, i.first_name, i.student_id))
-
-
-async def _lines(row: dict) -> tuple[list[TodoItem], list[dict]]:
-    """Every student line of the campaign, and for a collection the loans counted."""
-    if row["kind"] == "distribution":
-        return _ordered(await _distribution_lines(row)), []
-    loans = await _collection_loans(row)
-    return _ordered(_collection_items(loans)), loans
-
-
 async def campaign_progress(scope: Scope, campaign_id: int, today: dt.date) -> CampaignProgress:
+    """Counted by the database, step by step: no line of the campaign is read."""
     row = await campaign_row(scope, campaign_id)
-    items, loans = await _lines(row)
     kind = row["kind"]
     counts = dict.fromkeys(STEPS[kind], 0)
     if kind == "distribution":
-        for item in items:
-            counts[item.status] += 1
+        for step in counts:
+            counts[step] = await count_at(row, step)
+        students = sum(counts.values())
     else:
-        for loan in loans:
-            counts[_COLLECTION_STATUS.get(loan["state"], "missing")] += 1
+        for state, n in (await collected_by_state(row)).items():
+            counts[_COLLECTION_STATUS.get(state, "missing")] += n
+        students = await count_at(row, "all")
     steps = [
         ProgressStep(key=key, label=label, count=counts[key], done=key in DONE[kind])
         for key, label in STEPS[kind].items()
@@ -234,10 +218,20 @@ async def campaign_progress(scope: Scope, campaign_id: int, today: dt.date) -> C
         unit="students" if kind == "distribution" else "devices",
         total=sum(counts.values()),
         done=sum(counts[key] for key in DONE[kind]),
-        students=len(items),
+        students=students,
         counts=counts,
         steps=steps,
     )
+
+
+async def _page_lines(row: dict, students: list[dict]) -> list[TodoItem]:
+    """The to-do lines of one page's students, in the page's order."""
+    if row["kind"] == "distribution":
+        return await _distribution_lines(row, students)
+    ids = [student["id"] for student in students]
+    rank = {student_id: index for index, student_id in enumerate(ids)}
+    items = _collection_items(await _collection_loans(row, ids))
+    return sorted(items, key=lambda item: rank[item.student_id])
 
 
 async def campaign_todo(
@@ -247,19 +241,30 @@ async def campaign_todo(
     status: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
 ) -> TodoPage:
     """Student lines, by class and name: by default only those with something left to do;
-    `status` "all", or one step's key, to choose."""
+    `status` "all", or one step's key, to choose. A page after (or before) `cursor`, or
+    `offset` lines in (deprecated): the students are chosen by a query, and only those of
+    the page have their loans read."""
+    after = keyset.decode(cursor, SORT, KEYS)
     row = await campaign_row(scope, campaign_id)
     kind = row["kind"]
     if status not in (None, "pending", "all", *STEPS[kind]):
         keys = ", ".join(("pending", "all", *STEPS[kind]))
         raise Invalid({"status": f"valeurs possibles : {keys}"})
-    items, _ = await _lines(row)
-    if status in (None, "pending"):
-        items = [item for item in items if item.status not in DONE[kind]]
-    elif status != "all":
-        items = [item for item in items if item.status == status]
+    step = status or "pending"
+    skip = offset if after is None else 0
+    found = await keyset.fetch_page(
+        lambda: students_at(row, step).offset(skip), SORT, KEYS, after, limit
+    )
+    total, exact = await keyset.capped_count(students_at(row, step))
     return TodoPage(
-        items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
+        items=await _page_lines(row, found.rows),
+        total=total,
+        limit=limit,
+        offset=skip,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
     )

@@ -14,6 +14,7 @@ import datetime as dt
 import msgspec
 from piccolo.columns.combination import Or
 
+from inventory import keyset
 from inventory.db import for_update, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.regions import establishment_key
@@ -47,12 +48,22 @@ class CampaignView(msgspec.Struct, frozen=True):
 
 class CampaignPage(msgspec.Struct, frozen=True):
     items: list[CampaignView]
-    total: int
+    total: int  # at most keyset.COUNT_CAP: `total_exact` false means "more than"
     limit: int
     offset: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
 
 
 # Reading -----------------------------------------------------------------------------------
+
+# Newest first: by start date, then id. Index campaign_starts_on_id.
+SORT = "campaigns.newest"
+KEYS = (
+    keyset.Key(Campaign.starts_on, descending=True),
+    keyset.Key(Campaign.id, descending=True),
+)
 
 _COLUMNS = (
     Campaign.id,
@@ -119,8 +130,11 @@ async def list_campaigns(
     status: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
 ) -> CampaignPage:
-    """Newest first. An establishment outside the scope lists nothing, as an unknown one."""
+    """Newest first, after (or before) `cursor`, or `offset` rows in (deprecated). An
+    establishment outside the scope lists nothing, as an unknown one."""
+    after = keyset.decode(cursor, SORT, KEYS)
     errors = {}
     if kind is not None and kind not in KINDS:
         errors["kind"] = "valeurs possibles : distribution, collection"
@@ -142,17 +156,24 @@ async def list_campaigns(
     elif status == "running":
         where.append(Campaign.starts_on <= today)
         where.append(Or(Campaign.ends_on.is_null(), Campaign.ends_on >= today))
-    query = Campaign.select(*_COLUMNS).output(load_json=True)
-    count = Campaign.count()
-    for clause in where:
-        query, count = query.where(clause), count.where(clause)
-    rows = (
-        await query.order_by(Campaign.starts_on, Campaign.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
+
+    def select():
+        query = Campaign.select(*_COLUMNS).output(load_json=True)
+        for clause in where:
+            query = query.where(clause)
+        return query
+
+    skip = offset if after is None else 0
+    found = await keyset.fetch_page(lambda: select().offset(skip), SORT, KEYS, after, limit)
+    total, exact = await keyset.capped_count(select())
     return CampaignPage(
-        items=[view_of(r, today) for r in rows], total=await count, limit=limit, offset=offset
+        items=[view_of(r, today) for r in found.rows],
+        total=total,
+        limit=limit,
+        offset=skip,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
     )
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from inventory import regions
+from inventory import keyset, regions
 from inventory.db import for_update, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope
@@ -57,7 +57,16 @@ class DeliveryItemView(msgspec.Struct, frozen=True):
 
 class ItemPage(msgspec.Struct, frozen=True):
     items: list[DeliveryItemView]
-    total: int
+    total: int  # at most keyset.COUNT_CAP: `total_exact` false means "more than"
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
+
+
+# Latest first, by id (ids grow with time). Deliveries: primary key; items: their delivery's
+# index then the primary key (index delivery_item_delivery_id).
+SORT, KEYS = "deliveries", (keyset.Key(Delivery.id, descending=True),)
+ITEM_SORT, ITEM_KEYS = "delivery_items", (keyset.Key(DeliveryItem.id, descending=True),)
 
 
 def _scoped(query, scope: Scope):
@@ -146,29 +155,46 @@ async def get_delivery(scope: Scope, delivery_id: int) -> DeliveryView:
 
 class DeliveryPage(msgspec.Struct, frozen=True):
     items: list[DeliveryView]
-    total: int
+    total: int  # at most keyset.COUNT_CAP: `total_exact` false means "more than"
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
 
 
-async def list_deliveries(scope: Scope, limit: int = 20, offset: int = 0) -> DeliveryPage:
-    """The deliveries the scope sees, latest first, to go back to one."""
+async def list_deliveries(
+    scope: Scope, limit: int = 20, offset: int = 0, cursor: str | None = None
+) -> DeliveryPage:
+    """The deliveries the scope sees, latest first, to go back to one; a page after (or
+    before) `cursor`, or `offset` rows in (deprecated)."""
+    after = keyset.decode(cursor, SORT, KEYS)
     limit = max(1, min(limit, MAX_ITEMS_PAGE))
-    rows = (
-        await _scoped(_select(), scope)
-        .order_by(Delivery.id, ascending=False)
-        .limit(limit)
-        .offset(max(0, offset))
+    skip = max(0, offset) if after is None else 0
+    found = await keyset.fetch_page(
+        lambda: _scoped(_select(), scope).offset(skip), SORT, KEYS, after, limit
     )
-    total = await _scoped(Delivery.count(), scope)
-    received = await _received([row["id"] for row in rows])
-    return DeliveryPage(items=[_view(row, received[row["id"]]) for row in rows], total=total)
+    total, exact = await keyset.capped_count(_scoped(Delivery.select(Delivery.id), scope))
+    received = await _received([row["id"] for row in found.rows])
+    return DeliveryPage(
+        items=[_view(row, received[row["id"]]) for row in found.rows],
+        total=total,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
+    )
 
 
-async def list_items(scope: Scope, delivery_id: int, limit: int = 50, offset: int = 0) -> ItemPage:
-    """The receipts of a delivery, latest first, undone ones included (struck through)."""
+async def list_items(
+    scope: Scope, delivery_id: int, limit: int = 50, offset: int = 0, cursor: str | None = None
+) -> ItemPage:
+    """The receipts of a delivery, latest first, undone ones included (struck through); a
+    page after (or before) `cursor`, or `offset` rows in (deprecated)."""
+    after = keyset.decode(cursor, ITEM_SORT, ITEM_KEYS)
     await get_delivery(scope, delivery_id)
     limit = max(1, min(limit, MAX_ITEMS_PAGE))
-    rows = await (
-        DeliveryItem.select(
+    skip = max(0, offset) if after is None else 0
+
+    def select():
+        return DeliveryItem.select(
             DeliveryItem.id,
             DeliveryItem.code,
             DeliveryItem.tag,
@@ -177,14 +203,21 @@ async def list_items(scope: Scope, delivery_id: int, limit: int = 50, offset: in
             DeliveryItem.received_by_name.as_alias("received_by"),
             DeliveryItem.undone_at,
             DeliveryItem.undone_by_name.as_alias("undone_by"),
-        )
-        .where(DeliveryItem.delivery == delivery_id)
-        .order_by(DeliveryItem.id, ascending=False)
-        .limit(limit)
-        .offset(max(0, offset))
+        ).where(DeliveryItem.delivery == delivery_id)
+
+    found = await keyset.fetch_page(
+        lambda: select().offset(skip), ITEM_SORT, ITEM_KEYS, after, limit
     )
-    total = await DeliveryItem.count().where(DeliveryItem.delivery == delivery_id)
-    return ItemPage(items=[DeliveryItemView(**row) for row in rows], total=total)
+    total, exact = await keyset.capped_count(
+        DeliveryItem.select(DeliveryItem.id).where(DeliveryItem.delivery == delivery_id)
+    )
+    return ItemPage(
+        items=[DeliveryItemView(**row) for row in found.rows],
+        total=total,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
+    )
 
 
 async def receive_device(

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from inventory import keyset
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, NotFound
+from inventory.reference_pages import CountedPage, counted_page
 from inventory.scope import Actor, Scope
 from inventory.tables import Region
 from inventory.uai import normalise_uai
@@ -212,6 +214,23 @@ _COLUMNS = (
 def _scoped(query, scope: Scope):
     where = scope.restrict(EntLinkProposal.region, EntLinkProposal.establishment)
     return query if where is None else query.where(where)
+
+
+# Oldest first, as before: by creation, then id (two may be created in the same instant).
+PROPOSAL_SORT = "ent_link_proposals"
+PROPOSAL_KEYS = (keyset.Key(EntLinkProposal.created_at), keyset.Key(EntLinkProposal.id))
+
+
+async def proposal_page(
+    scope: Scope, state: str = "pending", *, limit: int, cursor: str | None = None
+) -> CountedPage[ProposalView]:
+    """A page of them after (or before) `cursor`, oldest first, with their capped count."""
+
+    def select():
+        query = _scoped(EntLinkProposal.select(*_COLUMNS), scope)
+        return query.where(EntLinkProposal.state == state) if state in PROPOSAL_STATES else query
+
+    return await counted_page(select, PROPOSAL_SORT, PROPOSAL_KEYS, cursor, limit, ProposalView)
 
 
 async def list_proposals(scope: Scope, state: str = "pending", limit: int = 200) -> list:

@@ -15,8 +15,10 @@ import logging
 
 import msgspec
 
+from inventory import keyset
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
+from inventory.reference_pages import CountedPage, counted_page
 from inventory.scope import Actor, Scope
 from loans import lifecycle
 from loans.ent_identity import EntIdentity
@@ -188,6 +190,25 @@ _COLUMNS = (
 def _scoped(query, scope: Scope):
     where = scope.restrict(LossDeclaration.region, LossDeclaration.establishment)
     return query if where is None else query.where(where)
+
+
+# Oldest first, as before: by creation, then id (two may be created in the same instant).
+DECLARATION_SORT = "loss_declarations"
+DECLARATION_KEYS = (keyset.Key(LossDeclaration.created_at), keyset.Key(LossDeclaration.id))
+
+
+async def declaration_page(
+    scope: Scope, state: str = "pending", *, limit: int, cursor: str | None = None
+) -> CountedPage[DeclarationView]:
+    """A page of them after (or before) `cursor`, oldest first, with their capped count."""
+
+    def select():
+        query = _scoped(LossDeclaration.select(*_COLUMNS), scope)
+        return query.where(LossDeclaration.state == state) if state in STATES else query
+
+    return await counted_page(
+        select, DECLARATION_SORT, DECLARATION_KEYS, cursor, limit, DeclarationView
+    )
 
 
 async def list_declarations(scope: Scope, state: str = "pending", limit: int = 200) -> list:

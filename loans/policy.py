@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from inventory import keyset
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Invalid, NotFound
 from inventory.history import jsonable
+from inventory.reference_pages import CountedPage
 from inventory.regions import get_region
 from inventory.scope import Actor, Scope
 from inventory.tables import DeviceModel
@@ -79,6 +81,32 @@ async def get_policy(scope: Scope, region_code: str, now: dt.datetime | None = N
     """Readable by everyone whose scope sees the region (its staff, its manager, admins)."""
     region = await get_region(scope, region_code)
     return await policy_for_region(region.id, now)
+
+
+# Newest first, by id (append order); a region changes its rules a few times a year.
+HISTORY_SORT, HISTORY_KEYS = "policy_history", (keyset.Key(PolicyEvent.id, descending=True),)
+
+
+async def policy_history_page(
+    scope: Scope, region_code: str, *, limit: int, cursor: str | None = None
+) -> CountedPage[PolicyEventView]:
+    """A page of the region's policy changes, newest first, after (or before) `cursor`."""
+    after = keyset.decode(cursor, HISTORY_SORT, HISTORY_KEYS)
+    region = await get_region(scope, region_code)
+
+    def select():
+        return (
+            PolicyEvent.select(
+                PolicyEvent.id, PolicyEvent.at, PolicyEvent.actor_name, PolicyEvent.changes
+            )
+            .where(PolicyEvent.region == region.id)
+            .output(load_json=True)
+        )
+
+    found = await keyset.fetch_page(select, HISTORY_SORT, HISTORY_KEYS, after, limit)
+    total, exact = await keyset.capped_count(select())
+    views = [PolicyEventView(**{k: v for k, v in row.items() if k != "id"}) for row in found.rows]
+    return CountedPage(views, total, exact, found.next_cursor, found.previous_cursor)
 
 
 async def policy_history(scope: Scope, region_code: str) -> list[PolicyEventView]:

@@ -18,6 +18,7 @@ from api.accounts import history
 from api.accounts.passwords import password_problem
 from api.accounts.staff import ROLES, create_account, hash_password
 from api.accounts.tables import Account, AccountEstablishment
+from inventory import keyset
 from inventory.db import write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.regions import establishment_row
@@ -51,7 +52,15 @@ class AccountView(msgspec.Struct, frozen=True):
 
 class AccountPage(msgspec.Struct, frozen=True):
     items: list[AccountView]
-    total: int
+    total: int  # at most keyset.COUNT_CAP: `total_exact` false means "more than"
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
+
+
+# By name, then by id: two people may share a name. Index account_name_id.
+SORT = "accounts.name"
+KEYS = (keyset.Key(Account.display_name), keyset.Key(Account.id))
 
 
 def temporary_password(email: str) -> str:
@@ -88,7 +97,7 @@ async def _visible_ids(scope: Scope) -> set[int] | None:
     }
 
 
-async def _views(where, *, limit: int | None = None, offset: int = 0) -> list[AccountView]:
+def _select(where):
     query = Account.select(
         Account.id,
         Account.email,
@@ -97,12 +106,15 @@ async def _views(where, *, limit: int | None = None, offset: int = 0) -> list[Ac
         Account.region.code.as_alias("region_code"),
         Account.active,
         Account.created_at,
-    ).order_by(Account.display_name)
-    if where is not None:
-        query = query.where(where)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    rows = await query
+    )
+    return query if where is None else query.where(where)
+
+
+async def _views(where) -> list[AccountView]:
+    return await _views_of(await _select(where))
+
+
+async def _views_of(rows: list[dict]) -> list[AccountView]:
     ids = [row["id"] for row in rows]
     places: dict[int, list[EstablishmentRef]] = {i: [] for i in ids}
     if ids:
@@ -126,18 +138,28 @@ def _search(text: str):
     return Account.email.like(pattern) | Account.display_name.like(pattern)
 
 
-async def list_accounts(scope: Scope, *, search: str = "", limit: int, offset: int) -> AccountPage:
+async def list_accounts(
+    scope: Scope, *, search: str = "", limit: int, cursor: str | None = None, offset: int = 0
+) -> AccountPage:
     """The accounts the scope manages, by name, optionally those whose name or email holds
-    `search`."""
+    `search`; a page after (or before) `cursor`, or `offset` rows in (deprecated)."""
+    after = keyset.decode(cursor, SORT, KEYS)
     visible = await _visible_ids(scope)
     if visible is not None and not visible:
         return AccountPage(items=[], total=0)
     where = None if visible is None else Account.id.is_in(sorted(visible))
     if search.strip():
         where = _search(search) if where is None else where & _search(search)
-    count = Account.count()
-    total = await (count.where(where) if where is not None else count)
-    return AccountPage(items=await _views(where, limit=limit, offset=offset), total=total)
+    skip = offset if after is None else 0
+    found = await keyset.fetch_page(lambda: _select(where).offset(skip), SORT, KEYS, after, limit)
+    total, exact = await keyset.capped_count(_select(where))
+    return AccountPage(
+        items=await _views_of(found.rows),
+        total=total,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
+    )
 
 
 async def get_account(scope: Scope, account_id: int) -> AccountView:

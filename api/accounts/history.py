@@ -8,6 +8,7 @@ import datetime as dt
 import msgspec
 
 from api.accounts.tables import AccountEvent, SignInRecord
+from inventory import keyset
 from inventory.scope import Actor
 
 SIGN_INS_SHOWN = 20  # the last attempts are what an administrator checks after a complaint
@@ -24,6 +25,28 @@ class SignInView(msgspec.Struct, frozen=True):
     at: dt.datetime
     succeeded: bool
     method: str
+
+
+class EventPage(msgspec.Struct, frozen=True):
+    items: list[AccountEventView]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+class SignInPage(msgspec.Struct, frozen=True):
+    items: list[SignInView]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+# Newest first by id (ids grow with time; `at` may repeat). Indexes: account then id.
+EVENT_SORT, EVENT_KEYS = "account_events", (keyset.Key(AccountEvent.id, descending=True),)
+SIGN_IN_SORT, SIGN_IN_KEYS = "sign_ins", (keyset.Key(SignInRecord.id, descending=True),)
+
+
+def _without_id(row: dict) -> dict:
+    """The id is selected for the sort only: views do not show it."""
+    return {name: value for name, value in row.items() if name != "id"}
 
 
 async def record_event(
@@ -44,21 +67,44 @@ async def record_event(
 
 async def account_events(account_id: int, *, limit: int, offset: int) -> list[AccountEventView]:
     """Newest first. The caller has checked that the account is in its scope."""
-    rows = await (
-        AccountEvent.select(
-            AccountEvent.at, AccountEvent.actor_name, AccountEvent.action, AccountEvent.changes
+    return (await event_page(account_id, limit=limit, offset=offset)).items
+
+
+async def event_page(
+    account_id: int, *, limit: int, cursor: str | None = None, offset: int = 0
+) -> EventPage:
+    """A page of the account's changes, newest first, after (or before) `cursor`, or
+    `offset` rows in (deprecated). The caller has checked that the account is in its scope."""
+    after = keyset.decode(cursor, EVENT_SORT, EVENT_KEYS)
+    skip = offset if after is None else 0
+
+    def select():
+        return (
+            AccountEvent.select(
+                AccountEvent.id,
+                AccountEvent.at,
+                AccountEvent.actor_name,
+                AccountEvent.action,
+                AccountEvent.changes,
+            )
+            .where(AccountEvent.account == account_id)
+            .offset(skip)
+            .output(load_json=True)
         )
-        .where(AccountEvent.account == account_id)
-        .order_by(AccountEvent.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-        .output(load_json=True)
+
+    found = await keyset.fetch_page(select, EVENT_SORT, EVENT_KEYS, after, limit)
+    return EventPage(
+        items=[AccountEventView(**_without_id(row)) for row in found.rows],
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
     )
-    return [AccountEventView(**row) for row in rows]
 
 
-async def count_account_events(account_id: int) -> int:
-    return await AccountEvent.count().where(AccountEvent.account == account_id)
+async def count_account_events(account_id: int) -> tuple[int, bool]:
+    """How many changes, capped (count, exact): a long-lived account may have thousands."""
+    return await keyset.capped_count(
+        AccountEvent.select(AccountEvent.id).where(AccountEvent.account == account_id)
+    )
 
 
 async def record_sign_in(
@@ -71,10 +117,21 @@ async def record_sign_in(
 
 async def last_sign_ins(account_id: int, limit: int = SIGN_INS_SHOWN) -> list[SignInView]:
     """The latest attempts, newest first. The caller has checked the scope."""
-    rows = await (
-        SignInRecord.select(SignInRecord.at, SignInRecord.succeeded, SignInRecord.method)
-        .where(SignInRecord.account == account_id)
-        .order_by(SignInRecord.id, ascending=False)
-        .limit(limit)
+    return (await sign_in_page(account_id, limit=limit)).items
+
+
+async def sign_in_page(account_id: int, *, limit: int, cursor: str | None = None) -> SignInPage:
+    """A page of the attempts, newest first, after (or before) `cursor`."""
+    after = keyset.decode(cursor, SIGN_IN_SORT, SIGN_IN_KEYS)
+
+    def select():
+        return SignInRecord.select(
+            SignInRecord.id, SignInRecord.at, SignInRecord.succeeded, SignInRecord.method
+        ).where(SignInRecord.account == account_id)
+
+    found = await keyset.fetch_page(select, SIGN_IN_SORT, SIGN_IN_KEYS, after, limit)
+    return SignInPage(
+        items=[SignInView(**_without_id(row)) for row in found.rows],
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
     )
-    return [SignInView(**row) for row in rows]

@@ -18,8 +18,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from api.accounts.history import record_event, record_sign_in
 from api.accounts.passwords import password_problem
 from api.accounts.tables import Account, AccountEstablishment, ApiToken
+from inventory import keyset
 from inventory.db import Prepared, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
+from inventory.reference_pages import CountedPage
 from inventory.scope import SYSTEM, Actor, Scope
 from inventory.tables import Establishment, Region
 from inventory.uai import normalise_uai
@@ -161,12 +163,29 @@ async def create_token(account_id: int, name: str, now: dt.datetime) -> tuple[in
     return row["id"], token
 
 
+def _tokens_of(account_id: int):
+    return ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.revoked_at
+    ).where(ApiToken.account == account_id)
+
+
 async def list_tokens(account_id: int) -> list[dict]:
-    return await (
-        ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.revoked_at)
-        .where(ApiToken.account == account_id)
-        .order_by(ApiToken.id)
+    return await _tokens_of(account_id).order_by(ApiToken.id)
+
+
+TOKEN_SORT, TOKEN_KEYS = "tokens", (keyset.Key(ApiToken.id),)
+
+
+async def token_page(
+    account_id: int, *, limit: int, cursor: str | None = None
+) -> CountedPage[dict]:
+    """A page of one's tokens, oldest first."""
+    after = keyset.decode(cursor, TOKEN_SORT, TOKEN_KEYS)
+    found = await keyset.fetch_page(
+        lambda: _tokens_of(account_id), TOKEN_SORT, TOKEN_KEYS, after, limit
     )
+    total, exact = await keyset.capped_count(_tokens_of(account_id))
+    return CountedPage(found.rows, total, exact, found.next_cursor, found.previous_cursor)
 
 
 async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.accounts import administration, history
@@ -15,10 +15,13 @@ from api.accounts.history import AccountEventView, SignInView
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText
 from api.clock import utcnow
+from api.cursor_query import CursorQuery, link_header
 from api.infra.security import EDIT_REFERENCE
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="500 au plus")]
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=1_000_000, description="Déprécié : suivez `cursor`")
+]
 Role = Annotated[str, msgspec.Meta(max_length=20)]
 RegionCode = Annotated[str, msgspec.Meta(max_length=3)]
 Uais = Annotated[list[UaiText], msgspec.Meta(max_length=500)]
@@ -62,9 +65,10 @@ class AccountController(Controller):
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        cursor: CursorQuery = None,
     ) -> AccountPage:
         return await administration.list_accounts(
-            request.user.scope, search=q or "", limit=limit, offset=offset
+            request.user.scope, search=q or "", limit=limit, cursor=cursor, offset=offset
         )
 
     @post("/", summary="Créer un compte (mot de passe provisoire affiché une seule fois)")
@@ -153,9 +157,14 @@ class AccountController(Controller):
         account_id: PathId,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> list[AccountEventView]:
+        cursor: CursorQuery = None,
+    ) -> Response[list[AccountEventView]]:
+        """The neighbouring pages are in the `Link` header (rel next, prev)."""
         await administration.get_account(request.user.scope, account_id)
-        return await history.account_events(account_id, limit=limit, offset=offset)
+        found = await history.event_page(account_id, limit=limit, cursor=cursor, offset=offset)
+        return Response(
+            found.items, headers=link_header(request, found.next_cursor, found.previous_cursor)
+        )
 
     @get("/{account_id:int}/sign-ins", summary="Dernières tentatives de connexion")
     async def sign_ins(
@@ -163,9 +172,14 @@ class AccountController(Controller):
         request: Request[Principal, None, None],
         account_id: PathId,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = history.SIGN_INS_SHOWN,
-    ) -> list[SignInView]:
+        cursor: CursorQuery = None,
+    ) -> Response[list[SignInView]]:
+        """The neighbouring pages are in the `Link` header (rel next, prev)."""
         await administration.get_account(request.user.scope, account_id)
-        return await history.last_sign_ins(account_id, limit)
+        found = await history.sign_in_page(account_id, limit=limit, cursor=cursor)
+        return Response(
+            found.items, headers=link_header(request, found.next_cursor, found.previous_cursor)
+        )
 
 
 ROUTES = [AccountController]

@@ -18,6 +18,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from api.accounts.staff import Principal
 from api.bodies import PathId, Uai, UaiQuery, set_fields
 from api.clock import today, utcnow
+from api.cursor_query import CursorQuery
 from api.infra.security import roles
 from loans import campaign_progress, campaigns, overdue
 from loans.campaign_progress import CampaignProgress, TodoPage
@@ -68,6 +69,7 @@ class CampaignController(Controller):
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        cursor: CursorQuery = None,
     ) -> CampaignPage:
         return await campaigns.list_campaigns(
             request.user.scope,
@@ -77,6 +79,7 @@ class CampaignController(Controller):
             status=status or None,
             limit=limit,
             offset=offset,
+            cursor=cursor,
         )
 
     @post("/", guards=[RUN_CAMPAIGNS], summary="Créer une campagne")
@@ -157,9 +160,15 @@ class CampaignController(Controller):
         status: Annotated[str | None, QueryParameter(max_length=20)] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        cursor: CursorQuery = None,
     ) -> TodoPage:
         return await campaign_progress.campaign_todo(
-            request.user.scope, campaign_id, status=status or None, limit=limit, offset=offset
+            request.user.scope,
+            campaign_id,
+            status=status or None,
+            limit=limit,
+            offset=offset,
+            cursor=cursor,
         )
 
 

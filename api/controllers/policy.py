@@ -9,11 +9,12 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, put
+from litestar import Controller, Request, Response, get, put
 from litestar.params import FromPath, JSONBody
 
 from api.accounts.staff import Principal
 from api.clock import utcnow
+from api.cursor_query import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
 from api.infra.security import roles
 from loans import policy
 from loans.views import PolicyEventView, PolicyView
@@ -59,11 +60,24 @@ class PolicyController(Controller):
             principal.scope, principal.actor, utcnow(), code, msgspec.structs.asdict(data)
         )
 
-    @get("/history", summary="Changements des règles, les plus récents d'abord")
+    @get(
+        "/history",
+        summary="Changements des règles, les plus récents d'abord",
+        description="Tous sans `limit` ni `cursor`. " + PAGED,
+    )
     async def policy_history(
-        self, request: Request[Principal, None, None], code: FromPath[str]
-    ) -> list[PolicyEventView]:
-        return await policy.policy_history(request.user.scope, code)
+        self,
+        request: Request[Principal, None, None],
+        code: FromPath[str],
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[PolicyEventView]]:
+        if limit is None and cursor is None:
+            return Response(await policy.policy_history(request.user.scope, code))
+        found = await policy.policy_history_page(
+            request.user.scope, code, limit=limit or DEFAULT_LIMIT, cursor=cursor
+        )
+        return paged_response(request, found)
 
 
 ROUTES = [PolicyController]

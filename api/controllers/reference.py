@@ -5,17 +5,27 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText, set_fields
 from api.clock import utcnow
+from api.cursor_query import (
+    DEFAULT_LIMIT,
+    PAGED,
+    CursorQuery,
+    OptionalLimit,
+    paged_response,
+)
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
-from inventory import catalogue, regions
+from inventory import catalogue, reference_pages, regions
 from inventory.views import DeviceModelView, EstablishmentView, RegionView
 
 Str200 = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+WHOLE = "La liste entière sans `limit` ni `cursor` (elle est courte). "
 
 
 class RegionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,9 +71,19 @@ class RegionController(Controller):
     path = "/api/v1/regions"
     tags = ["régions"]
 
-    @get("/")
-    async def list_regions(self, request: Request[Principal, None, None]) -> list[RegionView]:
-        return await regions.list_regions(request.user.scope)
+    @get("/", description=WHOLE + PAGED)
+    async def list_regions(
+        self,
+        request: Request[Principal, None, None],
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[RegionView]]:
+        if limit is None and cursor is None:
+            return Response(await regions.list_regions(request.user.scope))
+        found = await reference_pages.region_page(
+            request.user.scope, limit=limit or DEFAULT_LIMIT, cursor=cursor
+        )
+        return paged_response(request, found)
 
     @post("/", guards=[ADMIN_ONLY])
     async def create_region(
@@ -95,11 +115,20 @@ class EstablishmentController(Controller):
     path = "/api/v1/establishments"
     tags = ["établissements"]
 
-    @get("/")
+    @get("/", description=WHOLE + PAGED)
     async def list_establishments(
-        self, request: Request[Principal, None, None], region: FromQuery[str | None] = None
-    ) -> list[EstablishmentView]:
-        return await regions.list_establishments(request.user.scope, region)
+        self,
+        request: Request[Principal, None, None],
+        region: FromQuery[str | None] = None,
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[EstablishmentView]]:
+        if limit is None and cursor is None:
+            return Response(await regions.list_establishments(request.user.scope, region))
+        found = await reference_pages.establishment_page(
+            request.user.scope, limit=limit or DEFAULT_LIMIT, cursor=cursor, region_code=region
+        )
+        return paged_response(request, found)
 
     @post("/", guards=[EDIT_REFERENCE])
     async def create_establishment(
@@ -134,9 +163,17 @@ class DeviceModelController(Controller):
     path = "/api/v1/device-models"
     tags = ["modèles"]
 
-    @get("/")
-    async def list_device_models(self) -> list[DeviceModelView]:
-        return await catalogue.list_device_models()
+    @get("/", description=WHOLE + PAGED)
+    async def list_device_models(
+        self,
+        request: Request[Principal, None, None],
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[DeviceModelView]]:
+        if limit is None and cursor is None:
+            return Response(await catalogue.list_device_models())
+        found = await reference_pages.device_model_page(limit=limit or DEFAULT_LIMIT, cursor=cursor)
+        return paged_response(request, found)
 
     @post("/", guards=[EDIT_REFERENCE])
     async def create_device_model(

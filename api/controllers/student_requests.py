@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
+from api.cursor_query import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
 from api.infra.security import LOAN_DESK, roles
 from loans import ent_linking, loss_declarations
 from loans.ent_linking import ProposalView
@@ -38,11 +39,24 @@ class LinkProposalController(Controller):
     tags = ["élèves"]
     guards = [LINK_STAFF]
 
-    @get("/", summary="Les propositions de liaison de comptes ENT des établissements")
+    @get(
+        "/",
+        summary="Les propositions de liaison de comptes ENT des établissements",
+        description="Les 200 plus anciennes sans `limit` ni `cursor` ; " + PAGED,
+    )
     async def list_proposals(
-        self, request: Request[Principal, None, None], wanted: StateQuery = "pending"
-    ) -> list[ProposalView]:
-        return await ent_linking.list_proposals(request.user.scope, wanted)
+        self,
+        request: Request[Principal, None, None],
+        wanted: StateQuery = "pending",
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[ProposalView]]:
+        if limit is None and cursor is None:  # the first 200, as before
+            return Response(await ent_linking.list_proposals(request.user.scope, wanted))
+        found = await ent_linking.proposal_page(
+            request.user.scope, wanted, limit=limit or DEFAULT_LIMIT, cursor=cursor
+        )
+        return paged_response(request, found)
 
     @post("/{proposal_id:int}/confirm", status_code=200, summary="Confirmer : lier le compte ENT")
     async def confirm(
@@ -68,11 +82,24 @@ class LossDeclarationController(Controller):
     tags = ["prêts"]
     guards = [LOAN_DESK]
 
-    @get("/", summary="Les pertes et vols déclarés par les élèves et leurs représentants")
+    @get(
+        "/",
+        summary="Les pertes et vols déclarés par les élèves et leurs représentants",
+        description="Les 200 plus anciennes sans `limit` ni `cursor` ; " + PAGED,
+    )
     async def list_declarations(
-        self, request: Request[Principal, None, None], wanted: StateQuery = "pending"
-    ) -> list[DeclarationView]:
-        return await loss_declarations.list_declarations(request.user.scope, wanted)
+        self,
+        request: Request[Principal, None, None],
+        wanted: StateQuery = "pending",
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[DeclarationView]]:
+        if limit is None and cursor is None:  # the first 200, as before
+            return Response(await loss_declarations.list_declarations(request.user.scope, wanted))
+        found = await loss_declarations.declaration_page(
+            request.user.scope, wanted, limit=limit or DEFAULT_LIMIT, cursor=cursor
+        )
+        return paged_response(request, found)
 
     @post(
         "/{declaration_id:int}/confirm",

@@ -18,7 +18,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today, utcnow
 from api.controllers.campaigns import RUN_CAMPAIGNS
-from api.pages import pagination
+from api.pages import cursor_pages
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Conflict, Invalid
@@ -29,6 +29,11 @@ LIST = "/campagnes"
 RUNNING_ROLES = ("admin", "region_manager", "it_staff")
 PER_PAGE = 50
 CONFIRMED = "oui"
+GROUPS = (  # the list's three parts, each paged on its own
+    ("running", "En cours", "en cours"),
+    ("planned", "À venir", "à venir"),
+    ("ended", "Terminées", "terminée"),
+)
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -86,21 +91,39 @@ async def _list_page(
     status: int = 200,
     form: CampaignForm | None = None,
     errors: dict[str, str] | None = None,
+    shown: str = "",
+    cursor: str | None = None,
+    rank: int = 1,
 ) -> Response:
     scope = request.user.scope
-    listed = (await campaigns.list_campaigns(scope, today(), limit=500)).items
+    groups, alert = [], None
+    for key, title, words in GROUPS:
+        # Each group is a list of its own; the one named by `liste` is at `cursor`.
+        at = cursor if shown == key else None
+        try:
+            listed = await campaigns.list_campaigns(
+                scope, today(), status=key, limit=PER_PAGE, cursor=at
+            )
+        except Invalid:
+            status, alert = 400, cursor_pages.CURSOR_ERROR
+            listed = await campaigns.list_campaigns(scope, today(), status=key, limit=PER_PAGE)
+        pages = cursor_pages.CursorPages.of(
+            listed,
+            first_rank=rank if at else 1,
+            total=listed.total,
+            total_exact=listed.total_exact,
+            path=LIST,
+            query={"liste": key},
+            per_page=PER_PAGE,
+            fragment=f"#campagnes-{key}",
+        )
+        groups.append((key, title, words, listed.items, pages))
     return page(
         request,
         "pages/campaign_list.html",
         status=status,
-        groups=[
-            (key, title, words, [c for c in listed if c.status == key])
-            for key, title, words in (
-                ("running", "En cours", "en cours"),
-                ("planned", "À venir", "à venir"),
-                ("ended", "Terminées", "terminée"),
-            )
-        ],
+        alert=alert,
+        groups=groups,
         establishments=await regions.list_establishments(scope) if _can_run(request) else [],
         can_run=_can_run(request),
         kinds=campaigns.KINDS,
@@ -115,7 +138,8 @@ async def _detail_page(
     *,
     status: int = 200,
     todo_status: str = "pending",
-    number: int = 1,
+    cursor: str | None = None,
+    rank: int = 1,
     form: CampaignForm | None = None,
     errors: dict[str, str] | None = None,
     **context,
@@ -125,21 +149,23 @@ async def _detail_page(
     kind = progress.campaign.kind
     if todo_status not in ("pending", "all", *campaign_progress.STEPS[kind]):
         todo_status = "pending"
-    number = max(1, number)
-    todo = await campaign_progress.campaign_todo(
-        scope,
-        campaign_id,
-        status=todo_status,
-        limit=PER_PAGE,
-        offset=pagination.offset(number, PER_PAGE),
-    )
-    pages = pagination.Pagination.of(
-        number,
-        PER_PAGE,
-        todo.total,
-        len(todo.items),
-        f"{LIST}/{campaign_id}",
-        {"statut": "" if todo_status == "pending" else todo_status},
+    try:
+        todo = await campaign_progress.campaign_todo(
+            scope, campaign_id, status=todo_status, limit=PER_PAGE, cursor=cursor
+        )
+    except Invalid:  # a cursor of another list or a hand-edited one: the first page
+        status, context["alert"] = 400, cursor_pages.CURSOR_ERROR
+        todo = await campaign_progress.campaign_todo(
+            scope, campaign_id, status=todo_status, limit=PER_PAGE
+        )
+    pages = cursor_pages.CursorPages.of(
+        todo,
+        first_rank=rank,
+        total=todo.total,
+        total_exact=todo.total_exact,
+        path=f"{LIST}/{campaign_id}",
+        query={"statut": "" if todo_status == "pending" else todo_status},
+        per_page=PER_PAGE,
         fragment="#a-faire",
     )
     return page(
@@ -168,8 +194,14 @@ class CampaignPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def campaign_list(self, request: Request[Principal, None, None]) -> Response:
-        return await _list_page(request)
+    async def campaign_list(
+        self,
+        request: Request[Principal, None, None],
+        liste: Annotated[str, QueryParameter(max_length=20)] = "",
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
+    ) -> Response:
+        return await _list_page(request, shown=liste, cursor=cursor, rank=cursor_pages.rank(rank))
 
     @post("/", guards=[RUN_CAMPAIGNS])
     async def create_campaign(
@@ -210,11 +242,17 @@ class CampaignPages(Controller):
         request: Request[Principal, None, None],
         campaign_id: PathId,
         statut: Annotated[str, QueryParameter(max_length=20)] = "pending",
-        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
         done: FromQuery[str | None] = None,
     ) -> Response:
         return await _detail_page(
-            request, campaign_id, todo_status=statut, number=page_number, done=done
+            request,
+            campaign_id,
+            todo_status=statut,
+            cursor=cursor,
+            rank=cursor_pages.rank(rank),
+            done=done,
         )
 
     @post("/{campaign_id:int}/modifier", guards=[RUN_CAMPAIGNS])

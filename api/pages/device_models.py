@@ -13,7 +13,8 @@ from api.bodies import PathId
 from api.infra.security import EDIT_REFERENCE
 from api.pages.reference_admin import (
     HISTORY_SHOWN,
-    PageNumber,
+    PageCursor,
+    PageRank,
     change_text,
     french,
     one_page,
@@ -22,7 +23,7 @@ from api.pages.reference_admin import (
     who,
 )
 from api.pages.rendering import page
-from inventory import catalogue, reference_history
+from inventory import catalogue, reference_history, reference_pages
 from inventory.errors import Conflict, Invalid
 
 
@@ -31,9 +32,17 @@ def _accessories(text: str) -> list[str]:
 
 
 async def _models_page(
-    request: Request[Principal, None, None], number: int = 1, status: int = 200, **context
+    request: Request[Principal, None, None],
+    cursor: str | None = None,
+    rank: str | None = None,
+    status: int = 200,
+    **context,
 ) -> Response:
-    shown, pages = one_page(await catalogue.list_device_models(), number, "/administration/modeles")
+    shown, pages, alert = await one_page(
+        reference_pages.device_model_page, cursor, rank, "/administration/modeles"
+    )
+    if alert:
+        status, context["alert"] = 400, alert
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return page(
@@ -56,10 +65,11 @@ class DeviceModelPages(Controller):
     async def model_list(
         self,
         request: Request[Principal, None, None],
-        page_number: PageNumber = 1,
+        cursor: PageCursor = None,
+        rank: PageRank = None,
         fait: FromQuery[str | None] = None,
     ) -> Response:
-        return await _models_page(request, page_number, done=fait)
+        return await _models_page(request, cursor, rank, done=fait)
 
     @post("/")
     async def create_model(self, request: Request[Principal, None, None]) -> Response:

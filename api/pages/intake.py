@@ -19,7 +19,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.infra.security import EDIT_FLEET
-from api.pages import pagination
+from api.pages import cursor_pages
 from api.pages.rendering import page
 from inventory import catalogue, regions
 from inventory.errors import Conflict, Invalid
@@ -69,28 +69,49 @@ async def _choices(request: Request[Principal, None, None]) -> dict:
     }
 
 
+def _pages(
+    listed: deliveries.DeliveryPage | deliveries.ItemPage,
+    rank: int,
+    path: str,
+    per_page: int,
+    fragment: str,
+) -> cursor_pages.CursorPages:
+    return cursor_pages.CursorPages.of(
+        listed,
+        first_rank=rank,
+        total=listed.total,
+        total_exact=listed.total_exact,
+        path=path,
+        query={},
+        per_page=per_page,
+        fragment=fragment,
+    )
+
+
 async def _home(
     request: Request[Principal, None, None],
     *,
     status: int = 200,
     form: StartForm | None = None,
     errors: dict | None = None,
-    page_number: str | None = None,
+    cursor: str | None = None,
+    rank: int = 1,
 ) -> Response:
-    number = pagination.page_number(page_number) or 1
-    listed = await deliveries.list_deliveries(
-        request.user.scope, HOME_PAGE_SIZE, pagination.offset(number, HOME_PAGE_SIZE)
-    )
+    alert = None
+    try:
+        listed = await deliveries.list_deliveries(request.user.scope, HOME_PAGE_SIZE, cursor=cursor)
+    except Invalid:
+        status, alert = 400, cursor_pages.CURSOR_ERROR
+        listed = await deliveries.list_deliveries(request.user.scope, HOME_PAGE_SIZE)
     return page(
         request,
         "pages/intake_home.html",
         status=status,
+        alert=alert,
         form=form or StartForm(),
         errors=errors or {},
         deliveries=listed.items,
-        pages=pagination.Pagination.of(
-            number, HOME_PAGE_SIZE, listed.total, len(listed.items), HOME, {}, "#arrivages"
-        ),
+        pages=_pages(listed, rank, HOME, HOME_PAGE_SIZE, "#arrivages"),
         **await _choices(request),
     )
 
@@ -103,26 +124,29 @@ async def _delivery_page(
     errors: dict | None = None,
     form: ReceiveForm | None = None,
     done: str = "",
-    page_number: str | None = None,
+    cursor: str | None = None,
+    rank: int = 1,
 ) -> Response:
     scope = request.user.scope
     delivery = await deliveries.get_delivery(scope, delivery_id)
-    number = pagination.page_number(page_number) or 1
-    listed = await deliveries.list_items(
-        scope, delivery_id, PAGE_SIZE, pagination.offset(number, PAGE_SIZE)
-    )
+    alert = None
+    try:
+        listed = await deliveries.list_items(scope, delivery_id, PAGE_SIZE, cursor=cursor)
+    except Invalid:
+        status, alert = 400, cursor_pages.CURSOR_ERROR
+        listed = await deliveries.list_items(scope, delivery_id, PAGE_SIZE)
     path = f"{HOME}/{delivery_id}"
     return page(
         request,
         "pages/intake_delivery.html",
         status=status,
+        alert=alert,
         delivery=delivery,
         items=listed.items,
-        pages=pagination.Pagination.of(
-            number, PAGE_SIZE, listed.total, len(listed.items), path, {}, "#recus"
-        ),
+        pages=_pages(listed, rank, path, PAGE_SIZE, "#recus"),
+        # Only the latest receipt may be undone: it is on the first page.
         undoable=next((item for item in listed.items if item.undone_at is None), None)
-        if number == 1
+        if listed.previous_cursor is None
         else None,
         errors=errors or {},
         form=form or ReceiveForm(),
@@ -139,9 +163,10 @@ class IntakePages(Controller):
     async def home(
         self,
         request: Request[Principal, None, None],
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Response:
-        return await _home(request, page_number=page_number)
+        return await _home(request, cursor=cursor, rank=cursor_pages.rank(rank))
 
     @post("/")
     async def start(
@@ -166,7 +191,8 @@ class IntakePages(Controller):
         request: Request[Principal, None, None],
         delivery_id: PathId,
         fait: FromQuery[str | None] = None,
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Response:
         done = {
             "recu": "Appareil enregistré : scannez l'étiquette suivante.",
@@ -174,7 +200,9 @@ class IntakePages(Controller):
                 "Dernière réception annulée : l'appareil est retiré, l'étiquette redevient vierge."
             ),
         }.get(fait or "", "")
-        return await _delivery_page(request, delivery_id, done=done, page_number=page_number)
+        return await _delivery_page(
+            request, delivery_id, done=done, cursor=cursor, rank=cursor_pages.rank(rank)
+        )
 
     @post("/{delivery_id:int}/recevoir")
     async def receive(

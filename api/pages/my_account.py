@@ -16,7 +16,7 @@ from api.accounts import own, staff
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
-from api.pages import pagination
+from api.pages import cursor_pages
 from api.pages.rendering import page
 from inventory.errors import Invalid
 
@@ -30,19 +30,33 @@ def _text(form, name: str, limit: int) -> str:
 
 
 async def _page(
-    request: Request[Principal, None, None], *, status: int = 200, number: int = 1, **context
+    request: Request[Principal, None, None],
+    *,
+    status: int = 200,
+    cursor: str | None = None,
+    rank: int = 1,
+    **context,
 ) -> Response:
-    # A person holds a handful of tokens: all are read, one page of them shown.
-    tokens = await staff.list_tokens(request.user.account_id)
-    start = pagination.offset(number, PER_PAGE)
-    shown = tokens[start : start + PER_PAGE]
+    account_id = request.user.account_id
+    try:
+        tokens = await staff.token_page(account_id, limit=PER_PAGE, cursor=cursor)
+    except Invalid:
+        status, context["alert"] = 400, cursor_pages.CURSOR_ERROR
+        tokens = await staff.token_page(account_id, limit=PER_PAGE)
     return page(
         request,
         "pages/my_account.html",
         status=status,
-        tokens=shown,
-        pages=pagination.Pagination.of(
-            number, PER_PAGE, len(tokens), len(shown), PATH, {}, "#jetons"
+        tokens=tokens.items,
+        pages=cursor_pages.CursorPages.of(
+            tokens,
+            first_rank=rank,
+            total=tokens.total,
+            total_exact=tokens.total_exact,
+            path=PATH,
+            query={},
+            per_page=PER_PAGE,
+            fragment="#jetons",
         ),
         errors=context.pop("errors", {}),
         token_name=context.pop("token_name", ""),
@@ -59,9 +73,10 @@ class MyAccountPages(Controller):
         self,
         request: Request[Principal, None, None],
         fait: FromQuery[str | None] = None,
-        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Response:
-        return await _page(request, done=fait, number=page_number)
+        return await _page(request, done=fait, cursor=cursor, rank=cursor_pages.rank(rank))
 
     @post("/jetons")
     async def create_token(self, request: Request[Principal, None, None]) -> Response:

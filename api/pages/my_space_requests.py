@@ -5,8 +5,10 @@ the requests of their schools only."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.accounts.staff import Principal
@@ -14,12 +16,14 @@ from api.bodies import PathId
 from api.clock import utcnow
 from api.controllers.student_requests import LINK_STAFF
 from api.infra.security import LOAN_DESK, may_lend
+from api.pages import cursor_pages
 from api.pages.loan_forms import text_of
 from api.pages.rendering import page
-from inventory.errors import DomainError
+from inventory.errors import DomainError, Invalid
 from loans import ent_linking, loss_declarations
 
 REQUESTS = "/demandes-eleves"
+PER_PAGE = 50  # requests of each kind shown at once, oldest first
 DONE = {
     "liaison-confirmee": "Compte ENT lié : l'élève voit maintenant ses prêts.",
     "liaison-rejetee": "Proposition rejetée : rien n'a été lié.",
@@ -30,18 +34,49 @@ KIND_WORDS = {"loss": "Perte", "theft": "Vol"}
 
 
 async def _requests_page(
-    request: Request[Principal, None, None], *, status: int = 200, problem: str = ""
+    request: Request[Principal, None, None],
+    *,
+    status: int = 200,
+    problem: str = "",
+    shown: str = "",
+    cursor: str | None = None,
+    rank: int = 1,
 ) -> Template:
+    """Two lists, each paged by cursor on its own: the one named by `liste` is at `cursor`."""
     principal = request.user
-    declarations = (
-        await loss_declarations.list_declarations(principal.scope) if may_lend(principal) else []
-    )
+    lists = {"liaisons": ent_linking.proposal_page}
+    if may_lend(principal):
+        lists["declarations"] = loss_declarations.declaration_page
+    pages: dict = {}
+    for name, read in lists.items():
+        at = cursor if shown == name else None
+        try:
+            found = await read(principal.scope, limit=PER_PAGE, cursor=at)
+        except Invalid:
+            status, problem = 400, cursor_pages.CURSOR_ERROR
+            found = await read(principal.scope, limit=PER_PAGE)
+        pages[name] = (
+            found,
+            cursor_pages.CursorPages.of(
+                found,
+                first_rank=rank if at else 1,
+                total=found.total,
+                total_exact=found.total_exact,
+                path=REQUESTS,
+                query={"liste": name},
+                per_page=PER_PAGE,
+                fragment=f"#{name}",
+            ),
+        )
+    empty = (None, None)
     return page(
         request,
         "pages/student_requests.html",
         status=status,
-        proposals=await ent_linking.list_proposals(principal.scope),
-        declarations=declarations,
+        proposals=pages["liaisons"][0].items,
+        proposal_pages=pages["liaisons"][1],
+        declarations=pages["declarations"][0].items if "declarations" in pages else [],
+        declaration_pages=pages.get("declarations", empty)[1],
         may_lend=may_lend(principal),
         done=DONE.get(request.query_params.get("fait", ""), ""),
         problem=problem,
@@ -59,8 +94,16 @@ class StudentRequestPages(Controller):
     guards = [LINK_STAFF]
 
     @get("/")
-    async def requests(self, request: Request[Principal, None, None]) -> Template:
-        return await _requests_page(request)
+    async def requests(
+        self,
+        request: Request[Principal, None, None],
+        liste: Annotated[str, QueryParameter(max_length=20)] = "",
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
+    ) -> Template:
+        return await _requests_page(
+            request, shown=liste, cursor=cursor, rank=cursor_pages.rank(rank)
+        )
 
     @post("/liaisons/{proposal_id:int}/{decision:str}")
     async def decide_link(

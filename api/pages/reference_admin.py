@@ -2,12 +2,13 @@
 reference.py): regions (platform admin), establishments (admin; managers in their region);
 device models in device_models.py, with the helpers below.
 
-The lists are short (tens of regions, hundreds of schools and models): the domain returns
-them whole and the page shows one page of them with the shared pagination.
+The lists are short (tens of regions, hundreds of schools and models) but still shown a page
+at a time, by cursor (`inventory.reference_pages`, `api.pages.cursor_pages`).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -17,9 +18,9 @@ from litestar.response import Redirect
 from api.accounts.staff import Principal
 from api.clock import utcnow
 from api.infra.security import ADMIN_ONLY, EDIT_REFERENCE
-from api.pages import pagination
+from api.pages import cursor_pages
 from api.pages.rendering import page
-from inventory import catalogue, reference_history, regions
+from inventory import catalogue, reference_history, reference_pages, regions
 from inventory.errors import Conflict, Invalid, NotFound
 
 PER_PAGE = 50
@@ -37,7 +38,8 @@ FIELD_NAMES = {
     "category": "catégorie",
     "accessories": "accessoires",
 }
-PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=100_000)]
+PageCursor = Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)]
+PageRank = Annotated[str | None, QueryParameter(name=cursor_pages.RANK)]
 ESTABLISHMENT_FIELDS = ("name", "city", "contact_email", "contact_phone", "head_name")
 
 
@@ -68,10 +70,27 @@ def french(errors: dict[str, str]) -> dict[str, str]:
     return {name: message[:1].upper() + message[1:] + "." for name, message in errors.items()}
 
 
-def one_page(items: list, number: int, path: str) -> tuple[list, pagination.Pagination]:
-    start = pagination.offset(number, PER_PAGE)
-    shown = items[start : start + PER_PAGE]
-    return shown, pagination.Pagination.of(number, PER_PAGE, len(items), len(shown), path, {})
+async def one_page(
+    read, cursor: str | None, rank: str | None, path: str
+) -> tuple[list, cursor_pages.CursorPages, str | None]:
+    """A page of a reference list: `read(limit=…, cursor=…)` answers it. A bad cursor gives
+    the first page and the French message to show (the page answers 400)."""
+    alert = None
+    try:
+        listed = await read(limit=PER_PAGE, cursor=cursor)
+    except Invalid:
+        alert, rank = cursor_pages.CURSOR_ERROR, None
+        listed = await read(limit=PER_PAGE)
+    pages = cursor_pages.CursorPages.of(
+        listed,
+        first_rank=cursor_pages.rank(rank),
+        total=listed.total,
+        total_exact=listed.total_exact,
+        path=path,
+        query={},
+        per_page=PER_PAGE,
+    )
+    return listed.items, pages, alert
 
 
 def refused(error: Invalid | Conflict) -> dict[str, str]:
@@ -84,11 +103,20 @@ def refused(error: Invalid | Conflict) -> dict[str, str]:
 
 
 async def _regions_page(
-    request: Request[Principal, None, None], number: int = 1, status: int = 200, **context
+    request: Request[Principal, None, None],
+    cursor: str | None = None,
+    rank: str | None = None,
+    status: int = 200,
+    **context,
 ) -> Response:
-    shown, pages = one_page(
-        await regions.list_regions(request.user.scope), number, "/administration/regions"
+    shown, pages, alert = await one_page(
+        partial(reference_pages.region_page, request.user.scope),
+        cursor,
+        rank,
+        "/administration/regions",
     )
+    if alert:
+        status, context["alert"] = 400, alert
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return page(
@@ -105,10 +133,11 @@ class RegionPages(Controller):
     async def region_list(
         self,
         request: Request[Principal, None, None],
-        page_number: PageNumber = 1,
+        cursor: PageCursor = None,
+        rank: PageRank = None,
         fait: FromQuery[str | None] = None,
     ) -> Response:
-        return await _regions_page(request, page_number, done=fait)
+        return await _regions_page(request, cursor, rank, done=fait)
 
     @post("/")
     async def create_region(self, request: Request[Principal, None, None]) -> Response:
@@ -140,12 +169,21 @@ class RegionPages(Controller):
 
 
 async def _establishments_page(
-    request: Request[Principal, None, None], number: int = 1, status: int = 200, **context
+    request: Request[Principal, None, None],
+    cursor: str | None = None,
+    rank: str | None = None,
+    status: int = 200,
+    **context,
 ) -> Response:
     scope = request.user.scope
-    shown, pages = one_page(
-        await regions.list_establishments(scope), number, "/administration/etablissements"
+    shown, pages, alert = await one_page(
+        partial(reference_pages.establishment_page, scope),
+        cursor,
+        rank,
+        "/administration/etablissements",
     )
+    if alert:
+        status, context["alert"] = 400, alert
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return page(
@@ -168,10 +206,11 @@ class EstablishmentAdminPages(Controller):
     async def establishment_list(
         self,
         request: Request[Principal, None, None],
-        page_number: PageNumber = 1,
+        cursor: PageCursor = None,
+        rank: PageRank = None,
         fait: FromQuery[str | None] = None,
     ) -> Response:
-        return await _establishments_page(request, page_number, done=fait)
+        return await _establishments_page(request, cursor, rank, done=fait)
 
     @post("/")
     async def create_establishment(self, request: Request[Principal, None, None]) -> Response:

@@ -19,7 +19,7 @@ from api.accounts.staff import ROLES, Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.infra.security import EDIT_REFERENCE
-from api.pages import pagination
+from api.pages import cursor_pages
 from api.pages.rendering import page
 from inventory import regions
 from inventory.errors import Conflict, Invalid
@@ -112,16 +112,19 @@ async def _detail_page(
     account_id: int,
     *,
     status: int = 200,
-    number: int = 1,
+    cursor: str | None = None,
+    rank: int = 1,
     values: dict | None = None,
     errors: dict | None = None,
     **context,
 ) -> Response:
     account = await administration.get_account(request.user.scope, account_id)
-    total = await history.count_account_events(account_id)
-    events = await history.account_events(
-        account_id, limit=EVENTS_PER_PAGE, offset=pagination.offset(number, EVENTS_PER_PAGE)
-    )
+    try:
+        events = await history.event_page(account_id, limit=EVENTS_PER_PAGE, cursor=cursor)
+    except Invalid:
+        status, context["alert"] = 400, cursor_pages.CURSOR_ERROR
+        events = await history.event_page(account_id, limit=EVENTS_PER_PAGE)
+    total, exact = await history.count_account_events(account_id)
     path = f"{LIST}/{account_id}"
     return page(
         request,
@@ -136,9 +139,16 @@ async def _detail_page(
             "establishment_uais": [e.uai for e in account.establishments],
         },
         errors=errors or {},
-        events=events,
-        pages=pagination.Pagination.of(
-            number, EVENTS_PER_PAGE, total, len(events), path, {}, "#historique"
+        events=events.items,
+        pages=cursor_pages.CursorPages.of(
+            events,
+            first_rank=rank,
+            total=total,
+            total_exact=exact,
+            path=path,
+            query={},
+            per_page=EVENTS_PER_PAGE,
+            fragment="#historique",
         ),
         sign_ins=await history.last_sign_ins(account_id),
         actions=ACTIONS,
@@ -160,23 +170,27 @@ class StaffAccountPages(Controller):
         self,
         request: Request[Principal, None, None],
         q: FromQuery[str | None] = None,
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Response:
         search = (q or "").strip()[:100]
-        number = pagination.page_number(page_number)
-        if number is None:
+        try:
+            found = await administration.list_accounts(
+                request.user.scope, search=search, limit=PER_PAGE, cursor=cursor
+            )
+        except Invalid:
             return page(
                 request, "pages/account_list.html", status=400, search=search,
-                accounts=[], pages=None, page_error=pagination.PAGE_NUMBER_ERROR, role_names=ROLES,
+                accounts=[], pages=None, page_error=cursor_pages.CURSOR_ERROR, role_names=ROLES,
             )  # fmt: skip
-        found = await administration.list_accounts(
-            request.user.scope,
-            search=search,
-            limit=PER_PAGE,
-            offset=pagination.offset(number, PER_PAGE),
-        )
-        pages = pagination.Pagination.of(
-            number, PER_PAGE, found.total, len(found.items), LIST, {"q": search}
+        pages = cursor_pages.CursorPages.of(
+            found,
+            first_rank=cursor_pages.rank(rank),
+            total=found.total,
+            total_exact=found.total_exact,
+            path=LIST,
+            query={"q": search},
+            per_page=PER_PAGE,
         )
         return page(
             request,
@@ -220,10 +234,13 @@ class StaffAccountPages(Controller):
         self,
         request: Request[Principal, None, None],
         account_id: PathId,
-        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
         fait: FromQuery[str | None] = None,
     ) -> Response:
-        return await _detail_page(request, account_id, number=page_number, done=fait)
+        return await _detail_page(
+            request, account_id, cursor=cursor, rank=cursor_pages.rank(rank), done=fait
+        )
 
     @post("/{account_id:int}")
     async def change_account(

@@ -4,6 +4,7 @@ scope test's shape: out of scope is 404, a wrong role 403."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -165,11 +166,12 @@ async def test_the_account_list_is_paginated_with_the_search_kept(signed_in, wor
     monkeypatch.setattr(staff_accounts, "PER_PAGE", 2)
     client = await signed_in("admin")
     first = await client.get("/administration/comptes?q=it_")
-    assert 'href="/administration/comptes?q=it_&amp;page=2"' in first.text
-    second = await client.get("/administration/comptes?q=it_&page=2")
-    assert "Page 2 sur 2" in second.text
-    bad = await client.get("/administration/comptes?page=zero")
-    assert bad.status_code == 400 and "Numéro de page invalide" in bad.text
+    following = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert following and "q=it_" in following.group(1) and "curseur=" in following.group(1)
+    second = await client.get(html.unescape(following.group(1)))
+    assert "3 à 3 sur 3" in second.text and 'rel="prev"' in second.text
+    bad = await client.get("/administration/comptes?curseur=zero")
+    assert bad.status_code == 400 and "curseur" in bad.text
 
 
 async def test_a_manager_never_sees_the_platform_admin_in_the_list(signed_in, world):
