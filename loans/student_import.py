@@ -239,22 +239,39 @@ async def _existing(rows: Sequence[_Row]) -> tuple[dict, dict, dict]:
         for r in ok
         if (r.region_id, r.fields["ent_id"]) not in by_ent and r.fields["ine"] not in by_ine
     ]
-    if unmatched:
-        query = Student.select(*_MATCH_COLUMNS).where(
-            And(
-                Student.establishment.is_in(list({r.establishment_id for r in unmatched})),
-                Student.birth_date.is_in(list({r.fields["birth_date"] for r in unmatched})),
-            )
+    pairs = sorted({(r.establishment_id, r.fields["birth_date"]) for r in unmatched})
+    for student in await _born_in(pairs):
+        key = (
+            student["establishment"],
+            fold_name(student["last_name"]),
+            fold_name(student["first_name"]),
+            student["birth_date"],
         )
-        for s in await query:
-            key = (
-                s["establishment"],
-                fold_name(s["last_name"]),
-                fold_name(s["first_name"]),
-                s["birth_date"],
-            )
-            by_who.setdefault(key, []).append(s)
+        by_who.setdefault(key, []).append(student)
     return by_ent, by_ine, by_who
+
+
+async def _born_in(pairs: Sequence[tuple[int, dt.date]]) -> list[dict]:
+    """The students of each (establishment, birth date) pair: namesakes can only be among them.
+    Exact pairs, through the `student_identity` index: `establishment IN (…) AND birth_date
+    IN (…)` read every student of the chunk's schools born on any of its days, a share of the
+    table that grew with it (20,000-row files took 18 s for the first, 133 s for the fifth;
+    5 s each with the pairs). The pairs join as a VALUES list (SQLite scans the index for a
+    row-value IN, it seeks for a join); PostgreSQL types the parameters from their casts (a
+    VALUES list of bare parameters would be text)."""
+    if not pairs:
+        return []
+    one = "({}::integer, {}::date)" if Student._meta.db.engine_type == "postgres" else "({}, {})"
+    columns = ", ".join(f"s.{column._meta.db_column_name}" for column in _MATCH_COLUMNS)
+    sql = (
+        f"WITH pair(establishment, birth_date) AS (VALUES {', '.join([one] * len(pairs))}) "
+        f"SELECT {columns} FROM pair JOIN student s "
+        "ON s.establishment = pair.establishment AND s.birth_date = pair.birth_date"
+    )
+    found = await Student.raw(sql, *(value for pair in pairs for value in pair))
+    for student in found:  # SQLite may hand a date back as text from a join
+        student["birth_date"] = _day(student["birth_date"])
+    return found
 
 
 def _compatible(row: _Row, student: dict) -> bool:
