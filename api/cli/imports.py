@@ -1,4 +1,5 @@
-"""`ordipret import-assets`: a CSV of devices, checked first, then imported all or nothing."""
+"""`ordipret import-assets`: a CSV of devices, every row checked, then imported all or nothing
+(one pass: the check is the import's own)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ def cmd_import_assets(args, settings: Settings) -> int:
     actor = Actor(id=None, name="ligne de commande")
 
     async def work() -> int:
-        with progress_bar("Vérification") as advance:
+        # One pass: the import checks every row before writing anything and writes nothing
+        # on an error, so a dry run first would only read and check the file twice.
+        with progress_bar("Vérification" if args.dry_run else "Vérification et import") as advance:
             report = await import_assets(
-                Scope.platform(), actor, utcnow(), data, dry_run=True, progress=advance
+                Scope.platform(), actor, utcnow(), data, dry_run=args.dry_run, progress=advance
             )
         if report.errors:
             for error in report.errors[:200]:
@@ -31,15 +34,8 @@ def cmd_import_assets(args, settings: Settings) -> int:
             return 1
         if args.dry_run:
             console.print(f"Vérification réussie : {report.created} appareils seraient importés.")
-            return 0
-        with progress_bar("Import") as advance:
-            report = await import_assets(
-                Scope.platform(), actor, utcnow(), data, dry_run=False, progress=advance
-            )
-        if report.errors:  # a concurrent change between the check and the import
-            console.print(f"[red]{report.errors[0].message} : rien n'a été importé.[/red]")
-            return 1
-        console.print(f"[green]{report.created} appareils importés.[/green]")
+        else:
+            console.print(f"[green]{report.created} appareils importés.[/green]")
         return 0
 
     return run_with_database(settings, work)

@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.cli_process import ordipret
+from tests.cli_process import ordipret, ordipret_counting
 from tests.factories import UAI_A
 from tests.loans.aaf_files import BILLION_LAUGHS, aaf, link, relative, structure, student
 
@@ -103,3 +103,16 @@ def test_an_unknown_region_is_named(migrated):
 
     assert result.returncode == 2
     assert "Région 99 introuvable" in result.stdout
+
+
+def test_the_import_reads_the_files_once(migrated):
+    files = write_files(seeded(migrated))
+
+    result, readings = ordipret_counting(
+        migrated, "loans.directory_import", "_stage", "import-directory", *files, "--region", "24"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Élèves : 2 ont été ajoutés" in result.stdout
+    assert readings == 1
+    assert student_count(migrated) == 2
