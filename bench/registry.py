@@ -27,6 +27,7 @@ MODULES = (
     "bench.directory_import",
     "bench.reports",
     "bench.exports",
+    "bench.student_import",
 )
 
 Figures = dict[str, object]
