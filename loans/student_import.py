@@ -243,7 +243,7 @@ async def _existing(rows: Sequence[_Row]) -> tuple[dict, dict, dict]:
         if (r.region_id, r.fields["ent_id"]) not in by_ent and r.fields["ine"] not in by_ine
     ]
     pairs = sorted({(r.establishment_id, r.fields["birth_date"]) for r in unmatched})
-    for student in await _born_in(pairs):
+    for student in await students_born_on(pairs):
         key = (
             student["establishment"],
             fold_name(student["last_name"]),
@@ -254,23 +254,31 @@ async def _existing(rows: Sequence[_Row]) -> tuple[dict, dict, dict]:
     return by_ent, by_ine, by_who
 
 
-async def _born_in(pairs: Sequence[tuple[int, dt.date]]) -> list[dict]:
+async def students_born_on(
+    pairs: Sequence[tuple],  # (establishment id, birth date)
+    columns: Sequence = _MATCH_COLUMNS,
+    *,
+    without_ent_id: bool = False,
+) -> list[dict]:
     """The students of each (establishment, birth date) pair: namesakes can only be among them.
     Exact pairs, through the `student_identity` index: `establishment IN (…) AND birth_date
     IN (…)` read every student of the chunk's schools born on any of its days, a share of the
     table that grew with it (20,000-row files took 18 s for the first, 133 s for the fifth;
     5 s each with the pairs). The pairs join as a VALUES list (SQLite scans the index for a
     row-value IN, it seeks for a join); PostgreSQL types the parameters from their casts (a
-    VALUES list of bare parameters would be text)."""
+    VALUES list of bare parameters would be text). `without_ent_id`: only the students without
+    an ENT key (the directory's entries all have one: no other could be theirs)."""
     if not pairs:
         return []
     one = "({}::integer, {}::date)" if Student._meta.db.engine_type == "postgres" else "({}, {})"
-    columns = ", ".join(f"s.{column._meta.db_column_name}" for column in _MATCH_COLUMNS)
+    names = ", ".join(f"s.{column._meta.db_column_name}" for column in columns)
     sql = (
         f"WITH pair(establishment, birth_date) AS (VALUES {', '.join([one] * len(pairs))}) "
-        f"SELECT {columns} FROM pair JOIN student s "
+        f"SELECT {names} FROM pair JOIN student s "
         "ON s.establishment = pair.establishment AND s.birth_date = pair.birth_date"
     )
+    if without_ent_id:
+        sql += " WHERE s.ent_id IS NULL"
     found = await Student.raw(sql, *(value for pair in pairs for value in pair))
     for student in found:  # SQLite may hand a date back as text from a join
         student["birth_date"] = _day(student["birth_date"])
