@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from inventory.assets import check_asset_fields
-from inventory.bulk import insert_many, json_text
+from inventory.bulk import bulk_write_transaction, insert_many, json_text
 from inventory.catalogue import manufacturer_key
 from inventory.csv_format import (
     COLUMNS,
@@ -28,7 +28,7 @@ from inventory.csv_format import (
     refuse_control_characters,
     unprotect_cell,
 )
-from inventory.db import is_unique_violation, write_transaction
+from inventory.db import is_unique_violation
 from inventory.errors import Conflict, Invalid
 from inventory.history import creation_changes
 from inventory.scope import Actor, Scope
@@ -306,7 +306,7 @@ async def _insert(
 ) -> None:
     """Plain multi-row INSERTs (`inventory.bulk`), the assets then their "imported" events:
     Piccolo objects cost two thirds of the writing."""
-    async with write_transaction():
+    async with bulk_write_transaction():
         for chunk in _chunks(rows):
             inserted = await insert_many(
                 Asset, ASSET_COLUMNS, [_asset(r, now) for r in chunk], returning=("id", "tag")

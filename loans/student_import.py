@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from piccolo.columns.combination import And
 
-from inventory.bulk import insert_many
+from inventory.bulk import bulk_write_transaction, insert_many
 from inventory.csv_format import (
     LineError,
     line_errors,
@@ -31,7 +31,7 @@ from inventory.csv_format import (
     refuse_control_characters,
     unprotect_cell,
 )
-from inventory.db import is_unique_violation, write_transaction
+from inventory.db import is_unique_violation
 from inventory.errors import Conflict, Invalid
 from inventory.scope import Actor, Scope
 from inventory.tables import Establishment
@@ -416,7 +416,7 @@ async def _record(created: list[int], changed: dict, actor: Actor, now: dt.datet
 
 
 async def _write(rows: list[_Row], actor: Actor, now: dt.datetime, tick) -> None:
-    async with write_transaction():
+    async with bulk_write_transaction():
         for chunk in _chunks(rows):
             ids = {r.line: r.match["id"] for r in chunk if r.match}
             created = [r for r in chunk if not r.match]
