@@ -58,8 +58,8 @@ COLUMNS = STUDENT_COLUMNS + tuple(
 ALIASES = {"establishment_uai": "uai"}
 REQUIRED = ("uai", "last_name", "first_name", "birth_date")
 MAX_ROWS = 20_000  # a request's file (the page, the API): a school, a few schools
-# `ordipret import-students`, off the request path: a region's file. 100,000 rows take ~30 s
-# and ~300 MB, whatever the table already holds (bench/student_import.py).
+# `ordipret import-students`, off the request path: a region's file. 100,000 rows into 200,000
+# students: 17-19 s of CPU (22-57 s on a shared machine) and ~300 MB (bench/student_import.py).
 MAX_ROWS_OFFLINE = 250_000
 CHUNK = 500
 ANALYZE_AFTER = 1_000  # created rows; see refresh_statistics
