@@ -29,6 +29,7 @@ MODULES = (
     "bench.exports",
     "bench.jobs",
     "bench.search",
+    "bench.student_import",
 )
 
 Figures = dict[str, object]

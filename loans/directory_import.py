@@ -28,7 +28,7 @@ import msgspec
 from inventory.db import is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope
-from inventory.statistics import after_bulk_write
+from inventory.statistics import BULK, after_bulk_write, refresh_statistics
 from inventory.tables import Establishment, Region
 from loans import directory_guardians as guardians
 from loans.aaf_reader import (
@@ -45,7 +45,7 @@ from loans.directory_students import StagedStudent, existing, match, plan, read_
 from loans.directory_writes import write_chunk, write_relatives
 from loans.minors import paris_day
 from loans.student_history import event_rows
-from loans.student_import import ANALYZE_AFTER, record_events, refresh_statistics
+from loans.student_import import record_events
 from loans.students import audit, log_change
 from loans.tables import Student
 
@@ -134,11 +134,11 @@ async def _students(run: _Run, staging: Staging, establishments: dict, mode: str
         else:
             async with write_transaction():
                 await _chunk(run, staging, students, mode)
-            if run.added - analysed >= max(ANALYZE_AFTER, analysed):
+            if run.added - analysed >= max(BULK, analysed):
                 # PostgreSQL plans the next chunks' lookups from statistics that still
                 # describe the table before the import: sequential scans, the first import
                 # of 100,000 students took 166 s instead of 27. Doubling steps: a few ANALYZE.
-                await refresh_statistics()
+                await refresh_statistics("student", "guardian")
                 analysed = run.added
         done += len(chunk)
         tick("import", done, total)
@@ -312,8 +312,6 @@ async def import_directory(
         await _relatives(run, staging, tick)
         counts = dict(staging.counts)
     if not dry_run:
-        if run.added >= ANALYZE_AFTER:
-            await refresh_statistics()  # for the imports and lists that follow
         await after_bulk_write(run.added + run.changed + run.left)  # inventory.statistics
         audit.info(
             "directory imported by account %s: %s added, %s changed, %s left",

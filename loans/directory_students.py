@@ -17,7 +17,7 @@ from piccolo.columns.combination import And
 from inventory.csv_format import parse_date
 from inventory.errors import Invalid
 from loans.directory_staging import Staging
-from loans.student_import import fold_name
+from loans.student_import import fold_name, students_born_on
 from loans.students import check_student_fields
 from loans.tables import Student
 
@@ -141,27 +141,17 @@ async def existing(region_id: int, students: list[StagedStudent]) -> tuple[dict,
         and s.fields.get("birth_date")
     ]
     by_who: dict[tuple, list[dict]] = {}
-    if unmatched:
-        # Only students without an ENT key can be adopted (`_compatible`): the partial index
-        # `student_without_ent_id` answers exactly them. No region term: SQLite would pick
-        # the region index, which matches every student of the region.
-        query = Student.select(*_COLUMNS).where(
-            And(
-                And(
-                    Student.establishment.is_in(list({s.establishment_id for s in unmatched})),
-                    Student.birth_date.is_in(list({s.fields["birth_date"] for s in unmatched})),
-                ),
-                Student.ent_id.is_null(),
-            )
+    # Only students without an ENT key can be adopted (`_compatible`), among those of the
+    # same school born the same day (`students_born_on`: exact pairs, index seeks).
+    pairs = sorted({(s.establishment_id, s.fields["birth_date"]) for s in unmatched})
+    for row in await students_born_on(pairs, _COLUMNS, without_ent_id=True):
+        who = (
+            row["establishment"],
+            fold_name(row["last_name"]),
+            fold_name(row["first_name"]),
+            row["birth_date"],
         )
-        for row in await query:
-            who = (
-                row["establishment"],
-                fold_name(row["last_name"]),
-                fold_name(row["first_name"]),
-                row["birth_date"],
-            )
-            by_who.setdefault(who, []).append(row)
+        by_who.setdefault(who, []).append(row)
     return by_ent, by_ine, by_who
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from inventory.bulk import insert_many
 from loans.directory_guardians import GuardianPlan
 from loans.directory_students import StagedStudent, new_row
-from loans.student_import import insert_many
 from loans.students import GUARDIAN_FIELDS, STUDENT_FIELDS, guardian_values
 from loans.tables import Guardian, Student
 

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from piccolo.columns.combination import And
-from piccolo.table import Table
 
+from inventory.bulk import bulk_write_transaction, insert_many
 from inventory.csv_format import (
     LineError,
     line_errors,
@@ -31,7 +31,7 @@ from inventory.csv_format import (
     refuse_control_characters,
     unprotect_cell,
 )
-from inventory.db import is_unique_violation, write_transaction
+from inventory.db import is_unique_violation
 from inventory.errors import Conflict, Invalid
 from inventory.scope import Actor, Scope
 from inventory.statistics import after_bulk_write
@@ -58,9 +58,11 @@ COLUMNS = STUDENT_COLUMNS + tuple(
 )
 ALIASES = {"establishment_uai": "uai"}
 REQUIRED = ("uai", "last_name", "first_name", "birth_date")
-MAX_ROWS = 20_000
+MAX_ROWS = 20_000  # a request's file (the page, the API): a school, a few schools
+# `ordipret import-students`, off the request path: a region's file. 100,000 rows into 200,000
+# students: 17-19 s of CPU (22-57 s on a shared machine) and ~300 MB (bench/student_import.py).
+MAX_ROWS_OFFLINE = 250_000
 CHUNK = 500
-ANALYZE_AFTER = 1_000  # created rows; see refresh_statistics
 YES = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
 NO = {"non", "n", "no", "faux", "false", "0"}
 _MATCH_COLUMNS = (
@@ -116,7 +118,7 @@ def _header(line: int, cells: list[str]) -> tuple[dict[str, int], list[LineError
     return read_header(line, cells, COLUMNS, REQUIRED, known, ALIASES)
 
 
-def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
+def _read(data: bytes, max_rows: int) -> tuple[int, list[_Row], list[LineError]]:
     """(number of data rows, the rows, file-level errors)."""
 
     def make_row(line: int, record: list[str], positions: dict[str, int]) -> _Row:
@@ -130,7 +132,7 @@ def _read(data: bytes) -> tuple[int, list[_Row], list[LineError]]:
             row.errors[""] = f"{len(record)} valeurs pour {len(positions)} colonnes"
         return row
 
-    return read_file(data, _header, MAX_ROWS, make_row)
+    return read_file(data, _header, max_rows, make_row)
 
 
 # Checking rows -----------------------------------------------------------------------------
@@ -240,22 +242,47 @@ async def _existing(rows: Sequence[_Row]) -> tuple[dict, dict, dict]:
         for r in ok
         if (r.region_id, r.fields["ent_id"]) not in by_ent and r.fields["ine"] not in by_ine
     ]
-    if unmatched:
-        query = Student.select(*_MATCH_COLUMNS).where(
-            And(
-                Student.establishment.is_in(list({r.establishment_id for r in unmatched})),
-                Student.birth_date.is_in(list({r.fields["birth_date"] for r in unmatched})),
-            )
+    pairs = sorted({(r.establishment_id, r.fields["birth_date"]) for r in unmatched})
+    for student in await students_born_on(pairs):
+        key = (
+            student["establishment"],
+            fold_name(student["last_name"]),
+            fold_name(student["first_name"]),
+            student["birth_date"],
         )
-        for s in await query:
-            key = (
-                s["establishment"],
-                fold_name(s["last_name"]),
-                fold_name(s["first_name"]),
-                s["birth_date"],
-            )
-            by_who.setdefault(key, []).append(s)
+        by_who.setdefault(key, []).append(student)
     return by_ent, by_ine, by_who
+
+
+async def students_born_on(
+    pairs: Sequence[tuple],  # (establishment id, birth date)
+    columns: Sequence = _MATCH_COLUMNS,
+    *,
+    without_ent_id: bool = False,
+) -> list[dict]:
+    """The students of each (establishment, birth date) pair: namesakes can only be among them.
+    Exact pairs, through the `student_identity` index: `establishment IN (…) AND birth_date
+    IN (…)` read every student of the chunk's schools born on any of its days, a share of the
+    table that grew with it (20,000-row files took 18 s for the first, 133 s for the fifth;
+    5 s each with the pairs). The pairs join as a VALUES list (SQLite scans the index for a
+    row-value IN, it seeks for a join); PostgreSQL types the parameters from their casts (a
+    VALUES list of bare parameters would be text). `without_ent_id`: only the students without
+    an ENT key (the directory's entries all have one: no other could be theirs)."""
+    if not pairs:
+        return []
+    one = "({}::integer, {}::date)" if Student._meta.db.engine_type == "postgres" else "({}, {})"
+    names = ", ".join(f"s.{column._meta.db_column_name}" for column in columns)
+    sql = (
+        f"WITH pair(establishment, birth_date) AS (VALUES {', '.join([one] * len(pairs))}) "
+        f"SELECT {names} FROM pair JOIN student s "
+        "ON s.establishment = pair.establishment AND s.birth_date = pair.birth_date"
+    )
+    if without_ent_id:
+        sql += " WHERE s.ent_id IS NULL"
+    found = await Student.raw(sql, *(value for pair in pairs for value in pair))
+    for student in found:  # SQLite may hand a date back as text from a join
+        student["birth_date"] = _day(student["birth_date"])
+    return found
 
 
 def _compatible(row: _Row, student: dict) -> bool:
@@ -321,21 +348,6 @@ def _changes(row: _Row) -> dict:
     values = {key: value for key, value in row.fields.items() if value or key == "class_name"}
     values["establishment"] = row.establishment_id
     return {key: value for key, value in values.items() if value != row.match[key]}
-
-
-async def insert_many(
-    table: type[Table], columns: Sequence[str], rows: Sequence[tuple], returning: Sequence[str] = ()
-) -> list[dict]:
-    """One multi-row INSERT of plain values. Building a Piccolo object per row costs ~0.4 ms of
-    CPU (half the time of a 20,000-row import); the engine's adapters convert the values the
-    same way (dates, timestamps, booleans). 500 rows of 10 columns stay well under the
-    32,766 bound variables of SQLite and PostgreSQL."""
-    one = "(" + ", ".join(["{}"] * len(columns)) + ")"
-    sql = f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) VALUES "
-    sql += ", ".join([one] * len(rows))
-    if returning:
-        sql += " RETURNING " + ", ".join(returning)
-    return await table.raw(sql, *(value for row in rows for value in row))
 
 
 def _day(value) -> dt.date:
@@ -404,7 +416,7 @@ async def _record(created: list[int], changed: dict, actor: Actor, now: dt.datet
 
 
 async def _write(rows: list[_Row], actor: Actor, now: dt.datetime, tick) -> None:
-    async with write_transaction():
+    async with bulk_write_transaction():
         for chunk in _chunks(rows):
             ids = {r.line: r.match["id"] for r in chunk if r.match}
             created = [r for r in chunk if not r.match]
@@ -440,16 +452,6 @@ async def _write(rows: list[_Row], actor: Actor, now: dt.datetime, tick) -> None
             tick(len(chunk))
 
 
-async def refresh_statistics() -> None:
-    """Right after a bulk load PostgreSQL's statistics still describe a near-empty table until
-    autovacuum catches up, and the next import's lookups (`ent_id IN (…)`, `ine IN (…)`) are
-    planned as sequential scans: 0.35 s a chunk at 5,000 students instead of index seeks (the
-    same trap as `inventory.asset_import._refresh_statistics`). SQLite plans without them."""
-    engine = Student._meta.db
-    if engine.engine_type == "postgres":
-        await engine.run_ddl("ANALYZE student, guardian")
-
-
 # The use-case -----------------------------------------------------------------------------
 
 
@@ -461,11 +463,13 @@ async def import_students(
     dry_run: bool = True,
     *,
     progress: Progress | None = None,
+    max_rows: int | None = None,
 ) -> StudentImportReport:
     """Check every row of a CSV file of students; unless `dry_run`, create or update them all
     in one transaction. Any error and nothing is written. `progress(done, total)` as in
-    `inventory.asset_import.import_assets`."""
-    count, rows, file_errors = _read(data)
+    `inventory.asset_import.import_assets`. A file over `max_rows` rows (MAX_ROWS by default)
+    is refused whole."""
+    count, rows, file_errors = _read(data, max_rows or MAX_ROWS)
     if file_errors:
         return StudentImportReport(rows=count, created=0, updated=0, errors=file_errors)
     total, done = len(rows) * (1 if dry_run else 2), 0
@@ -499,8 +503,6 @@ async def import_students(
                 "Un autre enregistrement est intervenu entre-temps ; relancez l'import."
             ) from error
         return StudentImportReport(rows=count, created=0, updated=0, errors=_line_errors(rows))
-    if report.created >= ANALYZE_AFTER:
-        await refresh_statistics()
     await after_bulk_write(report.created + report.updated)  # inventory.statistics
     audit.info(
         "students imported by account %s: %s created, %s updated",

@@ -1,6 +1,6 @@
 """`ordipret import-directory FILES… --region CODE [--dry-run]`: the AAF files that feed the
-ENTs, imported into a region's students and guardians. Always checked first (a dry run whose
-report is printed); then, without `--dry-run`, imported with the same report."""
+ENTs, imported into a region's students and guardians, in one run that prints its report
+(with `--dry-run`, what it would do; nothing written)."""
 
 from __future__ import annotations
 
@@ -86,12 +86,14 @@ def cmd_import_directory(args, settings: Settings) -> int:
             )
 
     async def work() -> int:
-        report = await one_run(dry_run=True)
-        print_report(report)
+        # One run: a dry run first would read, stage and match every entry twice for a
+        # report the real run prints as well (an entry in error is skipped, not a reason to
+        # stop; a hostile or unreadable file stops the run before anything is written).
+        report = await one_run(dry_run=args.dry_run)
         if args.dry_run:
+            print_report(report)
             console.print("Vérification seule : rien n'a été écrit.")
             return 0
-        report = await one_run(dry_run=False)
         console.print("[green]Import terminé.[/green]")
         print_report(report)
         return 0

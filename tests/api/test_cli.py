@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from api.demo import asset_csv
-from tests.cli_process import ordipret
+from tests.cli_process import ordipret, ordipret_counting
 
 
 def test_create_user_refuses_an_unknown_role(migrated):
@@ -90,3 +90,29 @@ from api.demo import load_demo
 from api.settings import Settings
 run_with_database(Settings.from_env(), lambda: load_demo(dt.datetime.now(dt.UTC), asset_count=10))
 """
+
+
+def test_import_assets_reads_and_checks_the_file_once(migrated):
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED_DEMO_WITHOUT_SERVING],
+        env={**os.environ, "ORDIPRET_DATABASE_URL": f"sqlite:///{migrated / 'cli.sqlite'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    first, second = migrated / "first.csv", migrated / "second.csv"
+    first.write_bytes(asset_csv(120, seed=8, tag_prefix="UNE"))
+    second.write_bytes(asset_csv(120, seed=9, tag_prefix="DEUX"))
+
+    imported, reads = ordipret_counting(
+        migrated, "inventory.asset_import", "_read", "import-assets", str(first)
+    )
+    again, checks = ordipret_counting(
+        migrated, "inventory.asset_import", "_check_database", "import-assets", str(second)
+    )
+
+    assert (imported.returncode, again.returncode) == (0, 0), imported.stdout + again.stdout
+    assert "120 appareils importés" in imported.stdout and "120 appareils" in again.stdout
+    assert reads == 1
+    assert checks == 1  # 120 rows: one chunk looked up in the database, once

@@ -1,4 +1,5 @@
-"""`ordipret import-directory`, run as a real process on its own SQLite file."""
+"""`ordipret import-directory` and `ordipret import-students`, run as real processes on their
+own SQLite file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.cli_process import ordipret
+from tests.cli_process import ordipret, ordipret_counting
 from tests.factories import UAI_A
 from tests.loans.aaf_files import BILLION_LAUGHS, aaf, link, relative, structure, student
 
@@ -103,3 +104,53 @@ def test_an_unknown_region_is_named(migrated):
 
     assert result.returncode == 2
     assert "Région 99 introuvable" in result.stdout
+
+
+def test_the_import_reads_the_files_once(migrated):
+    files = write_files(seeded(migrated))
+
+    result, readings = ordipret_counting(
+        migrated, "loans.directory_import", "_stage", "import-directory", *files, "--region", "24"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Élèves : 2 ont été ajoutés" in result.stdout
+    assert readings == 1
+    assert student_count(migrated) == 2
+
+
+def test_import_students_checks_once_then_a_second_run_only_updates(migrated):
+    seeded(migrated)
+    pupils = migrated / "eleves.csv"
+    pupils.write_text(
+        "uai;ent_id;last_name;first_name;birth_date;class_name\n"
+        f"{UAI_A};E1;Martin;Léa;14/03/2010;2NDE3\n"
+        f"{UAI_A};;Petit;Hugo;30/11/2009;2NDE4\n",
+        encoding="utf-8",
+    )
+
+    first, readings = ordipret_counting(
+        migrated, "loans.student_import", "_read", "import-students", str(pupils)
+    )
+    again = ordipret(migrated, "import-students", str(pupils))
+
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Élèves : 2 ont été créés, 0 mis à jour" in first.stdout
+    assert readings == 1
+    assert "Élèves : 0 ont été créés, 2 mis à jour" in again.stdout
+    assert student_count(migrated) == 2
+
+
+def test_import_students_reports_errors_per_line_and_writes_nothing(migrated):
+    seeded(migrated)
+    pupils = migrated / "eleves.csv"
+    pupils.write_text(
+        f"uai;last_name;first_name;birth_date\n{UAI_A};Martin;Léa;31/02/2010\n", encoding="utf-8"
+    )
+
+    result = ordipret(migrated, "import-students", str(pupils))
+
+    assert result.returncode == 1
+    assert "ligne 2, colonne « birth_date »" in result.stdout
+    assert "rien n'a été importé" in result.stdout
+    assert student_count(migrated) == 0
