@@ -27,6 +27,7 @@ MODULES = (
     "bench.directory_import",
     "bench.reports",
     "bench.exports",
+    "bench.region",
 )
 
 Figures = dict[str, object]
