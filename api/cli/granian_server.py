@@ -18,8 +18,12 @@ _LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warning": "warni
 def proxied_app():
     from api.app import create_app
 
-    app = create_app()
-    trusted = list(Settings.from_env().trusted_proxies)
+    return proxied(create_app(), Settings.from_env())
+
+
+def proxied(app, settings: Settings):
+    """`app` believing forwarded headers only from the trusted proxies, if any."""
+    trusted = list(settings.trusted_proxies)
     if not trusted:
         return app
     from granian.utils.proxies import wrap_asgi_with_proxy_headers
