@@ -139,7 +139,7 @@ def _bare_app(server: str, workers: int, var_dir: Path):
 
 @benchmark(
     "lookup",
-    "GET /api/v1/assets/{tag} with a bearer token vs GET /livez, 100k assets, real server",
+    "GET /api/v1/assets/{tag} with a token vs a bare Litestar app, uvicorn and Granian",
     table=table,
 )
 def lookup(options: Options) -> Figures:
