@@ -43,6 +43,10 @@ def granian_options(args) -> dict:
         "factory": True,
         "log_level": LogLevels(_LEVELS.get(args.log_level, args.log_level)),
         "log_access": args.access_log,
+        # As uvicorn's supervisor does: a worker that dies is replaced; and a worker that does
+        # not stop (signalled while still importing the app) is killed, not waited for ever.
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": 10,
     }
 
 
