@@ -61,6 +61,12 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
         "(built by `ordipret demo --scale`) instead of wiping it and building it again",
     )
     parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default=None,
+        help="HTTP server of ordipret serve (default: its own; lookup: both, compared)",
+    )
+    parser.add_argument(
         "--role",
         default=defaults.role,
         choices=["admin", "region_manager", "it_staff", "head"],
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=args.database_url or None,
         scale=args.scale,
         reuse=args.reuse,
+        server=args.server,
     )
     signal.signal(signal.SIGTERM, _terminate)
     results: dict[str, dict] = {}

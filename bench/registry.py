@@ -30,6 +30,7 @@ MODULES = (
     "bench.jobs",
     "bench.search",
     "bench.student_import",
+    "bench.region",
 )
 
 Figures = dict[str, object]
@@ -51,6 +52,9 @@ class Options:
     # With `scale` and a PostgreSQL URL: measure the demo already built there (`ordipret demo
     # --scale` took 20 minutes for national) instead of wiping and building it again.
     reuse: bool = False
+    # The HTTP server of `ordipret serve --server`: None for its default, or for the benches
+    # that compare them (lookup) both.
+    server: str | None = None
 
 
 @dataclass(frozen=True)

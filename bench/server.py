@@ -60,18 +60,16 @@ def ordipret(*args: str, env: dict[str, str], timeout: float = 120.0) -> str:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM the whole process group (uvicorn's supervisor and its workers), then SIGKILL."""
-    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        # The supervisor is gone; make sure no worker outlived it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        return
+    """SIGTERM the server's supervisor, which stops its workers (Granian's hangs when its
+    workers get the signal too), then SIGKILL the whole process group: nothing outlives it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10.0)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5.0)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -91,9 +89,33 @@ def _ready(url: str) -> bool:
 
 @contextlib.contextmanager
 def production_server(
-    database_url: str, var_dir: Path, workers: int = 2, startup_timeout: float = 60.0
+    database_url: str,
+    var_dir: Path,
+    workers: int = 2,
+    startup_timeout: float = 60.0,
+    server: str | None = None,
 ) -> Iterator[Server]:
-    """`ordipret serve --workers N` on a free port, until `/health` answers 200.
+    """`ordipret serve --workers N` on a free port, until `/health` answers 200; `server`:
+    uvicorn or granian (`--server`), None for the command's default."""
+    chosen = ["--server", server] if server else []
+    with served(
+        lambda host, port: [
+            *("-m", "api.cli", "serve", "--host", host, "--port", str(port)),
+            *("--workers", str(workers), "--no-access-log", "--log-level", "warning", *chosen),
+        ],
+        ordipret_env(database_url, var_dir),
+        var_dir,
+        "/health",
+        startup_timeout,
+    ) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def served(
+    command, env: dict[str, str], var_dir: Path, ready_path: str, startup_timeout: float = 60.0
+) -> Iterator[Server]:
+    """`python command(host, port)…` on a free port, until `ready_path` answers 200.
 
     The server runs in a new session (its own process group) so that it can be stopped with
     all its workers, whatever happens here: error, Ctrl-C or a SIGTERM sent to the benchmark.
@@ -103,23 +125,9 @@ def production_server(
     var_dir.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "serve",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, *command(host, port)],
             cwd=REPO,
-            env=ordipret_env(database_url, var_dir),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -128,14 +136,14 @@ def production_server(
     try:
         server = Server(host=host, port=port, pid=process.pid)
         deadline = time.monotonic() + startup_timeout
-        while not _ready(server.url("/health")):
+        while not _ready(server.url(ready_path)):
             if process.poll() is not None:
                 raise RuntimeError(
                     f"the server exited with {process.returncode}:\n{_tail(log_path)}"
                 )
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"the server did not answer /health within {startup_timeout:.0f} s:\n"
+                    f"the server did not answer {ready_path} within {startup_timeout:.0f} s:\n"
                     + _tail(log_path)
                 )
             time.sleep(0.1)

@@ -231,17 +231,30 @@ async def list_assets(
 
 
 async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", batch: int = 1000):
-    """Every matching asset in `sort` order (then by id), for exports of any size: read in
-    keyset batches, each starting after the last row of the one before (no OFFSET, which
-    re-reads every row before the page, and no count). Assets without a value in the sort
-    column (dates) come last, in either direction."""
+    """Every matching asset in `sort` order (then by id), as views (see `asset_batches`)."""
+    async for rows in asset_batches(scope, filters, sort, batch=batch):
+        for view in await _views(scope, rows):
+            yield view
+
+
+async def asset_batches(
+    scope: Scope, filters: AssetFilters, sort: str = "tag", columns=_COLUMNS, batch: int = 1000
+):
+    """Every matching asset's row of `columns` (plus the sort column and the id) in `sort`
+    order (then by id), a list of rows per batch, for exports of any size: read in keyset
+    batches, each starting after the last row of the one before (no OFFSET, which re-reads
+    every row before the page, and no count). Assets without a value in the sort column
+    (dates) come last, in either direction. Exports pass the few columns they write: the
+    timestamps and JSON of the full view cost more to convert than the read itself."""
     check_filters(filters, sort, 1, 0)
     name, descending = sort.lstrip("-"), sort.startswith("-")
     column = getattr(Asset, name)
+    # By identity: a column's == builds a WHERE clause.
+    selected = [Asset.id, column, *(c for c in columns if c is not Asset.id and c is not column)]
     for valued in (True, False):
         last: dict | None = None
         while True:
-            query = _filtered(Asset.select(*_COLUMNS), scope, filters)
+            query = _filtered(Asset.select(*selected), scope, filters)
             if valued:
                 query = query.where(column.is_not_null())
                 if last is not None:
@@ -254,8 +267,8 @@ async def iter_assets(scope: Scope, filters: AssetFilters, sort: str = "tag", ba
                 if last is not None:
                     query = query.where(Asset.id > last["id"])
             found = await query.order_by(Asset.id).limit(batch)
-            for view in await _views(scope, found):
-                yield view
+            if found:
+                yield found
             if len(found) < batch:
                 break
             last = found[-1]

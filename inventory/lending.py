@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
+from inventory.db import Prepared
 from inventory.tables import Asset
 
 LENT = "lent"
@@ -59,20 +60,33 @@ def open_loan_sql(asset_ref: str) -> str:
     return f"EXISTS (SELECT 1 FROM loan l WHERE l.asset = {asset_ref} AND l.closed_at IS NULL)"
 
 
+_OPEN_LOAN = (
+    "SELECT l.asset AS asset_id, l.state AS state, l.due_on AS due_on, "
+    "l.establishment AS establishment_id, s.class_name AS class_name "
+    "FROM loan l JOIN student s ON s.id = l.student "
+)
+# One asset's: a read by unique key (the partial index loan_one_open_per_asset), which SQLite
+# answers on the event loop's thread without a hop to aiosqlite's (half the cost of a lookup).
+_ONE_OPEN_LOAN = Prepared.from_sql(Asset, _OPEN_LOAN + "WHERE l.asset = {} AND l.closed_at IS NULL")
+
+
 async def open_loans(asset_ids: Iterable[int]) -> dict[int, tuple[LoanStatus, int]]:
     """asset id -> (its open loan with every detail, the loan's establishment id), one query
     for a page or a batch of an export. The caller masks the details out of scope."""
     ids = sorted(set(asset_ids))
     if not ids:
         return {}
-    marks = ", ".join("{}" for _ in ids)
-    rows = await Asset.raw(
-        "SELECT l.asset AS asset_id, l.state AS state, l.due_on AS due_on, "
-        "l.establishment AS establishment_id, s.class_name AS class_name "
-        "FROM loan l JOIN student s ON s.id = l.student "
-        f"WHERE l.closed_at IS NULL AND l.asset IN ({marks})",
-        *ids,
-    )
+    if len(ids) == 1:
+        rows = await _ONE_OPEN_LOAN.rows(ids[0])
+    else:
+        marks = ", ".join("{}" for _ in ids)
+        # SQLite's planner takes `closed_at IS NULL` for an equality and reads the whole
+        # loan_closed_at range of open loans (165,000 in a region) for every page or batch:
+        # the unary + keeps it on the asset index (three loans a device at most). PostgreSQL
+        # seeks the partial index loan_one_open_per_asset by itself.
+        sqlite = Asset._meta.db.engine_type == "sqlite"
+        still_open = "+l.closed_at IS NULL" if sqlite else "l.closed_at IS NULL"
+        rows = await Asset.raw(_OPEN_LOAN + f"WHERE {still_open} AND l.asset IN ({marks})", *ids)
     return {
         row["asset_id"]: (
             LoanStatus(row["state"], row["class_name"], _day(row["due_on"])),

@@ -31,9 +31,12 @@ def credentials(persona: str, password: str = PASSWORD) -> dict:
 
 
 @contextlib.asynccontextmanager
-async def served(settings: Settings):
+async def served(settings: Settings, server: str = "uvicorn"):
     """The app as `ordipret serve` runs it: wrapped by uvicorn with the options the command
-    builds (its proxy-headers middleware included), on empty tables, with two accounts."""
+    builds (its proxy-headers middleware included), or as Granian's workers build it
+    (api/cli/granian_server.py), on empty tables, with two accounts."""
+    from api.cli.granian_server import proxied
+
     application = create_app(settings)
     config = uvicorn.Config(application, **uvicorn_options(SERVE_ARGS, settings))
     config.load()
@@ -43,7 +46,7 @@ async def served(settings: Settings):
         await database.truncate_all(Region._meta.db)
         await make_account("it_a@ordipret.test", "it_staff")
         await make_account("it_b@ordipret.test", "it_staff")
-        yield config.loaded_app
+        yield config.loaded_app if server == "uvicorn" else proxied(application, settings)
 
 
 def client_from(asgi_app, host: str = "127.0.0.1", **headers: str) -> httpx.AsyncClient:
@@ -154,3 +157,28 @@ async def test_the_json_and_page_logins_share_one_budget(strict):
             await client.post(LOGIN, json=credentials("it_a", "pas-le-bon"))
         assert (await log_in(client, "it_a", password="pas-le-bon")).status_code == 401
         assert (await log_in(client, "it_a")).status_code == 429
+
+
+async def test_under_granian_forged_x_forwarded_for_values_do_not_reset_the_login_budget(strict):
+    async with served(strict, "granian") as app, client_from(app) as client:
+        for attempt in range(LIMIT):
+            forged = {"X-Forwarded-For": f"198.51.100.{attempt}"}
+            wrong = await client.post(LOGIN, json=credentials("it_a", "pas-le-bon"), headers=forged)
+            assert wrong.status_code == 401
+        forged = {"X-Forwarded-For": "198.51.100.200"}
+        throttled = await client.post(LOGIN, json=credentials("it_b", "x"), headers=forged)
+    assert_problem(throttled, 429)
+
+
+async def test_under_granian_the_address_forwarded_by_a_trusted_proxy_is_the_one_counted(strict):
+    behind_proxy = with_changes(strict, trusted_proxies=parse_trusted_proxies("10.0.0.0/24"))
+    async with served(behind_proxy, "granian") as app, client_from(app, host="10.0.0.7") as proxy:
+        first = {"X-Forwarded-For": "203.0.113.1"}
+        for _ in range(LIMIT):
+            await proxy.post(LOGIN, json=credentials("it_a", "pas-le-bon"), headers=first)
+        spent = await proxy.post(LOGIN, json=credentials("it_b"), headers=first)
+        other_client = await proxy.post(
+            LOGIN, json=credentials("it_b"), headers={"X-Forwarded-For": "203.0.113.2"}
+        )
+    assert_problem(spent, 429)
+    assert other_client.status_code == 200
