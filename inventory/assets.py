@@ -17,7 +17,15 @@ from inventory.history import (
     jsonable,
     record_event,
 )
-from inventory.lending import LENT, LENT_LABEL, lent_clause, not_lent_clause, open_loans
+from inventory.lending import (
+    LENT,
+    LENT_LABEL,
+    WITH_OPEN_LOAN,
+    lent_clause,
+    not_lent_clause,
+    open_loan_in,
+    open_loans,
+)
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
 from inventory.search import asset_search_clause
@@ -157,7 +165,7 @@ def _by_tag(lock: bool):
     return for_update(query, Asset) if lock else query
 
 
-_BY_TAG = Prepared(Asset, lambda: _by_tag(lock=False))
+_BY_TAG = Prepared(Asset, lambda: _by_tag(lock=False), around=WITH_OPEN_LOAN)
 _BY_TAG_LOCKED = Prepared(Asset, lambda: _by_tag(lock=True))
 
 
@@ -170,7 +178,8 @@ async def _scoped_row(scope: Scope, tag: str, lock: bool = False) -> dict:
 
 
 async def get_asset(scope: Scope, tag: str) -> AssetView:
-    return (await _views(scope, [await _scoped_row(scope, tag)]))[0]
+    row = await _scoped_row(scope, tag)  # with its open loan (WITH_OPEN_LOAN)
+    return _view(row, scope, open_loan_in(row))
 
 
 def status_where(status: str) -> list:

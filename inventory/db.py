@@ -72,9 +72,14 @@ class Prepared:
     once: `build` must use `PARAMETER` for each argument, in the order they are passed.
     """
 
-    def __init__(self, table: type[Table], build: Callable[[], Query] | None = None) -> None:
+    def __init__(
+        self, table: type[Table], build: Callable[[], Query] | None = None, around: str = ""
+    ) -> None:
+        """`around`: SQL the compiled query is put into, at `{query}` (a join Piccolo cannot
+        write, such as a reverse foreign key), adding no argument of its own."""
         self._table = table
         self._build = build
+        self._around = around
         self._compiled: dict[str, str] = {}
 
     @classmethod
@@ -95,16 +100,22 @@ class Prepared:
             sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
             if any(arg != PARAMETER for arg in args):
                 raise ValueError("a prepared query takes all its values as PARAMETER")
-            self._compiled[engine_type] = sql
+            self._compiled[engine_type] = (
+                self._around.replace("{query}", sql) if self._around else sql
+            )
         return self._compiled[engine_type]
 
     async def rows(self, *args) -> list[dict]:
         """Prepared queries are keyed reads of a few rows: an engine that can answer those
-        without a thread hop (see api.infra.database.PooledSQLiteEngine.point_read) does."""
+        without a thread hop (see api.infra.database.PooledSQLiteEngine.point_read) or
+        straight from its driver (PooledPostgresEngine.keyed_read) does."""
         engine = self._table._meta.db
         sql = self._sql(engine.engine_type)
         point_read = getattr(engine, "point_read", None)
         if point_read is not None and (rows := point_read(sql, list(args))) is not None:
+            return rows
+        keyed_read = getattr(engine, "keyed_read", None)  # PostgreSQL's pooled engine
+        if keyed_read is not None and (rows := await keyed_read(sql, list(args))) is not None:
             return rows
         template = _PLACEHOLDERS[engine.engine_type].sub("{}", sql)
         return await self._table.raw(template, *args)

@@ -70,6 +70,27 @@ _OPEN_LOAN = (
 _ONE_OPEN_LOAN = Prepared.from_sql(Asset, _OPEN_LOAN + "WHERE l.asset = {} AND l.closed_at IS NULL")
 
 
+# A keyed read of assets (inventory.db.Prepared `around`) with each one's open loan in the same
+# query: one round trip for a lookup instead of two (on PostgreSQL, each is a socket send and a
+# wake-up of the server: most of a lookup's cost under load).
+WITH_OPEN_LOAN = (
+    "SELECT q.*, l.state AS open_loan_state, l.due_on AS open_loan_due_on, "
+    "l.establishment AS open_loan_establishment_id, s.class_name AS open_loan_class_name "
+    "FROM ({query}) q LEFT JOIN loan l ON l.asset = q.id AND l.closed_at IS NULL "
+    "LEFT JOIN student s ON s.id = l.student"
+)
+
+
+def open_loan_in(row: dict) -> dict[int, tuple[LoanStatus, int]]:
+    """The open loan read by WITH_OPEN_LOAN, in the shape `open_loans` gives."""
+    if row["open_loan_state"] is None:
+        return {}
+    status = LoanStatus(
+        row["open_loan_state"], row["open_loan_class_name"], _day(row["open_loan_due_on"])
+    )
+    return {row["id"]: (status, row["open_loan_establishment_id"])}
+
+
 async def open_loans(asset_ids: Iterable[int]) -> dict[int, tuple[LoanStatus, int]]:
     """asset id -> (its open loan with every detail, the loan's establishment id), one query
     for a page or a batch of an export. The caller masks the details out of scope."""

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -146,6 +147,36 @@ class PooledSQLiteEngine(SQLiteEngine):
         )
 
 
+async def _session_kept(connection: asyncpg.Connection) -> None:
+    """What a connection given back to the pool needs beyond asyncpg's own `_reset` (which
+    rolls back an open transaction and drops listeners): nothing. asyncpg's default reset
+    sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` after every
+    query, a second round trip for each of a lookup's reads (1.6 ms per lookup in process,
+    half of it that reset). The app leaves no session state behind: no advisory locks, no
+    LISTEN, cursors and `SET LOCAL` only inside transactions, which end with them."""
+
+
+class PooledPostgresEngine(PostgresEngine):
+    """Piccolo's PostgresEngine whose pool skips the per-query session reset (above)."""
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        await super().start_connection_pool(reset=_session_kept, **kwargs)
+
+    async def keyed_read(self, sql: str, args: list) -> list[dict] | None:
+        """A compiled keyed read (inventory.db.Prepared) straight to asyncpg, on the current
+        transaction's connection if there is one: without Piccolo's raw query around it
+        (parsing the template, compiling it again, its result processing), which cost as
+        much as the round trip itself. None when no pool is open (CLI, migrations)."""
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            records = await transaction.connection.fetch(sql, *args)
+        elif self.pool is not None:
+            records = await self.pool.fetch(sql, *args)
+        else:
+            return None
+        return [dict(record) for record in records]
+
+
 def engine_for(database_url: str, pool_size: int = 4) -> Engine:
     """`sqlite:///relative/path.sqlite`, `sqlite:////absolute/path` or `postgresql://…`."""
     parsed = urlparse(database_url)
@@ -155,5 +186,5 @@ def engine_for(database_url: str, pool_size: int = 4) -> Engine:
             raise ValueError("ORDIPRET_DATABASE_URL: chemin SQLite manquant")
         return PooledSQLiteEngine(path=os.path.abspath(path), pool_size=pool_size)
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(config={"dsn": database_url}, extensions=())
+        return PooledPostgresEngine(config={"dsn": database_url}, extensions=())
     raise ValueError(f"ORDIPRET_DATABASE_URL: schéma inconnu {parsed.scheme!r}")
