@@ -33,7 +33,7 @@ from piccolo.columns.combination import And, Or
 from piccolo.query import Select
 from piccolo.querystring import QueryString
 
-from inventory.errors import Invalid
+from inventory.errors import DomainError
 
 COUNT_CAP = 10_000
 CURSOR_ERROR = "curseur invalide ou d'un autre tri : reprenez la liste depuis le début"
@@ -52,6 +52,22 @@ class Key:
     @property
     def field(self) -> str:
         return self.name or self.column._meta.name
+
+
+class BadCursor(DomainError):
+    """A cursor that is not one this list gave for this sort (tampered with, truncated, or
+    kept from another sort): a bad request (400) naming the `cursor` parameter, never a 500
+    and not a form's 422 (nothing the person typed is wrong)."""
+
+    status = 400
+    title = "Requête invalide"
+
+    def __init__(self) -> None:
+        super().__init__(CURSOR_ERROR)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return {"cursor": CURSOR_ERROR}
 
 
 class Cursor(msgspec.Struct, array_like=True, frozen=True):
@@ -75,7 +91,7 @@ def encode(sort: str, keys: Sequence[Key], row: dict, backward: bool = False) ->
 
 def decode(text: str | None, sort: str, keys: Sequence[Key]) -> Cursor | None:
     """The cursor a client sent back, its values typed like the key columns; None when no
-    cursor was sent; `Invalid` naming `cursor` when it is not one of this list and sort."""
+    cursor was sent; `BadCursor` when it is not one of this list and sort."""
     if text is None or not text.strip():
         return None
     try:
@@ -94,7 +110,7 @@ def decode(text: str | None, sort: str, keys: Sequence[Key]) -> Cursor | None:
             else:
                 values.append(msgspec.convert(value, key.column.value_type, strict=False))
     except (ValueError, binascii.Error, msgspec.MsgspecError, TypeError):
-        raise Invalid({"cursor": CURSOR_ERROR}) from None
+        raise BadCursor from None
     return Cursor(sort, values, cursor.backward)
 
 
@@ -123,6 +139,14 @@ def _ordered(query: Select, keys: Sequence[Key], reverse: bool, phase: int) -> S
     return query
 
 
+def _phase(select: Callable[[], Select], keys: Sequence[Key], phase: int) -> Select:
+    query = select()
+    if keys[0].nullable:
+        first = keys[0].column
+        query = query.where(first.is_null() if phase == 1 else first.is_not_null())
+    return query
+
+
 async def _phase_rows(
     select: Callable[[], Select],
     keys: Sequence[Key],
@@ -130,14 +154,13 @@ async def _phase_rows(
     after: Sequence[Any] | None,
     reverse: bool,
     limit: int,
+    skip: int,
 ) -> list[dict]:
-    query = select()
-    if keys[0].nullable:
-        first = keys[0].column
-        query = query.where(first.is_null() if phase == 1 else first.is_not_null())
+    query = _phase(select, keys, phase)
     if after is not None:
         query = query.where(_beyond(keys, after, reverse))
-    return await _ordered(query, keys, reverse, phase).limit(limit)
+    query = _ordered(query, keys, reverse, phase).limit(limit)
+    return await (query.offset(skip) if skip else query)
 
 
 async def fetch_page(
@@ -146,10 +169,16 @@ async def fetch_page(
     keys: Sequence[Key],
     cursor: Cursor | None,
     limit: int,
+    offset: int = 0,
 ) -> KeysetPage:
     """The page of `limit` rows after (or before) `cursor`, with the cursors of its
-    neighbours. `select` builds the list's filtered select, its columns including every key."""
+    neighbours. `select` builds the list's filtered select, its columns including every key.
+
+    `offset` (without a cursor) skips that many rows first, for the clients of the API that
+    still page by offset (deprecated: the database reads every skipped row); the page it
+    gives has cursors like any other, so such a client can switch to them."""
     backward = cursor is not None and cursor.backward
+    skip = offset if cursor is None else 0
     phases = [0, 1] if keys[0].nullable else [0]
     in_nulls = cursor is not None and keys[0].nullable and cursor.values[0] is None
     start_phase = 1 if in_nulls else 0
@@ -157,7 +186,11 @@ async def fetch_page(
     rows: list[dict] = []
     for phase in order[order.index(start_phase) :]:
         after = cursor.values if cursor is not None and phase == start_phase else None
-        rows += await _phase_rows(select, keys, phase, after, backward, limit + 1 - len(rows))
+        found = await _phase_rows(select, keys, phase, after, backward, limit + 1 - len(rows), skip)
+        # A phase wholly skipped: the next one skips the rest of the offset.
+        skipped = await _count(_phase(select, keys, phase)) if skip and not found else skip
+        skip = max(0, skip - skipped)
+        rows += found
         if len(rows) > limit:
             break
     more = len(rows) > limit
@@ -168,16 +201,19 @@ async def fetch_page(
         following = encode(sort, keys, rows[-1]) if rows else None
     else:
         following = encode(sort, keys, rows[-1]) if more else None
-        previous = encode(sort, keys, rows[0], backward=True) if cursor and rows else None
+        started = cursor is not None or offset > 0
+        previous = encode(sort, keys, rows[0], backward=True) if started and rows else None
     return KeysetPage(rows=rows, next_cursor=following, previous_cursor=previous)
 
 
 async def capped_count(select: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows `select` matches, counting at most `cap` + 1 of them: (count, exact).
     When not exact, the count is `cap` and the list says "plus de" it."""
-    limited = select.limit(cap + 1)
-    counting = QueryString("SELECT COUNT(*) AS n FROM ({}) AS capped", limited.querystrings[0])
-    table = select.table
-    rows = await table._meta.db.run_querystring(counting)
-    found = rows[0]["n"]
+    found = await _count(select.limit(cap + 1))
     return (min(found, cap), found <= cap)
+
+
+async def _count(select: Select) -> int:
+    counting = QueryString("SELECT COUNT(*) AS n FROM ({}) AS counted", select.querystrings[0])
+    rows = await select.table._meta.db.run_querystring(counting)
+    return rows[0]["n"]
