@@ -14,6 +14,7 @@ import msgspec
 
 from inventory.assets import CONDITIONS, normalise_tag
 from inventory.errors import Invalid
+from inventory.keyset import Key, capped_count, decode, fetch_page
 from inventory.scope import Scope
 from inventory.tables import AssetEvent
 from inventory.uai import normalise_uai
@@ -111,22 +112,52 @@ def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
     return query
 
 
+# Newest first; overdue loans by due date, the longest overdue first. Each order has an index
+# per scope (migration `list_indexes`): by establishment, and the loan's id alone for a region.
+NEWEST = "-id"
+MOST_OVERDUE = "due_on"
+_KEYS = {
+    NEWEST: (Key(Loan.id, descending=True),),
+    MOST_OVERDUE: (Key(Loan.due_on), Key(Loan.id)),
+}
+
+
 async def list_loans(
-    scope: Scope, filters: LoanFilters, today: dt.date, limit: int = 50, offset: int = 0
+    scope: Scope,
+    filters: LoanFilters,
+    today: dt.date,
+    limit: int = 50,
+    offset: int = 0,
+    cursor: str | None = None,
 ) -> LoanPage:
     """Newest first; overdue loans by due date, the longest overdue first. `today` is the day
-    in Europe/Paris that decides what is overdue."""
+    in Europe/Paris that decides what is overdue. A page after (or before) `cursor`, or after
+    `offset` rows (deprecated); the total counted up to COUNT_CAP."""
     check_filters(filters, limit, offset)
-    query = _filtered(Loan.select(*COLUMNS), scope, filters, today)
-    if filters.overdue:
-        query = query.order_by(Loan.due_on)
-    rows = await (
-        query.order_by(Loan.id, ascending=False).limit(limit).offset(offset).output(load_json=True)
+    sort = MOST_OVERDUE if filters.overdue else NEWEST
+    keys = _KEYS[sort]
+    position = decode(cursor, sort, keys)
+    found = await fetch_page(
+        lambda: _filtered(Loan.select(*COLUMNS), scope, filters, today).output(load_json=True),
+        sort,
+        keys,
+        position,
+        limit,
+        offset,
     )
-    total = await _filtered(Loan.count(), scope, filters, today)
+    rows = found.rows
+    total, exact = await capped_count(_filtered(Loan.select(Loan.id), scope, filters, today))
     signed = await signed_states([row["id"] for row in rows])
     items = [view(decoded(row), today, signed[row["id"]]) for row in rows]
-    return LoanPage(items=items, total=total, limit=limit, offset=offset)
+    return LoanPage(
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset if position is None else 0,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
+    )
 
 
 async def _open_loan(scope: Scope, where, today: dt.date | None) -> LoanView | None:

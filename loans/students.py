@@ -18,6 +18,7 @@ from piccolo.columns.combination import Or, WhereRaw
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
+from inventory.keyset import Key, capped_count, decode, fetch_page
 from inventory.regions import EstablishmentKey, establishment_key
 from inventory.scope import Actor, Scope
 from inventory.uai import normalise_uai
@@ -262,9 +263,31 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
     return query
 
 
+# By name, the id last so that namesakes keep their order from page to page; an index per
+# scope answers it (migration `list_indexes`).
+BY_NAME = "name"
+_KEYS = (Key(Student.last_name), Key(Student.first_name), Key(Student.id))
+_SUMMARY_COLUMNS = (
+    Student.id,
+    Student.establishment.uai.as_alias("establishment_uai"),
+    Student.ent_id,
+    Student.last_name,
+    Student.first_name,
+    Student.birth_date,
+    Student.class_name,
+    Student.left_on,
+)
+
+
 async def list_students(
-    scope: Scope, filters: StudentFilters, limit: int = 50, offset: int = 0
+    scope: Scope,
+    filters: StudentFilters,
+    limit: int = 50,
+    offset: int = 0,
+    cursor: str | None = None,
 ) -> StudentPage:
+    """A page by name after (or before) `cursor`, or after `offset` rows (deprecated); the
+    total counted up to COUNT_CAP."""
     errors = {}
     if not 1 <= limit <= MAX_PAGE:
         errors["limit"] = f"entre 1 et {MAX_PAGE}"
@@ -272,25 +295,25 @@ async def list_students(
         errors["offset"] = f"entre 0 et {MAX_OFFSET}"
     if errors:
         raise Invalid(errors)
-    columns = (
-        Student.id,
-        Student.establishment.uai.as_alias("establishment_uai"),
-        Student.ent_id,
-        Student.last_name,
-        Student.first_name,
-        Student.birth_date,
-        Student.class_name,
-        Student.left_on,
+    position = decode(cursor, BY_NAME, _KEYS)
+    found = await fetch_page(
+        lambda: _filtered(Student.select(*_SUMMARY_COLUMNS), scope, filters),
+        BY_NAME,
+        _KEYS,
+        position,
+        limit,
+        offset,
     )
-    rows = await (
-        _filtered(Student.select(*columns), scope, filters)
-        .order_by(Student.last_name, Student.first_name, Student.id)
-        .limit(limit)
-        .offset(offset)
+    total, exact = await capped_count(_filtered(Student.select(Student.id), scope, filters))
+    return StudentPage(
+        items=[StudentSummary(**row) for row in found.rows],
+        total=total,
+        limit=limit,
+        offset=offset if position is None else 0,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
     )
-    total = await _filtered(Student.count(), scope, filters)
-    items = [StudentSummary(**row) for row in rows]
-    return StudentPage(items=items, total=total, limit=limit, offset=offset)
 
 
 # Writing ----------------------------------------------------------------------------------
