@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from piccolo.columns.combination import Or
+from piccolo.query import Select
 
 from inventory.catalogue import manufacturer_key
 from inventory.db import PARAMETER, Prepared, for_update, is_unique_violation, write_transaction
@@ -219,6 +221,11 @@ def check_filters(filters: AssetFilters, sort: str, limit: int, offset: int) -> 
         raise Invalid(errors)
 
 
+def list_select(scope: Scope, filters: AssetFilters) -> Callable[[], Select]:
+    """The list's rows in scope and filtered, unordered: what a page is cut from."""
+    return lambda: _filtered(Asset.select(*_COLUMNS), scope, filters)
+
+
 def sort_keys(sort: str) -> tuple[Key, ...]:
     """The keys of a sort, the last one unique so that pages never skip nor repeat a row.
     Ties go the sort's own way (`-acquired_on`: the newest id first among a day's devices)
@@ -244,7 +251,7 @@ async def list_assets(
     keys = sort_keys(sort)
     position = decode(cursor, sort, keys)
     found = await fetch_page(
-        lambda: _filtered(Asset.select(*_COLUMNS), scope, filters),
+        list_select(scope, filters),
         sort,
         keys,
         position,

@@ -147,7 +147,7 @@ def _phase(select: Callable[[], Select], keys: Sequence[Key], phase: int) -> Sel
     return query
 
 
-async def _phase_rows(
+def _phase_query(
     select: Callable[[], Select],
     keys: Sequence[Key],
     phase: int,
@@ -155,12 +155,23 @@ async def _phase_rows(
     reverse: bool,
     limit: int,
     skip: int,
-) -> list[dict]:
+) -> Select:
     query = _phase(select, keys, phase)
     if after is not None:
         query = query.where(_beyond(keys, after, reverse))
     query = _ordered(query, keys, reverse, phase).limit(limit)
-    return await (query.offset(skip) if skip else query)
+    return query.offset(skip) if skip else query
+
+
+def page_query(
+    select: Callable[[], Select], keys: Sequence[Key], cursor: Cursor | None, limit: int
+) -> Select:
+    """The first query `fetch_page` runs for the page at `cursor`: what the query plan tests
+    read (tests/api/test_list_plans.py)."""
+    in_nulls = cursor is not None and keys[0].nullable and cursor.values[0] is None
+    backward = cursor is not None and cursor.backward
+    after = cursor.values if cursor is not None else None
+    return _phase_query(select, keys, 1 if in_nulls else 0, after, backward, limit + 1, 0)
 
 
 async def fetch_page(
@@ -186,7 +197,9 @@ async def fetch_page(
     rows: list[dict] = []
     for phase in order[order.index(start_phase) :]:
         after = cursor.values if cursor is not None and phase == start_phase else None
-        found = await _phase_rows(select, keys, phase, after, backward, limit + 1 - len(rows), skip)
+        found = await _phase_query(
+            select, keys, phase, after, backward, limit + 1 - len(rows), skip
+        )
         # A phase wholly skipped: the next one skips the rest of the offset.
         skipped = await _count(_phase(select, keys, phase)) if skip and not found else skip
         skip = max(0, skip - skipped)

@@ -8,9 +8,11 @@ manager every loan of the region, and anything else is simply absent (never a le
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
+from piccolo.query import Select
 
 from inventory.assets import CONDITIONS, normalise_tag
 from inventory.errors import Invalid
@@ -20,7 +22,7 @@ from inventory.tables import AssetEvent
 from inventory.uai import normalise_uai
 from loans.agreement_records import signed_states
 from loans.loan_views import LoanPage, LoanView
-from loans.records import COLUMNS, decoded, loan_row, view
+from loans.records import COLUMNS, decoded, list_scope, loan_row, view
 from loans.states import OPEN_STATES, STATES
 from loans.students import StudentFilters, list_students, normalise_class
 from loans.tables import Loan, LoanEvent, LoanPhoto, Student
@@ -77,7 +79,7 @@ def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
 
 def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
     # A loan belongs to the establishment that lent it, and to that establishment's region.
-    if (where := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
+    if (where := list_scope(scope)) is not None:
         query = query.where(where)
     if filters.state == OPEN:
         query = query.where(Loan.state.is_in(list(OPEN_STATES)))
@@ -122,6 +124,16 @@ _KEYS = {
 }
 
 
+def sort_of(filters: LoanFilters) -> tuple[str, tuple[Key, ...]]:
+    sort = MOST_OVERDUE if filters.overdue else NEWEST
+    return sort, _KEYS[sort]
+
+
+def list_select(scope: Scope, filters: LoanFilters, today: dt.date) -> Callable[[], Select]:
+    """The list's rows in scope and filtered, unordered: what a page is cut from."""
+    return lambda: _filtered(Loan.select(*COLUMNS), scope, filters, today).output(load_json=True)
+
+
 async def list_loans(
     scope: Scope,
     filters: LoanFilters,
@@ -134,11 +146,10 @@ async def list_loans(
     in Europe/Paris that decides what is overdue. A page after (or before) `cursor`, or after
     `offset` rows (deprecated); the total counted up to COUNT_CAP."""
     check_filters(filters, limit, offset)
-    sort = MOST_OVERDUE if filters.overdue else NEWEST
-    keys = _KEYS[sort]
+    sort, keys = sort_of(filters)
     position = decode(cursor, sort, keys)
     found = await fetch_page(
-        lambda: _filtered(Loan.select(*COLUMNS), scope, filters, today).output(load_json=True),
+        list_select(scope, filters, today),
         sort,
         keys,
         position,

@@ -8,8 +8,10 @@ establishment of the region, without names (the minimum of personal data at that
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import msgspec
+from piccolo.query import Select
 from piccolo.query.functions.aggregate import Count, Max, Min
 
 from inventory.errors import NotFound
@@ -18,6 +20,7 @@ from inventory.regions import establishment_key, get_region
 from inventory.scope import Scope
 from inventory.tables import Establishment
 from loans.loan_views import LoanStudent
+from loans.records import in_regions, list_scope
 from loans.tables import Loan, ReminderLog
 
 
@@ -66,7 +69,22 @@ def overdue_where(today: dt.date):
 # The oldest due date first, then by loan number: loan columns only, so that one index
 # (migration `list_indexes`: state, due_on, id) answers any page of a whole region.
 OLDEST_DUE = "overdue"
-_KEYS = (Key(Loan.due_on), Key(Loan.id))
+KEYS = (Key(Loan.due_on), Key(Loan.id))
+
+
+def overdue_select(where) -> Callable[[], Select]:
+    """The overdue loans `where` selects, unordered: what a page is cut from."""
+    return lambda: Loan.select(
+        Loan.id,
+        Loan.category,
+        Loan.due_on,
+        Loan.student,
+        Loan.asset.tag.as_alias("asset_tag"),
+        Loan.student.last_name.as_alias("last_name"),
+        Loan.student.first_name.as_alias("first_name"),
+        Loan.student.class_name.as_alias("class_name"),
+        Loan.establishment.uai.as_alias("uai"),
+    ).where(where)
 
 
 async def overdue_loans(
@@ -84,29 +102,16 @@ async def overdue_loans(
     region) outside the scope is not found (404), as an unknown one."""
     where = overdue_where(today)
     # The loans of the establishments the scope sees (an empty scope sees none).
-    if (scoped := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
+    if (scoped := list_scope(scope)) is not None:
         where &= scoped
     if establishment_uai:
         establishment = await establishment_key(scope, establishment_uai)
         where &= Loan.establishment == establishment.id
     if region_code:
         region = await get_region(scope, region_code)
-        where &= Loan.establishment.region == region.id
-    position = decode(cursor, OLDEST_DUE, _KEYS)
-    columns = (
-        Loan.id,
-        Loan.category,
-        Loan.due_on,
-        Loan.student,
-        Loan.asset.tag.as_alias("asset_tag"),
-        Loan.student.last_name.as_alias("last_name"),
-        Loan.student.first_name.as_alias("first_name"),
-        Loan.student.class_name.as_alias("class_name"),
-        Loan.establishment.uai.as_alias("uai"),
-    )
-    found = await fetch_page(
-        lambda: Loan.select(*columns).where(where), OLDEST_DUE, _KEYS, position, limit, offset
-    )
+        where &= in_regions([region.id])
+    position = decode(cursor, OLDEST_DUE, KEYS)
+    found = await fetch_page(overdue_select(where), OLDEST_DUE, KEYS, position, limit, offset)
     rows = found.rows
     total, exact = await capped_count(Loan.select(Loan.id).where(where))
     reminded = await last_reminders(sorted({row["student"] for row in rows}))

@@ -12,9 +12,11 @@ import datetime as dt
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from piccolo.columns.combination import Or, WhereRaw
+from piccolo.query import Select
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
@@ -266,7 +268,7 @@ def _filtered(query, scope: Scope, filters: StudentFilters):
 # By name, the id last so that namesakes keep their order from page to page; an index per
 # scope answers it (migration `list_indexes`).
 BY_NAME = "name"
-_KEYS = (Key(Student.last_name), Key(Student.first_name), Key(Student.id))
+KEYS = (Key(Student.last_name), Key(Student.first_name), Key(Student.id))
 _SUMMARY_COLUMNS = (
     Student.id,
     Student.establishment.uai.as_alias("establishment_uai"),
@@ -277,6 +279,11 @@ _SUMMARY_COLUMNS = (
     Student.class_name,
     Student.left_on,
 )
+
+
+def list_select(scope: Scope, filters: StudentFilters) -> Callable[[], Select]:
+    """The list's rows in scope and filtered, unordered: what a page is cut from."""
+    return lambda: _filtered(Student.select(*_SUMMARY_COLUMNS), scope, filters)
 
 
 async def list_students(
@@ -295,11 +302,11 @@ async def list_students(
         errors["offset"] = f"entre 0 et {MAX_OFFSET}"
     if errors:
         raise Invalid(errors)
-    position = decode(cursor, BY_NAME, _KEYS)
+    position = decode(cursor, BY_NAME, KEYS)
     found = await fetch_page(
-        lambda: _filtered(Student.select(*_SUMMARY_COLUMNS), scope, filters),
+        list_select(scope, filters),
         BY_NAME,
-        _KEYS,
+        KEYS,
         position,
         limit,
         offset,

@@ -1,0 +1,39 @@
+"""Indexes of the loan, overdue and student lists paged by cursor (inventory.keyset).
+
+Loans come newest first: a school's by (establishment, id); a region's follow the primary key
+itself (loans.listing reads them so). Overdue loans by due date: (state, due_on, id) seeks the
+active ones past their date in order, for a school or a whole region. Students by name after
+the region or the school that scopes them.
+
+Hand-written raw SQL; the same statements run on SQLite and PostgreSQL.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-06T09:34:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "Indexes of the loan and student lists by cursor"
+
+INDEXES = {
+    "loan_list_school": "loan (establishment, id)",
+    "loan_list_due": "loan (state, due_on, id)",
+    "student_list_region_name": "student (region, last_name, first_name, id)",
+    "student_list_school_name": "student (establishment, last_name, first_name, id)",
+}
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="loans", description=DESCRIPTION)
+
+    async def create_indexes():
+        for name, target in INDEXES.items():
+            await engine_finder().run_ddl(f"CREATE INDEX {name} ON {target}")
+
+    async def drop_indexes():
+        for name in INDEXES:
+            await engine_finder().run_ddl(f"DROP INDEX {name}")
+
+    manager.add_raw(create_indexes)
+    manager.add_raw_backwards(drop_indexes)
+    return manager
