@@ -69,6 +69,9 @@ async def _plan(query: Select | QueryString) -> list[str]:
     return lines
 
 
+SEQ_SCAN = re.compile(rf"(Parallel )?Seq Scan ({'|'.join(TABLES)})$")
+
+
 def _problems(lines: list[str], in_key_order: bool) -> list[str]:
     """The lines of a full scan or a sort of a list's table. `in_key_order`: SQLite may read
     the table itself in primary key order when that is the list's order (it stops at the
@@ -76,15 +79,10 @@ def _problems(lines: list[str], in_key_order: bool) -> list[str]:
     found = []
     for line in lines:
         scanned = re.match(r"SCAN (\w+)( USING (COVERING )?INDEX)?", line)
-        if scanned and scanned.group(1) in TABLES and not scanned.group(2):
-            if not in_key_order:
-                found.append(line)
-        elif (
-            "TEMP B-TREE FOR" in line
-            and "ORDER BY" in line
-            or re.match(rf"(Seq Scan|Parallel Seq Scan) ({'|'.join(TABLES)})$", line)
-            or line.startswith(("Sort", "Incremental Sort"))
-        ):
+        full_scan = bool(scanned and scanned.group(1) in TABLES and not scanned.group(2))
+        sorted_here = "TEMP B-TREE FOR" in line and "ORDER BY" in line
+        sorted_here |= line.startswith(("Sort", "Incremental Sort"))
+        if (full_scan and not in_key_order) or sorted_here or SEQ_SCAN.match(line):
             found.append(line)
     return found
 
