@@ -5,7 +5,12 @@ itself (loans.listing reads them so). Overdue loans by due date: (state, due_on,
 active ones past their date in order, for a school or a whole region. Students by name after
 the region or the school that scopes them.
 
-Hand-written raw SQL; the same statements run on SQLite and PostgreSQL.
+PostgreSQL also gets statistics of the state and due date together: alone, it multiplies
+"active" (a quarter of the loans) by "due before today" (most of them, returned ones
+included) and expects 100,000 overdue loans where a region has 4,000, so it counts them by
+reading the whole table (65 ms instead of 13). SQLite has no such statistics.
+
+Hand-written raw SQL; the same index statements run on SQLite and PostgreSQL.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -22,17 +27,25 @@ INDEXES = {
     "student_list_school_name": "student (establishment, last_name, first_name, id)",
 }
 
+STATISTICS = "loan_state_due"
+
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="loans", description=DESCRIPTION)
 
     async def create_indexes():
+        engine = engine_finder()
         for name, target in INDEXES.items():
-            await engine_finder().run_ddl(f"CREATE INDEX {name} ON {target}")
+            await engine.run_ddl(f"CREATE INDEX {name} ON {target}")
+        if engine.engine_type == "postgres":
+            await engine.run_ddl(f"CREATE STATISTICS {STATISTICS} (mcv) ON state, due_on FROM loan")
 
     async def drop_indexes():
+        engine = engine_finder()
+        if engine.engine_type == "postgres":
+            await engine.run_ddl(f"DROP STATISTICS {STATISTICS}")
         for name in INDEXES:
-            await engine_finder().run_ddl(f"DROP INDEX {name}")
+            await engine.run_ddl(f"DROP INDEX {name}")
 
     manager.add_raw(create_indexes)
     manager.add_raw_backwards(drop_indexes)
