@@ -66,11 +66,17 @@ async def open_loans(asset_ids: Iterable[int]) -> dict[int, tuple[LoanStatus, in
     if not ids:
         return {}
     marks = ", ".join("{}" for _ in ids)
+    # SQLite without statistics would read every open loan by the closed_at index (100,000 in
+    # a region: 50-600 ms a page) rather than each device's few loans; the unary plus keeps
+    # that index out. PostgreSQL picks the per-device index by itself (and has no unary plus
+    # for timestamps).
+    sqlite = Asset._meta.db.engine_type == "sqlite"
+    still_open = "+l.closed_at IS NULL" if sqlite else "l.closed_at IS NULL"
     rows = await Asset.raw(
         "SELECT l.asset AS asset_id, l.state AS state, l.due_on AS due_on, "
         "l.establishment AS establishment_id, s.class_name AS class_name "
         "FROM loan l JOIN student s ON s.id = l.student "
-        f"WHERE l.closed_at IS NULL AND l.asset IN ({marks})",
+        f"WHERE {still_open} AND l.asset IN ({marks})",
         *ids,
     )
     return {
