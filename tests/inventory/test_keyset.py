@@ -48,6 +48,11 @@ SORTS = {
         (Key(Asset.state), Key(Asset.id, descending=True)),
         ["K3", "K2", "K1", "K6", "K7", "K4", "K5"],
     ),
+    # Timestamps through the cursor's round trip (all made at the same instant: by id).
+    "-updated_at": (
+        (Key(Asset.updated_at, descending=True), Key(Asset.id, descending=True)),
+        ["K6", "K3", "K7", "K2", "K4", "K1", "K5"],
+    ),
     "-acquired_on,tag": (
         (Key(Asset.acquired_on, descending=True, nullable=True), Key(Asset.tag)),
         ["K2", "K5", "K6", "K3", "K4", "K1", "K7"],
@@ -56,7 +61,7 @@ SORTS = {
 
 
 def _rows():
-    return Asset.select(Asset.id, Asset.tag, Asset.acquired_on, Asset.state)
+    return Asset.select(Asset.id, Asset.tag, Asset.acquired_on, Asset.state, Asset.updated_at)
 
 
 async def _assets(world) -> None:
