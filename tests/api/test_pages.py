@@ -231,11 +231,12 @@ async def test_an_unknown_state_gets_a_french_message_not_a_server_error(signed_
     assert "État inconnu" in response.text
 
 
-async def test_a_bad_position_in_the_list_gets_the_french_bad_request_page(signed_in, world):
+@pytest.mark.parametrize("path", ["/appareils", "/prets", "/eleves"])
+async def test_a_bad_position_in_the_list_gets_the_french_bad_request_page(signed_in, world, path):
     client = await signed_in("it_a")
     # Not base64 JSON; a cursor of the sort by serial; far too long.
     for cursor in ("deux", "WyJzZXJpYWwiLFsiQSIsMV1d", "x" * 3000):
-        response = await client.get("/appareils", params={"cursor": cursor})
+        response = await client.get(path, params={"cursor": cursor})
         assert response.status_code == 400
         assert is_french_html(response)
         assert "position dans la liste" in response.text
