@@ -3,7 +3,9 @@
 Loans come newest first: a school's by (establishment, id); a region's follow the primary key
 itself (loans.listing reads them so). Overdue loans by due date: (state, due_on, id) seeks the
 active ones past their date in order, for a school or a whole region. Students by name after
-the region or the school that scopes them.
+the region or the school that scopes them, with the day they left: the lists show the enrolled
+students by default, and their count reads the index alone (10,000 table reads otherwise:
+80 ms on SQLite).
 
 PostgreSQL also gets statistics of the state and due date together: alone, it multiplies
 "active" (a quarter of the loans) by "due before today" (most of them, returned ones
@@ -23,8 +25,8 @@ DESCRIPTION = "Indexes of the loan and student lists by cursor"
 INDEXES = {
     "loan_list_school": "loan (establishment, id)",
     "loan_list_due": "loan (state, due_on, id)",
-    "student_list_region_name": "student (region, last_name, first_name, id)",
-    "student_list_school_name": "student (establishment, last_name, first_name, id)",
+    "student_list_region_name": "student (region, last_name, first_name, id, left_on)",
+    "student_list_school_name": "student (establishment, last_name, first_name, id, left_on)",
 }
 
 STATISTICS = "loan_state_due"
