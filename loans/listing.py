@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 from piccolo.query import Select
 
 from inventory.assets import CONDITIONS, normalise_tag
@@ -57,6 +58,15 @@ class LoanFilters:
     due_to: dt.date | None = None
 
 
+def _one_of_states(states) -> WhereRaw:
+    """The loan's state among several, written so that no index answers it: SQLite would
+    otherwise read the state index once per state and sort every open loan of a region by id
+    (165,000 rows) for each page, where reading the loans newest first finds a page of open
+    ones at once. (An expression, not a unary plus: PostgreSQL has none for text.)"""
+    marks = ", ".join("{}" for _ in states)
+    return WhereRaw(f"loan.state || '' IN ({marks})", *sorted(states))
+
+
 def check_filters(filters: LoanFilters, limit: int, offset: int) -> None:
     errors = {}
     if filters.state and filters.state not in STATES and filters.state not in (OPEN, PENDING):
@@ -82,9 +92,9 @@ def _filtered(query, scope: Scope, filters: LoanFilters, today: dt.date):
     if (where := list_scope(scope)) is not None:
         query = query.where(where)
     if filters.state == OPEN:
-        query = query.where(Loan.state.is_in(list(OPEN_STATES)))
+        query = query.where(_one_of_states(OPEN_STATES))
     elif filters.state == PENDING:
-        query = query.where(Loan.state.is_in(list(PENDING_STATES)))
+        query = query.where(_one_of_states(PENDING_STATES))
     elif filters.state:
         query = query.where(Loan.state == filters.state)
     if filters.overdue:

@@ -149,3 +149,35 @@ async def test_the_student_list_follows_an_index(world, persona):
     await _assert_indexed(
         students.list_select(scope, filters), students.BY_NAME, students.KEYS, count
     )
+
+
+@pytest.mark.parametrize("persona", MANAGER_AND_STAFF)
+@pytest.mark.parametrize("state", ["open", "pending", "active", "returned", "lost"])
+async def test_the_loan_list_by_state_follows_an_index(world, persona, state):
+    scope, filters = scope_of(world, persona), listing.LoanFilters(state=state)
+    sort, keys = listing.sort_of(filters)
+    count = listing._filtered(Loan.select(Loan.id), scope, filters, TODAY)
+    await _assert_indexed(
+        listing.list_select(scope, filters, TODAY),
+        sort,
+        keys,
+        count,
+        in_key_order=persona == "manager_24",
+    )
+
+
+@pytest.mark.parametrize("persona", MANAGER_AND_STAFF)
+@pytest.mark.parametrize("left", [False, True])
+async def test_the_student_list_of_enrolled_or_left_follows_an_index(world, persona, left):
+    scope, filters = scope_of(world, persona), students.StudentFilters(left=left)
+    count = students._filtered(Student.select(Student.id), scope, filters)
+    await _assert_indexed(
+        students.list_select(scope, filters), students.BY_NAME, students.KEYS, count
+    )
+
+
+@pytest.mark.parametrize("state", ["in_stock", "lent"])
+async def test_the_asset_list_of_a_region_by_state_follows_an_index(world, state):
+    scope, filters = scope_of(world, "manager_24"), assets.AssetFilters(state=state)
+    count = assets._filtered(Asset.select(Asset.id), scope, filters)
+    await _assert_indexed(assets.list_select(scope, filters), "tag", assets.sort_keys("tag"), count)
