@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 from piccolo.columns import Column
-from piccolo.columns.combination import And, Or
+from piccolo.columns.combination import And, Or, WhereRaw
 from piccolo.query import Select
 from piccolo.querystring import QueryString
 
@@ -119,6 +119,8 @@ def _beyond(keys: Sequence[Key], values: Sequence[Any], reverse: bool):
     with a leading range on the first compared key so that an index seeks to it."""
     start = 1 if keys[0].nullable and values[0] is None else 0
     compared = list(zip(keys[start:], values[start:], strict=True))
+    if len(compared) > 1 and len({key.descending for key, _ in compared}) == 1:
+        return _row_beyond(compared, reverse)
     branches = []
     for index, (key, value) in enumerate(compared):
         greater = key.descending == reverse
@@ -129,6 +131,17 @@ def _beyond(keys: Sequence[Key], values: Sequence[Any], reverse: bool):
     greater = first_key.descending == reverse
     seek = first_key.column >= first_value if greater else first_key.column <= first_value
     return And(seek, functools.reduce(Or, branches)) if len(branches) > 1 else branches[0]
+
+
+def _row_beyond(compared: list[tuple[Key, Any]], reverse: bool) -> WhereRaw:
+    """Keys all one way: a row value comparison, `(state, id) > ('in_stock', 123)`, which both
+    engines seek to in an index on those columns. The OR form only seeks on the first key and
+    then reads every row sharing it: 100,000 devices "en stock" before a deep page of them."""
+    greater = compared[0][0].descending == reverse
+    names = ", ".join(key.column._meta.get_full_name(with_alias=False) for key, _ in compared)
+    marks = ", ".join("{}" for _ in compared)
+    values = [value for _, value in compared]
+    return WhereRaw(f"({names}) {'>' if greater else '<'} ({marks})", *values)
 
 
 def _ordered(query: Select, keys: Sequence[Key], reverse: bool, phase: int) -> Select:
