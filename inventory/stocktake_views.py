@@ -45,6 +45,15 @@ class StocktakeView(msgspec.Struct, frozen=True):
     location_id: int | None = None
 
 
+class StocktakePage(msgspec.Struct, frozen=True):
+    items: list[StocktakeView]
+    total: int  # COUNT_CAP when not `total_exact`: "more than" it
+    limit: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
+
+
 class FoundLine(msgspec.Struct, frozen=True):
     tag: str
     serial: str

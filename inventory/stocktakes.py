@@ -30,6 +30,11 @@ from inventory.history import AssetChange, change_assets
 from inventory.locations import resolve_location
 from inventory.regions import establishment_row
 from inventory.scope import Actor, Scope
+
+# The list lives in its own module; callers keep reading it here.
+from inventory.stocktake_list import MAX_LIST as MAX_LIST
+from inventory.stocktake_list import list_stocktakes as list_stocktakes
+from inventory.stocktake_list import stocktake_page as stocktake_page
 from inventory.stocktake_views import (
     COUNTED,
     NOT_EXPECTED,
@@ -52,7 +57,6 @@ from inventory.uai import normalise_uai
 
 MAX_CODE = 200
 MAX_LOCATION = 80
-MAX_LIST = 200
 
 
 class Candidate(Protocol):
@@ -180,30 +184,6 @@ async def open_stocktake(
 async def get_stocktake(scope: Scope, stocktake_id: int) -> StocktakeView:
     row = await _row(scope, stocktake_id)
     return view_of(row, (await counts_of([row["id"]]))[row["id"]])
-
-
-async def list_stocktakes(
-    scope: Scope,
-    establishment_uai: str | None = None,
-    open_only: bool | None = None,
-    limit: int = 50,
-) -> list[StocktakeView]:
-    """Newest first. `open_only`: True the open ones, False the closed ones, None all."""
-    if not 1 <= limit <= MAX_LIST:
-        raise Invalid({"limit": f"entre 1 et {MAX_LIST}"})
-    query = stocktake_rows()
-    # A stocktake belongs to the establishment it counts.
-    where = scope.restrict(Stocktake.establishment.region, Stocktake.establishment)
-    if where is not None:
-        query = query.where(where)
-    if establishment_uai:
-        query = query.where(Stocktake.establishment.uai == normalise_uai(establishment_uai))
-    if open_only is not None:
-        closed = Stocktake.closed_at.is_null()
-        query = query.where(closed if open_only else Stocktake.closed_at.is_not_null())
-    rows = await query.order_by(Stocktake.id, ascending=False).limit(limit)
-    counts = await counts_of([row["id"] for row in rows])
-    return [view_of(row, counts[row["id"]]) for row in rows]
 
 
 async def stocktake_status(scope: Scope, stocktake_id: int) -> StocktakeStatus:

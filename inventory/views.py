@@ -74,6 +74,9 @@ class AssetEventView(msgspec.Struct, frozen=True):
 
 class Page(msgspec.Struct, frozen=True):
     items: list[AssetView]
-    total: int
+    total: int  # COUNT_CAP when not `total_exact`: "more than" it
     limit: int
     offset: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True

@@ -52,6 +52,9 @@ class LoanEventView(msgspec.Struct, frozen=True):
 
 class LoanPage(msgspec.Struct, frozen=True):
     items: list[LoanView]
-    total: int
+    total: int  # COUNT_CAP when not `total_exact`: "more than" it
     limit: int
     offset: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True

@@ -8,15 +8,19 @@ establishment of the region, without names (the minimum of personal data at that
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import msgspec
+from piccolo.query import Select
 from piccolo.query.functions.aggregate import Count, Max, Min
 
 from inventory.errors import NotFound
+from inventory.keyset import Key, capped_count, decode, fetch_page
 from inventory.regions import establishment_key, get_region
 from inventory.scope import Scope
 from inventory.tables import Establishment
 from loans.loan_views import LoanStudent
+from loans.records import in_regions, list_scope
 from loans.tables import Loan, ReminderLog
 
 
@@ -33,9 +37,12 @@ class OverdueLoan(msgspec.Struct, frozen=True):
 
 class OverduePage(msgspec.Struct, frozen=True):
     items: list[OverdueLoan]
-    total: int
+    total: int  # COUNT_CAP when not `total_exact`: "more than" it
     limit: int
     offset: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
 
 
 class EstablishmentOverdue(msgspec.Struct, frozen=True):
@@ -59,6 +66,27 @@ def overdue_where(today: dt.date):
     return (Loan.state == "active") & (Loan.due_on < today)
 
 
+# The oldest due date first, then by loan number: loan columns only, so that one index
+# (migration `list_indexes`: state, due_on, id) answers any page of a whole region.
+OLDEST_DUE = "overdue"
+KEYS = (Key(Loan.due_on), Key(Loan.id))
+
+
+def overdue_select(where) -> Callable[[], Select]:
+    """The overdue loans `where` selects, unordered: what a page is cut from."""
+    return lambda: Loan.select(
+        Loan.id,
+        Loan.category,
+        Loan.due_on,
+        Loan.student,
+        Loan.asset.tag.as_alias("asset_tag"),
+        Loan.student.last_name.as_alias("last_name"),
+        Loan.student.first_name.as_alias("first_name"),
+        Loan.student.class_name.as_alias("class_name"),
+        Loan.establishment.uai.as_alias("uai"),
+    ).where(where)
+
+
 async def overdue_loans(
     scope: Scope,
     today: dt.date,
@@ -67,38 +95,25 @@ async def overdue_loans(
     region_code: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
 ) -> OverduePage:
-    """Oldest due date first, then by class and name. An establishment (or a region) outside
-    the scope is not found (404), as an unknown one."""
+    """Oldest due date first, then by loan number; a page after (or before) `cursor`, or after
+    `offset` rows (deprecated); the total counted up to COUNT_CAP. An establishment (or a
+    region) outside the scope is not found (404), as an unknown one."""
     where = overdue_where(today)
     # The loans of the establishments the scope sees (an empty scope sees none).
-    if (scoped := scope.restrict(Loan.establishment.region, Loan.establishment)) is not None:
+    if (scoped := list_scope(scope)) is not None:
         where &= scoped
     if establishment_uai:
         establishment = await establishment_key(scope, establishment_uai)
         where &= Loan.establishment == establishment.id
     if region_code:
         region = await get_region(scope, region_code)
-        where &= Loan.establishment.region == region.id
-    rows = await (
-        Loan.select(
-            Loan.id,
-            Loan.category,
-            Loan.due_on,
-            Loan.student,
-            Loan.asset.tag.as_alias("asset_tag"),
-            Loan.student.last_name.as_alias("last_name"),
-            Loan.student.first_name.as_alias("first_name"),
-            Loan.student.class_name.as_alias("class_name"),
-            Loan.establishment.uai.as_alias("uai"),
-        )
-        .where(where)
-        .order_by(Loan.due_on)
-        .order_by(Loan.student.class_name, Loan.student.last_name, Loan.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = await Loan.count().where(where)
+        where &= in_regions([region.id])
+    position = decode(cursor, OLDEST_DUE, KEYS)
+    found = await fetch_page(overdue_select(where), OLDEST_DUE, KEYS, position, limit, offset)
+    rows = found.rows
+    total, exact = await capped_count(Loan.select(Loan.id).where(where))
     reminded = await last_reminders(sorted({row["student"] for row in rows}))
     return OverduePage(
         items=[
@@ -121,7 +136,10 @@ async def overdue_loans(
         ],
         total=total,
         limit=limit,
-        offset=offset,
+        offset=offset if position is None else 0,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        total_exact=exact,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from piccolo.columns.combination import Or, WhereRaw
+
 from inventory.db import PARAMETER, Prepared, for_update
 from inventory.errors import NotFound
 from inventory.scope import Scope
@@ -120,3 +122,26 @@ async def loan_history(scope: Scope, loan_id: int) -> list[LoanEventView]:
         .output(load_json=True)
     )
     return [LoanEventView(**r) for r in rows]
+
+
+def in_regions(region_ids) -> WhereRaw:
+    """Loans of the establishments of these regions, for lists read in the loans' own order
+    (newest first, by due date). A subquery with the loan's column behind a unary plus, not the
+    join on the establishment's region: SQLite, without statistics, would walk the region's
+    establishments and sort every loan of them (600,000 rows: 1.9 s) instead of reading the
+    loans in the list's order and stopping at the page's end (2 ms). PostgreSQL plans either
+    by its statistics. The ids are integers from the caller's scope or the database."""
+    ids = ", ".join(str(int(region_id)) for region_id in sorted(region_ids))
+    return WhereRaw(
+        f"+loan.establishment IN (SELECT id FROM establishment WHERE region IN ({ids}))"
+    )
+
+
+def list_scope(scope: Scope):
+    """`scope.restrict` for the lists of loans: see `in_regions`."""
+    if scope.everything or not scope.region_ids:
+        return scope.restrict(Loan.establishment.region, Loan.establishment)
+    regional = in_regions(scope.region_ids)
+    if scope.establishment_ids:
+        return Or(regional, Loan.establishment.is_in(sorted(scope.establishment_ids)))
+    return regional

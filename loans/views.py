@@ -52,9 +52,12 @@ class StudentSummary(msgspec.Struct, frozen=True):
 
 class StudentPage(msgspec.Struct, frozen=True):
     items: list[StudentSummary]
-    total: int
+    total: int  # COUNT_CAP when not `total_exact`: "more than" it
     limit: int
     offset: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    total_exact: bool = True
 
 
 class StudentImportReport(msgspec.Struct):

@@ -15,7 +15,7 @@ from api.accounts.history import AccountEventView, SignInView
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText
 from api.clock import utcnow
-from api.cursor_query import CursorQuery, link_header
+from api.cursors import CursorQuery, link_header
 from api.infra.security import EDIT_REFERENCE
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="500 au plus")]

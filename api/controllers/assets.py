@@ -13,6 +13,7 @@ from litestar.response import Stream
 from api.accounts.staff import Principal
 from api.bodies import DbId, QueryId, Tag, set_fields
 from api.clock import utcnow
+from api.cursors import LIST_DESCRIPTION, CursorQuery, OffsetQuery
 from api.errors import file_problem
 from api.infra.security import EDIT_FLEET
 from api.request_checks import BODY_TYPES, CSV_TYPES
@@ -74,7 +75,7 @@ class AssetController(Controller):
     path = "/api/v1/assets"
     tags = ["appareils"]
 
-    @get("/")
+    @get("/", description=LIST_DESCRIPTION)
     async def list_assets(
         self,
         request: Request[Principal, None, None],
@@ -95,11 +96,12 @@ class AssetController(Controller):
         ] = None,
         sort: FromQuery[str] = "tag",
         limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        offset: OffsetQuery = 0,
+        cursor: CursorQuery = None,
     ) -> Page:
         filters = filters_from_query(asset_state, establishment, model, q, location)
         return await assets.list_assets(
-            request.user.scope, filters, sort=sort, limit=limit, offset=offset
+            request.user.scope, filters, sort=sort, limit=limit, offset=offset, cursor=cursor
         )
 
     @get("/export.csv", media_type="text/csv")

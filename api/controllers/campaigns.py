@@ -18,7 +18,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from api.accounts.staff import Principal
 from api.bodies import PathId, Uai, UaiQuery, set_fields
 from api.clock import today, utcnow
-from api.cursor_query import CursorQuery
+from api.cursors import LIST_DESCRIPTION, CursorQuery
 from api.infra.security import roles
 from loans import campaign_progress, campaigns, overdue
 from loans.campaign_progress import CampaignProgress, TodoPage
@@ -181,7 +181,7 @@ class OverdueController(Controller):
         summary="Prêts en retard",
         description=(
             "Appareil toujours chez l'élève et date de retour (Europe/Paris) dépassée ; la date "
-            "d'échéance la plus ancienne d'abord."
+            "d'échéance la plus ancienne d'abord, puis par numéro de prêt. " + LIST_DESCRIPTION
         ),
     )
     async def list_overdue(
@@ -190,6 +190,7 @@ class OverdueController(Controller):
         establishment: UaiQuery = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        cursor: CursorQuery = None,
     ) -> OverduePage:
         return await overdue.overdue_loans(
             request.user.scope,
@@ -197,6 +198,7 @@ class OverdueController(Controller):
             establishment_uai=establishment or None,
             limit=limit,
             offset=offset,
+            cursor=cursor,
         )
 
 

@@ -23,6 +23,7 @@ from api.agreement_reissue import reissued
 from api.bodies import DbId, PathId, QueryId, Tag, Uai, UaiQuery
 from api.clock import today, utcnow
 from api.controllers.documents import document_href
+from api.cursors import LIST_DESCRIPTION, CursorQuery, OffsetQuery
 from api.infra.security import CEDE, LOAN_DESK, OVERRIDE_ROLES
 from api.infra.storage import legacy_photo_dir, storage_of
 from api.sealed_agreements import seal_after_signature
@@ -144,7 +145,7 @@ class LoanController(Controller):
         loan = await get_loan(request.user.scope, loan_id, today(now))
         return Response(loan, status_code=201, headers={"Location": f"{self.path}/{loan_id}"})
 
-    @get("/", summary="Prêts, les plus récents d'abord")
+    @get("/", summary="Prêts, les plus récents d'abord", description=LIST_DESCRIPTION)
     async def list_loans(
         self,
         request: Request[Principal, None, None],
@@ -167,7 +168,8 @@ class LoanController(Controller):
             str | None, QueryParameter(description="Numéro d'inventaire", max_length=40)
         ] = None,
         limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        offset: OffsetQuery = 0,
+        cursor: CursorQuery = None,
     ) -> LoanPage:
         filters = listing.LoanFilters(
             state=loan_state or None,
@@ -178,7 +180,7 @@ class LoanController(Controller):
             class_name=class_name or None,
             asset_tag=asset or None,
         )
-        return await listing.list_loans(request.user.scope, filters, today(), limit, offset)
+        return await listing.list_loans(request.user.scope, filters, today(), limit, offset, cursor)
 
     @get("/{loan_id:int}")
     async def get_loan(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.accounts.staff import Principal
 from api.clock import utcnow
-from api.cursor_query import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
+from api.cursors import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
 from api.infra.security import roles
 from loans import policy
 from loans.views import PolicyEventView, PolicyView

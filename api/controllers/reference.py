@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiText, set_fields
 from api.clock import utcnow
-from api.cursor_query import (
+from api.cursors import (
     DEFAULT_LIMIT,
     PAGED,
     CursorQuery,

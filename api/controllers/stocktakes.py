@@ -17,11 +17,18 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId, Tag, Uai, UaiQuery
 from api.clock import PARIS, utcnow
+from api.cursors import LIST_DESCRIPTION, CursorQuery
 from api.infra.security import roles
 from api.jobs.answers import JobOut, accepted, prefers_async
 from inventory import stocktake_report, stocktakes
 from inventory.errors import Invalid
-from inventory.stocktake_views import DeclareResult, ScanResult, StocktakeStatus, StocktakeView
+from inventory.stocktake_views import (
+    DeclareResult,
+    ScanResult,
+    StocktakePage,
+    StocktakeStatus,
+    StocktakeView,
+)
 from labels.scan import scan_into_stocktake
 from loans import desk
 
@@ -82,7 +89,11 @@ class StocktakeController(Controller):
             location_id=data.location_id,
         )
 
-    @get("/", summary="Inventaires, les plus récents d'abord")
+    @get(
+        "/",
+        summary="Inventaires, les plus récents d'abord",
+        description="Une page d'inventaires (un objet, plus une liste). " + LIST_DESCRIPTION,
+    )
     async def list_stocktakes(
         self,
         request: Request[Principal, None, None],
@@ -92,9 +103,10 @@ class StocktakeController(Controller):
             QueryParameter(name="open", description="true : en cours ; false : clos"),
         ] = None,
         limit: FromQuery[int] = 50,
-    ) -> list[StocktakeView]:
-        return await stocktakes.list_stocktakes(
-            request.user.scope, establishment or None, open_only, limit
+        cursor: CursorQuery = None,
+    ) -> StocktakePage:
+        return await stocktakes.stocktake_page(
+            request.user.scope, establishment or None, open_only, limit, cursor
         )
 
     @get("/{stocktake_id:int}", summary="Un inventaire : compteurs et listes")

@@ -17,7 +17,7 @@ from litestar.params import JSONBody, QueryParameter
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
-from api.cursor_query import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
+from api.cursors import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
 from api.infra.security import LOAN_DESK, roles
 from loans import ent_linking, loss_declarations
 from loans.ent_linking import ProposalView

@@ -17,6 +17,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiQuery, UaiText, set_fields
 from api.clock import utcnow
+from api.cursors import LIST_DESCRIPTION, CursorQuery, OffsetQuery
 from api.errors import file_problem
 from api.infra.security import roles
 from api.request_checks import BODY_TYPES, CSV_TYPES
@@ -90,7 +91,7 @@ class StudentController(Controller):
     path = "/api/v1/students"
     tags = ["élèves"]
 
-    @get("/", summary="Élèves du périmètre, par nom")
+    @get("/", summary="Élèves du périmètre, par nom", description=LIST_DESCRIPTION)
     async def list_students(
         self,
         request: Request[Principal, None, None],
@@ -112,7 +113,8 @@ class StudentController(Controller):
             str | None, QueryParameter(description="Début de l'INE", max_length=20)
         ] = None,
         limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        offset: OffsetQuery = 0,
+        cursor: CursorQuery = None,
     ) -> StudentPage:
         filters = students.StudentFilters(
             establishment_uai=establishment,
@@ -122,7 +124,9 @@ class StudentController(Controller):
             ent_id=ent_id,
             ine=ine,
         )
-        return await students.list_students(request.user.scope, filters, limit=limit, offset=offset)
+        return await students.list_students(
+            request.user.scope, filters, limit=limit, offset=offset, cursor=cursor
+        )
 
     @post("/", guards=[EDIT_STUDENTS], summary="Inscrire un élève")
     async def create_student(

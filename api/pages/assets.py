@@ -51,9 +51,11 @@ class AssetPages(Controller):
         location: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
         sort: FromQuery[str | None] = None,
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: FromQuery[str | None] = None,
+        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
     ) -> Template:
         scope = request.user.scope
+        position = pagination.page_cursor(cursor)
         chosen = {
             "q": (q or "").strip()[:MAX_SEARCH],
             "state": (asset_state or "").strip(),
@@ -64,7 +66,6 @@ class AssetPages(Controller):
             "location": (location or "").strip()[:10],
             "sort": (sort or "tag").strip(),
         }
-        number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in assets.STATUSES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
@@ -76,8 +77,6 @@ class AssetPages(Controller):
             errors["location"] = "Emplacement inconnu : choisissez-le dans la liste."
         if chosen["sort"] not in wording.SORTS:
             errors["sort"] = "Tri inconnu : choisissez un tri dans la liste."
-        if number is None:
-            errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
         if not errors:
             filters = assets.AssetFilters(
@@ -89,11 +88,7 @@ class AssetPages(Controller):
             )
             try:
                 result = await assets.list_assets(
-                    scope,
-                    filters,
-                    chosen["sort"],
-                    PAGE_SIZE,
-                    pagination.offset(number, PAGE_SIZE),
+                    scope, filters, chosen["sort"], PAGE_SIZE, cursor=position
                 )
             except Invalid as error:  # a rule of the domain this page does not check itself
                 errors.update(error.errors)
@@ -111,8 +106,12 @@ class AssetPages(Controller):
             "print_form": print_form(request),
         }
         if result is not None:
-            context["pages"] = pagination.Pagination.of(
-                number, PAGE_SIZE, result.total, len(result.items), LIST, _selection(chosen)
+            context["pages"] = pagination.CursorPagination.of(
+                result,
+                pagination.page_rank(rank, position),
+                PAGE_SIZE,
+                LIST,
+                _selection(chosen),
             )
         return page(request, "pages/asset_list.html", status=422 if errors else 200, **context)
 

@@ -240,9 +240,11 @@ class LoanPages(Controller):
         model: FromQuery[str | None] = None,
         due_from: FromQuery[str | None] = None,
         due_to: FromQuery[str | None] = None,
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: FromQuery[str | None] = None,
+        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
     ) -> Template:
         scope = request.user.scope
+        position = pagination.page_cursor(cursor)
         chosen = {
             "state": (loan_state or "").strip(),
             "overdue": "1" if overdue else "",
@@ -257,7 +259,6 @@ class LoanPages(Controller):
             "due_from": (due_from or "").strip()[:10],
             "due_to": (due_to or "").strip()[:10],
         }
-        number = pagination.page_number(page_number)
         errors: dict[str, str] = {}
         if chosen["state"] and chosen["state"] not in STATE_CHOICES:
             errors["state"] = "État inconnu : choisissez un état dans la liste."
@@ -265,8 +266,6 @@ class LoanPages(Controller):
         due = [parse_day(chosen[n], n, errors, required=False) for n in ("due_from", "due_to")]
         if chosen["model"] and not (chosen["model"].isdigit() and 0 < int(chosen["model"]) < 2**31):
             errors["model"] = "Modèle inconnu : un numéro de modèle est attendu."
-        if number is None:
-            errors["page"] = pagination.PAGE_NUMBER_ERROR
         result = None
         today = paris_today()
         if not errors:
@@ -283,15 +282,13 @@ class LoanPages(Controller):
                 due_to=due[1],
             )
             try:
-                result = await listing.list_loans(
-                    scope, filters, today, PAGE_SIZE, pagination.offset(number, PAGE_SIZE)
-                )
+                result = await listing.list_loans(scope, filters, today, PAGE_SIZE, cursor=position)
             except Invalid as error:
                 errors.update(field_errors(error))
         context: dict = {}
         if result is not None:
-            context["pages"] = pagination.Pagination.of(
-                number, PAGE_SIZE, result.total, len(result.items), LIST, chosen
+            context["pages"] = pagination.CursorPagination.of(
+                result, pagination.page_rank(rank, position), PAGE_SIZE, LIST, chosen
             )
         return page(
             request,

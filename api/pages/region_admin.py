@@ -70,17 +70,14 @@ class RegionAdminPages(Controller):
         request: Request[Principal, None, None],
         code: FromPath[str],
         etablissement: FromQuery[str | None] = None,
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: FromQuery[str | None] = None,
+        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
     ) -> Response:
         scope, day = request.user.scope, today()
         region = await _managed_region(request, code)
         summary = await overdue.region_overdue(scope, region.code, day)
         chosen = (etablissement or "").strip()[:20]
-        number = pagination.page_number(page_number)
-        if number is None:
-            number, page_error = 1, pagination.PAGE_NUMBER_ERROR
-        else:
-            page_error = ""
+        position = pagination.page_cursor(cursor)
         if chosen and chosen not in {e.uai for e in summary.establishments}:
             raise NotFound(f"Établissement {chosen} introuvable dans la région.")
         found = await overdue.overdue_loans(
@@ -89,22 +86,24 @@ class RegionAdminPages(Controller):
             establishment_uai=chosen or None,
             region_code=region.code,
             limit=PER_PAGE,
-            offset=pagination.offset(number, PER_PAGE),
+            cursor=position,
         )
         path = f"/administration/regions/{region.code}/retards"
         return page(
             request,
             "pages/region_overdue.html",
-            status=400 if page_error else 200,
-            page_error=page_error,
             region=region,
             summary=summary,
             chosen=chosen,
             names={e.uai: e.name for e in summary.establishments},
             loans=found.items,
             total=found.total,
-            pages=pagination.Pagination.of(
-                number, PER_PAGE, found.total, len(found.items), path, {"etablissement": chosen}
+            pages=pagination.CursorPagination.of(
+                found,
+                pagination.page_rank(rank, position),
+                PER_PAGE,
+                path,
+                {"etablissement": chosen},
             ),
         )
 

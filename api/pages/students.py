@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from api.accounts.staff import Principal
@@ -61,20 +61,19 @@ class StudentPages(Controller):
         ent: Annotated[str | None, QueryParameter(name="ent")] = None,
         etablissement: Annotated[str | None, QueryParameter(name="etablissement")] = None,
         depart: Annotated[str | None, QueryParameter(name="depart")] = None,
-        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
+        cursor: FromQuery[str | None] = None,
+        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
     ) -> Template:
         scope = request.user.scope
+        position = pagination.page_cursor(cursor)
         chosen = _chosen(
             q=q, classe=classe, ine=ine, ent=ent, etablissement=etablissement, depart=depart
         )
         errors: dict[str, str] = {}
-        number = pagination.page_number(page_number)
-        if number is None:
-            errors["page"] = pagination.PAGE_NUMBER_ERROR
         if chosen["depart"] not in DEPARTURES:
             errors["depart"] = "Choix inconnu : inscrits, partis ou tous."
         result, pages = None, None
-        if not errors and number is not None:
+        if not errors:
             filters = students.StudentFilters(
                 establishment_uai=chosen["etablissement"] or None,
                 class_name=chosen["classe"] or None,
@@ -85,14 +84,13 @@ class StudentPages(Controller):
             )
             try:
                 result = await students.list_students(
-                    scope, filters, limit=PER_PAGE, offset=pagination.offset(number, PER_PAGE)
+                    scope, filters, limit=PER_PAGE, cursor=position
                 )
             except Invalid as error:
                 errors.update(error.errors)
             else:
-                pages = pagination.Pagination.of(
-                    number, PER_PAGE, result.total, len(result.items), LIST, chosen
-                )
+                rank = pagination.page_rank(rank, position)
+                pages = pagination.CursorPagination.of(result, rank, PER_PAGE, LIST, chosen)
         establishments = await regions.list_establishments(scope)
         return page(
             request,

@@ -45,6 +45,7 @@ FIELDS = {
     "establishment": "établissement",
     "accessories": "accessoires",
     "location": "emplacement",
+    "cursor": "position dans la liste",
 }
 _DATE_FIELDS = {"acquired_on", "warranty_end"}
 # The order a person reads a change in, whatever order the JSON kept.

@@ -56,12 +56,12 @@ async def test_the_admin_reading_another_region_sees_none_of_region_24s_loans(si
     assert f'href="/prets/{loan_id}"' not in response.text
 
 
-async def test_a_bad_page_number_is_told_in_french(signed_in, world):
+async def test_a_bad_position_in_the_overdue_list_is_told_in_french(signed_in, world):
     response = await (await signed_in("manager_24")).get(
-        "/administration/regions/24/retards?page=x"
+        "/administration/regions/24/retards?cursor=x"
     )
     assert response.status_code == 400
-    assert "Numéro de page invalide" in response.text
+    assert "position dans la liste" in response.text
 
 
 async def _post_policy(client, **fields):

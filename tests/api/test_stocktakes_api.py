@@ -90,7 +90,7 @@ async def test_a_stocktake_out_of_scope_is_not_found(as_, shelf, persona):
     assert_problem(await scan(as_, stocktake_id, "A-1", persona=persona), 404)
     assert_problem(await other.post(f"{STOCKTAKES}/{stocktake_id}/close"), 404)
     listed = await other.get(STOCKTAKES, params={"establishment": UAI_A})
-    assert listed.status_code == 200 and listed.json() == []
+    assert listed.status_code == 200 and listed.json()["items"] == []
 
 
 async def test_the_list_filters_by_school_and_open_or_closed(as_, shelf):
@@ -102,12 +102,19 @@ async def test_the_list_filters_by_school_and_open_or_closed(as_, shelf):
     async def ids(**params) -> list[int]:
         response = await client.get(STOCKTAKES, params=params)
         assert response.status_code == 200, response.text
-        return [item["id"] for item in response.json()]
+        return [item["id"] for item in response.json()["items"]]
 
     assert await ids() == [second, first]
     assert await ids(establishment=UAI_A, open="true") == [second]
     assert await ids(establishment=UAI_A, open="false") == [first]
     assert await ids(establishment=UAI_B) == []
+    # A page of one, then the next by its cursor (the list is an object since issue 13).
+    page = (await client.get(STOCKTAKES, params={"limit": 1})).json()
+    assert [item["id"] for item in page["items"]] == [second] and page["total"] == 2
+    after = await client.get(STOCKTAKES, params={"limit": 1, "cursor": page["next_cursor"]})
+    assert [item["id"] for item in after.json()["items"]] == [first]
+    assert after.json()["next_cursor"] is None
+    assert_problem(await client.get(STOCKTAKES, params={"cursor": "zéro"}), 400, "cursor")
 
 
 async def test_a_second_open_stocktake_of_the_same_place_is_a_conflict(as_, shelf):

@@ -5,6 +5,7 @@ errors next to their fields, CSRF, and who sees and changes what."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -86,20 +87,24 @@ async def test_students_who_left_are_listed_only_when_asked(signed_in, world):
     assert names_in((await client.get("/eleves?depart=partis")).text) == ["Parti Camille"]
 
 
-async def test_a_long_list_is_shown_fifty_students_a_page(signed_in, world):
+async def test_a_long_list_is_shown_fifty_students_a_page_linked_by_position(signed_in, world):
     for n in range(51):
         await make_student(last_name=f"Nom{n:02d}", ent_id=None)
     client = await signed_in("it_a")
     first = await client.get("/eleves?q=nom")
     assert len(names_in(first.text)) == 50
-    assert 'href="/eleves?q=nom&amp;page=2"' in first.text
-    assert names_in((await client.get("/eleves?q=nom&page=2")).text) == ["Nom50 Camille"]
+    assert "1 à 50 sur 51" in first.text
+    following = re.search(r'href="([^"]+)" rel="next"', first.text).group(1)
+    assert following.startswith("/eleves?q=nom&amp;cursor=")
+    second = await client.get(html.unescape(following))
+    assert names_in(second.text) == ["Nom50 Camille"]
+    assert "51 à 51 sur 51" in second.text
 
 
-async def test_a_bad_page_number_is_said_in_french(signed_in, world):
-    response = await (await signed_in("it_a")).get("/eleves?page=zéro")
-    assert response.status_code == 422
-    assert "Numéro de page invalide" in response.text
+async def test_a_bad_position_in_the_list_is_a_french_bad_request(signed_in, world):
+    response = await (await signed_in("it_a")).get("/eleves?cursor=zéro")
+    assert response.status_code == 400
+    assert "position dans la liste" in response.text
 
 
 # Enrolling and correcting -----------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from inventory import assets
-from tests.browser.conftest import LiveServer, log_in
+from tests.browser.conftest import LiveServer, log_in, serious_violations
 from tests.factories import ACTOR, PLATFORM, UAI_A, UAI_B, World, make_asset
 
 pytestmark = pytest.mark.browser
@@ -195,3 +195,28 @@ def test_signing_out_returns_to_the_login_page(page: Page, fleet: World):
     page.get_by_label("Mot de passe").fill("mot-de-passe-de-test")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Appareil A-0001")
+
+
+def test_the_pages_of_a_long_list_are_reached_by_keyboard_and_keep_the_filters(
+    page: Page, live_server: LiveServer, world: World
+):
+    async def seed() -> None:
+        for number in range(1, 56):
+            await make_asset(f"L-{number:04d}", UAI_A, world.model_id)
+
+    live_server.run(seed())
+    log_in(page, "it_a", suivant="/appareils?q=L-")
+    expect(page.locator("caption")).to_contain_text("1 à 50 sur 55")
+    navigation = page.get_by_role("navigation", name="Pagination")
+    expect(navigation.get_by_role("link", name="Page précédente")).to_have_count(0)
+    tab_until(page, "a[rel=next]", limit=120)
+    assert has_visible_focus(page)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert listed_tags(page) == [f"L-{n:04d}" for n in range(51, 56)]
+    expect(page.locator("caption")).to_contain_text("51 à 55 sur 55")
+    assert page.get_by_label("Rechercher").input_value() == "L-"
+    assert not serious_violations(page)
+    with page.expect_navigation():
+        navigation.get_by_role("link", name="Page précédente").click()
+    assert len(listed_tags(page)) == 50 and listed_tags(page)[0] == "L-0001"

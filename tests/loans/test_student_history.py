@@ -122,30 +122,6 @@ async def test_percent_and_underscore_typed_in_the_search_are_not_wildcards(worl
         await students.list_students(PLATFORM, StudentFilters(**typed))  # no SQL error
 
 
-async def test_the_name_search_reads_an_index_not_the_whole_table(world):
-    """The predicate `students._prefix` writes for each engine is answered by the index of
-    the migration `student_search` (with PostgreSQL statistics of a real school's size)."""
-    engine = Student._meta.db
-    school = world.establishment_ids["A"]
-    if engine.engine_type == "postgres":
-        await engine.run_ddl(
-            "INSERT INTO student (region, establishment, last_name, first_name, birth_date, "
-            f"class_name, created_at) SELECT {world.region_ids['24']}, {school}, md5(g::text), "
-            "md5((g * 7)::text), '2010-01-01', '', now() FROM generate_series(1, 3000) g"
-        )
-        await engine.run_ddl("ANALYZE student")
-        predicate = "lower(student.last_name) LIKE 'dur%'"
-    else:
-        predicate = "student.last_name LIKE 'dur%'"
-    explain = "EXPLAIN" if engine.engine_type == "postgres" else "EXPLAIN QUERY PLAN"
-    scopes = [f"establishment = {school}"]  # a school's staff
-    if engine.engine_type == "postgres":
-        scopes.append(f"region = {world.region_ids['24']}")  # a region's manager
-    for scoped in scopes:
-        plan = await Student.raw(f"{explain} SELECT id FROM student WHERE {scoped} AND {predicate}")
-        assert "student_search_last" in " ".join(str(row) for row in plan), scoped
-
-
 # Departure and open loans
 
 
