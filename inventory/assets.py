@@ -198,7 +198,7 @@ def status_where(status: str) -> list:
         # Lent devices keep the state "in_stock" (nine in ten of a region's devices): SQLite,
         # analysed, reads them all by the state's index and sorts the rest (100 ms a page).
         # The unary plus leaves that index out: the list's own order is read and filtered.
-        return [WhereRaw("+\"asset\".\"state\" = {}", status), not_lent_clause()]
+        return [WhereRaw('+"asset"."state" = {}', status), not_lent_clause()]
     return [Asset.state == status, not_lent_clause()]
 
 

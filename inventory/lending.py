@@ -32,7 +32,6 @@ LOAN_STATE_LABELS = {
 }
 
 
-
 class LoanStatus(msgspec.Struct, frozen=True):
     """The open loan of a lent device. The borrower's class and the due date are given only to
     those who see the loan's establishment (None otherwise)."""

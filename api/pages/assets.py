@@ -13,11 +13,12 @@ from api.clock import today
 from api.controllers import scan
 from api.controllers.labels import print_form
 from api.infra.security import FLEET_EDITORS, may_lend
-from api.pages import pagination, wording
+from api.pages import cursor_pages, pagination, wording
 from api.pages.errors import gone_elsewhere_page
 from api.pages.rendering import page
 from inventory import assets, catalogue, locations, regions
 from inventory.errors import Invalid, NotFound
+from inventory.keyset import BadCursor
 from inventory.views import AssetView
 from loans.listing import open_loan_for_tag
 from loans.states import STATES as LOAN_STATES
@@ -51,11 +52,11 @@ class AssetPages(Controller):
         location: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
         sort: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Template:
         scope = request.user.scope
-        position = pagination.page_cursor(cursor)
+        position = cursor_pages.page_cursor(cursor)
         chosen = {
             "q": (q or "").strip()[:MAX_SEARCH],
             "state": (asset_state or "").strip(),
@@ -90,6 +91,8 @@ class AssetPages(Controller):
                 result = await assets.list_assets(
                     scope, filters, chosen["sort"], PAGE_SIZE, cursor=position
                 )
+            except BadCursor:  # the French 400 page (api/errors.py), not the form's 422
+                raise
             except Invalid as error:  # a rule of the domain this page does not check itself
                 errors.update(error.errors)
         context = {
@@ -106,9 +109,9 @@ class AssetPages(Controller):
             "print_form": print_form(request),
         }
         if result is not None:
-            context["pages"] = pagination.CursorPagination.of(
+            context["pages"] = cursor_pages.CursorPages.of_result(
                 result,
-                pagination.page_rank(rank, position),
+                cursor_pages.rank(rank),
                 PAGE_SIZE,
                 LIST,
                 _selection(chosen),

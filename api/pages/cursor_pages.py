@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from api.pages.formatting import number_fr
+
 CURSOR = "curseur"  # the query parameter of a page's address
 RANK = "rang"
 CURSOR_ERROR = (
@@ -33,6 +35,11 @@ class Listed(Protocol):
     def previous_cursor(self) -> str | None: ...
 
 
+def page_cursor(raw: str | None) -> str | None:
+    """The cursor of a page address; a bad one is refused by the list itself (400)."""
+    return (raw or "").strip() or None
+
+
 def rank(raw: str | None) -> int:
     """The rank of a page's first row, 1 when absent or not a sensible whole number."""
     text = (raw or "").strip()
@@ -42,10 +49,6 @@ def rank(raw: str | None) -> int:
 def _url(path: str, query: Mapping[str, str], extra: dict[str, str], fragment: str) -> str:
     kept = {name: value for name, value in query.items() if value} | extra
     return path + ("?" + urlencode(kept) if kept else "") + fragment
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")  # French thousands: a narrow no-break space
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,14 +65,19 @@ class CursorPages:
 
     @property
     def total_text(self) -> str:
-        return _number(self.total) if self.total_exact else f"plus de {_number(self.total)}"
+        return number_fr(self.total) if self.total_exact else f"plus de {number_fr(self.total)}"
+
+    @property
+    def shown_text(self) -> str:
+        """The count line, as a table caption reads it."""
+        return self.label
 
     @property
     def label(self) -> str:
         """« 1 à 50 sur 12 345 », « 51 à 100 sur plus de 10 000 »."""
         if self.last_shown == 0:
             return f"aucun sur {self.total_text}"
-        shown = f"{_number(self.first_shown)} à {_number(self.last_shown)}"
+        shown = f"{number_fr(self.first_shown)} à {number_fr(self.last_shown)}"
         return f"{shown} sur {self.total_text}"
 
     @classmethod
@@ -109,4 +117,20 @@ class CursorPages:
             if listed.next_cursor
             else None,
             first_url=_url(path, query, {}, fragment),
+        )
+
+    @classmethod
+    def of_result(
+        cls, result, first_rank: int, per_page: int, path: str, query: Mapping[str, str]
+    ) -> CursorPages:
+        """A page answered with its own count (`total`, `total_exact`), as the lists of
+        devices, loans, students and overdue loans are."""
+        return cls.of(
+            result,
+            first_rank=first_rank,
+            total=result.total,
+            total_exact=result.total_exact,
+            path=path,
+            query=query,
+            per_page=per_page,
         )

@@ -25,7 +25,7 @@ from api.clock import today as paris_today  # `today` names a local date here
 from api.clock import utcnow
 from api.controllers.documents import document_href
 from api.infra.security import LOAN_DESK, OVERRIDE_ROLES, may_lend
-from api.pages import loan_endings, pagination, wording
+from api.pages import cursor_pages, loan_endings, wording
 from api.pages.loan_forms import (
     DONE,
     LIST,
@@ -45,6 +45,7 @@ from api.pages.signing_panel import method_name, role_name, signing_panel
 from api.photo_uploads import photo_href
 from inventory import assets, regions
 from inventory.errors import DomainError, Invalid, NotFound
+from inventory.keyset import BadCursor
 from inventory.views import AssetView
 from loans import desk, documents, listing, photos, receipts, transfers
 from loans.borrower_loans import OpenLoan, open_loans_of
@@ -240,11 +241,11 @@ class LoanPages(Controller):
         model: FromQuery[str | None] = None,
         due_from: FromQuery[str | None] = None,
         due_to: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Template:
         scope = request.user.scope
-        position = pagination.page_cursor(cursor)
+        position = cursor_pages.page_cursor(cursor)
         chosen = {
             "state": (loan_state or "").strip(),
             "overdue": "1" if overdue else "",
@@ -283,12 +284,14 @@ class LoanPages(Controller):
             )
             try:
                 result = await listing.list_loans(scope, filters, today, PAGE_SIZE, cursor=position)
+            except BadCursor:  # the French 400 page (api/errors.py), not the form's 422
+                raise
             except Invalid as error:
                 errors.update(field_errors(error))
         context: dict = {}
         if result is not None:
-            context["pages"] = pagination.CursorPagination.of(
-                result, pagination.page_rank(rank, position), PAGE_SIZE, LIST, chosen
+            context["pages"] = cursor_pages.CursorPages.of_result(
+                result, cursor_pages.rank(rank), PAGE_SIZE, LIST, chosen
             )
         return page(
             request,

@@ -17,7 +17,7 @@ from litestar.response import Redirect
 from api.accounts.staff import Principal
 from api.clock import today, utcnow
 from api.infra.security import EDIT_REFERENCE
-from api.pages import pagination
+from api.pages import cursor_pages, pagination
 from api.pages.rendering import page
 from inventory import catalogue
 from inventory.errors import Invalid, NotFound
@@ -70,14 +70,14 @@ class RegionAdminPages(Controller):
         request: Request[Principal, None, None],
         code: FromPath[str],
         etablissement: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Response:
         scope, day = request.user.scope, today()
         region = await _managed_region(request, code)
         summary = await overdue.region_overdue(scope, region.code, day)
         chosen = (etablissement or "").strip()[:20]
-        position = pagination.page_cursor(cursor)
+        position = cursor_pages.page_cursor(cursor)
         if chosen and chosen not in {e.uai for e in summary.establishments}:
             raise NotFound(f"Établissement {chosen} introuvable dans la région.")
         found = await overdue.overdue_loans(
@@ -98,9 +98,9 @@ class RegionAdminPages(Controller):
             names={e.uai: e.name for e in summary.establishments},
             loans=found.items,
             total=found.total,
-            pages=pagination.CursorPagination.of(
+            pages=cursor_pages.CursorPages.of_result(
                 found,
-                pagination.page_rank(rank, position),
+                cursor_pages.rank(rank),
                 PER_PAGE,
                 path,
                 {"etablissement": chosen},

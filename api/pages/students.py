@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 
 from api.accounts.staff import Principal
@@ -19,12 +19,13 @@ from api.bodies import PathId
 from api.clock import today
 from api.controllers.documents import document_href
 from api.infra.security import may_lend
-from api.pages import guardian_forms, pagination, student_forms
+from api.pages import cursor_pages, guardian_forms, student_forms
 from api.pages.loan_forms import state_label
 from api.pages.rendering import page
 from api.pages.student_wording import DOCUMENT_KINDS, LIST, history_lines, may_edit
 from inventory import regions
 from inventory.errors import Invalid
+from inventory.keyset import BadCursor
 from loans import documents, listing, students
 from loans.student_history import student_history
 
@@ -61,11 +62,11 @@ class StudentPages(Controller):
         ent: Annotated[str | None, QueryParameter(name="ent")] = None,
         etablissement: Annotated[str | None, QueryParameter(name="etablissement")] = None,
         depart: Annotated[str | None, QueryParameter(name="depart")] = None,
-        cursor: FromQuery[str | None] = None,
-        rank: Annotated[str | None, QueryParameter(name=pagination.RANK)] = None,
+        cursor: Annotated[str | None, QueryParameter(name=cursor_pages.CURSOR)] = None,
+        rank: Annotated[str | None, QueryParameter(name=cursor_pages.RANK)] = None,
     ) -> Template:
         scope = request.user.scope
-        position = pagination.page_cursor(cursor)
+        position = cursor_pages.page_cursor(cursor)
         chosen = _chosen(
             q=q, classe=classe, ine=ine, ent=ent, etablissement=etablissement, depart=depart
         )
@@ -86,11 +87,13 @@ class StudentPages(Controller):
                 result = await students.list_students(
                     scope, filters, limit=PER_PAGE, cursor=position
                 )
+            except BadCursor:  # the French 400 page (api/errors.py), not the form's 422
+                raise
             except Invalid as error:
                 errors.update(error.errors)
             else:
-                rank = pagination.page_rank(rank, position)
-                pages = pagination.CursorPagination.of(result, rank, PER_PAGE, LIST, chosen)
+                rank = cursor_pages.rank(rank)
+                pages = cursor_pages.CursorPages.of_result(result, rank, PER_PAGE, LIST, chosen)
         establishments = await regions.list_establishments(scope)
         return page(
             request,

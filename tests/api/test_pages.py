@@ -236,7 +236,7 @@ async def test_a_bad_position_in_the_list_gets_the_french_bad_request_page(signe
     client = await signed_in("it_a")
     # Not base64 JSON; a cursor of the sort by serial; far too long.
     for cursor in ("deux", "WyJzZXJpYWwiLFsiQSIsMV1d", "x" * 3000):
-        response = await client.get(path, params={"cursor": cursor})
+        response = await client.get(path, params={"curseur": cursor})
         assert response.status_code == 400
         assert is_french_html(response)
         assert "position dans la liste" in response.text
@@ -252,7 +252,7 @@ async def test_the_list_is_cut_in_pages_of_fifty_linked_by_their_positions(signe
     assert "1 à 50 sur 52" in text_of(first.text)
     assert 'rel="prev"' not in first.text
     following = re.search(r'href="([^"]+)" rel="next"', first.text).group(1)
-    assert following.startswith("/appareils?q=A-&amp;cursor=") and "rang=51" in following
+    assert following.startswith("/appareils?q=A-&amp;curseur=") and "rang=51" in following
     second = await client.get(html.unescape(following))
     assert tags_listed(second.text) == {"A-0051", "A-0052"}
     assert "51 à 52 sur 52" in text_of(second.text)

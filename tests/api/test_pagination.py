@@ -6,15 +6,9 @@ import dataclasses
 
 import pytest
 
+from api.pages.cursor_pages import CursorPages, page_cursor, rank
 from api.pages.formatting import NARROW_NBSP
-from api.pages.pagination import (
-    CursorPagination,
-    Pagination,
-    page_cursor,
-    page_number,
-    page_rank,
-    page_url,
-)
+from api.pages.pagination import Pagination, page_number, page_url
 from inventory.errors import Conflict, DomainError, Invalid, NotFound
 
 
@@ -84,28 +78,29 @@ class _Result:
 
 
 def test_a_page_by_cursor_links_its_neighbours_with_the_filters_and_their_ranks():
-    pages = CursorPagination.of(_Result(items=[1] * 50), 51, 50, "/appareils", {"q": "R24"})
-    assert pages.next_url == "/appareils?q=R24&cursor=N&rang=101"
-    assert pages.previous_url == "/appareils?q=R24&cursor=P&rang=1"
+    pages = CursorPages.of_result(_Result(items=[1] * 50), 51, 50, "/appareils", {"q": "R24"})
+    assert pages.next_url == "/appareils?q=R24&curseur=N&rang=101"
+    assert pages.previous_url == "/appareils?q=R24&curseur=P&rang=1"
     assert pages.first_url == "/appareils?q=R24"
     assert pages.shown_text == f"51 à 100 sur 12{NARROW_NBSP}345"
 
 
 def test_a_count_that_stopped_at_the_cap_says_more_than():
     result = _Result(items=[1] * 50, total=10_000, total_exact=False, previous_cursor=None)
-    pages = CursorPagination.of(result, 1, 50, "/prets", {})
+    pages = CursorPages.of_result(result, 1, 50, "/prets", {})
     assert pages.shown_text == f"1 à 50 sur plus de 10{NARROW_NBSP}000"
     assert pages.previous_url is None
 
 
-@pytest.mark.parametrize(("raw", "rank"), [(None, None), ("", None), ("zéro", None), ("0", None)])
-def test_a_rank_the_address_does_not_give_leaves_the_count_alone(raw, rank):
-    assert page_rank(raw, "N") == rank
-    pages = CursorPagination.of(_Result(items=[1, 2]), page_rank(raw, "N"), 50, "/eleves", {})
-    assert pages.shown_text == f"sur 12{NARROW_NBSP}345"
-    assert pages.next_url == "/eleves?cursor=N"
+@pytest.mark.parametrize("raw", [None, "", "zéro", "0"])
+def test_a_rank_the_address_does_not_give_counts_from_the_start(raw):
+    assert rank(raw) == 1
+    pages = CursorPages.of_result(_Result(items=[1, 2]), rank(raw), 50, "/eleves", {})
+    assert pages.shown_text == f"1 à 2 sur 12{NARROW_NBSP}345"
+    assert pages.next_url == "/eleves?curseur=N&rang=3"
 
 
-def test_the_first_page_ranks_from_one_and_a_blank_cursor_is_none():
+def test_a_blank_cursor_is_none_and_the_first_page_has_no_previous_link():
     assert page_cursor("  ") is None
-    assert page_rank("7", None) == 1
+    result = _Result(items=[1, 2], previous_cursor=None)
+    assert CursorPages.of_result(result, 7, 50, "/eleves", {}).first_shown == 1

@@ -58,7 +58,7 @@ async def test_the_admin_reading_another_region_sees_none_of_region_24s_loans(si
 
 async def test_a_bad_position_in_the_overdue_list_is_told_in_french(signed_in, world):
     response = await (await signed_in("manager_24")).get(
-        "/administration/regions/24/retards?cursor=x"
+        "/administration/regions/24/retards?curseur=x"
     )
     assert response.status_code == 400
     assert "position dans la liste" in response.text

@@ -95,14 +95,14 @@ async def test_a_long_list_is_shown_fifty_students_a_page_linked_by_position(sig
     assert len(names_in(first.text)) == 50
     assert "1 à 50 sur 51" in first.text
     following = re.search(r'href="([^"]+)" rel="next"', first.text).group(1)
-    assert following.startswith("/eleves?q=nom&amp;cursor=")
+    assert following.startswith("/eleves?q=nom&amp;curseur=")
     second = await client.get(html.unescape(following))
     assert names_in(second.text) == ["Nom50 Camille"]
     assert "51 à 51 sur 51" in second.text
 
 
 async def test_a_bad_position_in_the_list_is_a_french_bad_request(signed_in, world):
-    response = await (await signed_in("it_a")).get("/eleves?cursor=zéro")
+    response = await (await signed_in("it_a")).get("/eleves?curseur=zéro")
     assert response.status_code == 400
     assert "position dans la liste" in response.text
 
