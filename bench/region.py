@@ -148,8 +148,10 @@ def _timed(server: Server, path: str, token: str) -> list[float]:
 def _deep_path(server: Server, path: str, token: str, first: dict) -> tuple[str, int, str]:
     """(the address of a page deep in the list, its depth in rows, "cursor" or "offset")."""
     total = first.get("total") if isinstance(first.get("total"), int) else None
+    if first.get("total_exact") is False:
+        total = None  # "more than" the count's cap: go as deep as the walk allows
     if "next_cursor" in first:  # walk by cursor, the largest pages, to about mid-list
-        goal = int((total or WALK * MAX_WALK) * DEEP_FRACTION)
+        goal = int(total * DEEP_FRACTION) if total else WALK * MAX_WALK
         cursor, depth = first["next_cursor"], 0
         while cursor and depth + WALK <= goal and depth < WALK * MAX_WALK:
             _, page = _get(server, _with(path, cursor=cursor, limit=WALK), token)
