@@ -395,5 +395,7 @@ async def import_assets(
                 "Un autre enregistrement a pris ces numéros entre-temps ; relancez l'import."
             ) from error
         return ImportReport(rows=count, created=0, errors=_line_errors(rows))
-    await after_bulk_write(len(rows))  # inventory.statistics: plans of what follows
+    await after_bulk_write(
+        len(rows), "asset", "asset_event"
+    )  # inventory.statistics: plans of what follows
     return ImportReport(rows=count, created=len(rows), errors=[])

@@ -34,7 +34,17 @@ async def refresh_statistics(*tables: str) -> None:
             await engine.run_ddl(f"ANALYZE {table}")
 
 
-async def after_bulk_write(rows: int) -> None:
-    """Refresh the statistics after a write of `rows` rows, if that is many."""
-    if rows >= BULK:
-        await refresh_statistics()
+async def after_bulk_write(rows: int, *tables: str) -> None:
+    """Refresh the statistics of `tables` after a write of `rows` rows in them, if that is
+    many. Only those tables: this runs in the import's request (0.3 s for the devices of a
+    region, where the whole database takes 1.2 s on SQLite)."""
+    if rows < BULK:
+        return
+    if Region._meta.db.engine_type == "sqlite":
+        # Not on SQLite, for now: an ANALYZE by the process of an import made another
+        # process's pooled connection fail its next device deletion with "no such table:
+        # asset" (the crash-consistency test; not reproduced in isolation, likely the FTS5
+        # search table's statements after the schema change). SQLite's statistics come from
+        # `ordipret analyse` (server stopped, or restarted after it) and PRAGMA optimize.
+        return
+    await refresh_statistics(*tables)

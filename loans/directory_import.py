@@ -312,7 +312,9 @@ async def import_directory(
         await _relatives(run, staging, tick)
         counts = dict(staging.counts)
     if not dry_run:
-        await after_bulk_write(run.added + run.changed + run.left)  # inventory.statistics
+        await after_bulk_write(
+            run.added + run.changed + run.left, "student", "guardian"
+        )  # inventory.statistics
         audit.info(
             "directory imported by account %s: %s added, %s changed, %s left",
             actor.id,

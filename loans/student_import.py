@@ -503,7 +503,9 @@ async def import_students(
                 "Un autre enregistrement est intervenu entre-temps ; relancez l'import."
             ) from error
         return StudentImportReport(rows=count, created=0, updated=0, errors=_line_errors(rows))
-    await after_bulk_write(report.created + report.updated)  # inventory.statistics
+    await after_bulk_write(
+        report.created + report.updated, "student", "guardian"
+    )  # inventory.statistics
     audit.info(
         "students imported by account %s: %s created, %s updated",
         actor.id,

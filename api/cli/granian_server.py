@@ -9,7 +9,14 @@ no wrapper at all without it (the client's address is then the socket's).
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+
 from api.settings import Settings
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 # uvicorn's level names, as `ordipret serve --log-level` takes them, to Granian's.
 _LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warning": "warning"}
@@ -18,7 +25,22 @@ _LEVELS = {"trace": "debug", "debug": "debug", "info": "info", "warning": "warni
 def proxied_app():
     from api.app import create_app
 
+    _die_with_the_supervisor()
     return proxied(create_app(), Settings.from_env())
+
+
+def _die_with_the_supervisor() -> None:
+    """Granian's workers are processes of their own: when the supervisor is killed outright
+    (`kill -9`, the OOM killer), they would go on serving and writing, orphaned, where
+    uvicorn's single process dies whole. On Linux the kernel can signal a child when its
+    parent dies: ask it for SIGKILL, and leave at once if the parent is already gone."""
+    if sys.platform != "linux":
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # died before the request above was made
+        os._exit(1)
 
 
 def proxied(app, settings: Settings):
