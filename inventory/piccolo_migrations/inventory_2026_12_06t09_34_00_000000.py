@@ -32,6 +32,10 @@ async def forwards():
     async def create_indexes():
         for name, target in INDEXES.items():
             await engine_finder().run_ddl(f"CREATE INDEX {name} ON {target}")
+        # Figures for the new indexes: without them SQLite takes a new index for a selective
+        # one (the region's, which matches every row), and a search by serial of a region
+        # read 40 ms instead of 8. Migrations run before the new version serves.
+        await engine_finder().run_ddl("ANALYZE asset")
 
     async def drop_indexes():
         for name in INDEXES:
