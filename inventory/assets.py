@@ -21,7 +21,7 @@ from inventory.history import (
     jsonable,
     record_event,
 )
-from inventory.keyset import Key, capped_count, decode, fetch_page
+from inventory.keyset import Key, decode, fetch_page
 from inventory.lending import (
     LENT,
     LENT_LABEL,
@@ -33,7 +33,7 @@ from inventory.lending import (
 )
 from inventory.regions import establishment_row, region_id_for_code
 from inventory.scope import Actor, Scope
-from inventory.search import asset_search_clause
+from inventory.search import AssetSearch, capped_search_count, resolve_asset_search
 from inventory.tables import Asset, DeviceModel
 from inventory.uai import normalise_uai
 from inventory.views import (
@@ -202,7 +202,7 @@ def status_where(status: str) -> list:
     return [Asset.state == status, not_lent_clause()]
 
 
-def _filtered(query, scope: Scope, filters: AssetFilters):
+def _filtered(query, scope: Scope, filters: AssetFilters, search: AssetSearch | None):
     # An asset belongs to its owner region, and to its school when it has one.
     if (where := scope.restrict(Asset.region, Asset.establishment)) is not None:
         query = query.where(where)
@@ -214,8 +214,8 @@ def _filtered(query, scope: Scope, filters: AssetFilters):
         query = query.where(Asset.model == filters.model_id)
     if filters.location_id:
         query = query.where(Asset.location == filters.location_id)
-    if (search := asset_search_clause(filters.search)) is not None:
-        query = query.where(search)  # through an index on either engine: inventory.search
+    if search is not None:  # filters.search, resolved: inventory.search
+        query = query.where(search.where)
     return query
 
 
@@ -235,9 +235,11 @@ def check_filters(filters: AssetFilters, sort: str, limit: int, offset: int) -> 
         raise Invalid(errors)
 
 
-def list_select(scope: Scope, filters: AssetFilters) -> Callable[[], Select]:
+def list_select(
+    scope: Scope, filters: AssetFilters, search: AssetSearch | None
+) -> Callable[[], Select]:
     """The list's rows in scope and filtered, unordered: what a page is cut from."""
-    return lambda: _filtered(Asset.select(*_COLUMNS), scope, filters)
+    return lambda: _filtered(Asset.select(*_COLUMNS), scope, filters, search)
 
 
 def sort_keys(sort: str) -> tuple[Key, ...]:
@@ -264,15 +266,18 @@ async def list_assets(
     check_filters(filters, sort, limit, offset)
     keys = sort_keys(sort)
     position = decode(cursor, sort, keys)
+    search = await resolve_asset_search(filters.search)
     found = await fetch_page(
-        list_select(scope, filters),
+        list_select(scope, filters, search),
         sort,
         keys,
         position,
         limit,
         offset,
     )
-    total, exact = await capped_count(_filtered(Asset.select(Asset.id), scope, filters))
+    total, exact = await capped_search_count(
+        _filtered(Asset.select(Asset.id), scope, filters, None), search
+    )
     return Page(
         items=await _views(scope, found.rows),
         total=total,
@@ -305,10 +310,11 @@ async def asset_batches(
     column = getattr(Asset, name)
     # By identity: a column's == builds a WHERE clause.
     selected = [Asset.id, column, *(c for c in columns if c is not Asset.id and c is not column)]
+    search = await resolve_asset_search(filters.search)
     for valued in (True, False):
         last: dict | None = None
         while True:
-            query = _filtered(Asset.select(*selected), scope, filters)
+            query = _filtered(Asset.select(*selected), scope, filters, search)
             if valued:
                 query = query.where(column.is_not_null())
                 if last is not None:

@@ -15,9 +15,14 @@ index serves. Per engine:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from piccolo.columns import Column
 from piccolo.columns.combination import Combinable, Or, WhereRaw
+from piccolo.query import Select
+from piccolo.querystring import QueryString
 
+from inventory.keyset import COUNT_CAP, capped_count
 from inventory.tables import Asset
 
 # Trigrams need three characters; below that, the search is by prefix only.
@@ -88,10 +93,14 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _needle(search: str | None) -> str:
+    return _cleaned(search or "").strip().upper()[:LONGEST]
+
+
 def asset_search_clause(search: str | None):
     """Where clause on `Asset`: its tag or serial holds `search` (upper-cased), or starts
     with it when it is shorter than 3 characters. None when nothing is searched."""
-    needle = _cleaned(search or "").strip().upper()[:LONGEST]
+    needle = _needle(search)
     if not needle:
         return None
     if len(needle) < SUBSTRING_MINIMUM:
@@ -99,9 +108,64 @@ def asset_search_clause(search: str | None):
     if _engine_type() == "postgres":
         pattern = _pattern_literal("%" + escape_like(needle) + "%")
         return WhereRaw(f'("asset"."tag" LIKE {pattern} OR "asset"."serial" LIKE {pattern})')
-    return WhereRaw(
-        '"asset"."id" IN (SELECT rowid FROM asset_search WHERE asset_search MATCH {})',
-        _fts_phrase(needle),
+    return WhereRaw(_FTS_IDS, _fts_phrase(needle))
+
+
+_FTS_IDS = '"asset"."id" IN (SELECT rowid FROM asset_search WHERE asset_search MATCH {})'
+
+# SQLite: from this many devices holding the part searched, the search is "broad". An FTS5
+# query answers the ids of every match before SQLite can sort them: 64,000 devices of a region
+# whose serial holds "LE240" took 60 ms for a page and 38 ms more for its count. A broad
+# search instead reads the list in its own order (its index) and tests each device's tag and
+# serial, stopping at the page's end: matches are then dense, so the page reads a few hundred
+# rows. Below, the ids found are the list: a search reads its FTS matches once, not per query.
+BROAD = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class AssetSearch:
+    """A device search resolved for one list: `where` selects its rows; `broad_phrase`, for a
+    broad search on SQLite, is the FTS5 query its count is driven from (`capped_search_count`)."""
+
+    where: Combinable
+    broad_phrase: str | None = None
+
+
+async def resolve_asset_search(search: str | None) -> AssetSearch | None:
+    """The search of a list, resolved against the index once (see BROAD). None without one."""
+    needle = _needle(search)
+    if len(needle) < SUBSTRING_MINIMUM or _engine_type() == "postgres":
+        clause = asset_search_clause(needle)
+        return None if clause is None else AssetSearch(clause)
+    phrase = _fts_phrase(needle)
+    found = await Asset.raw(
+        f"SELECT rowid AS id FROM asset_search WHERE asset_search MATCH {{}} LIMIT {BROAD}", phrase
+    )
+    if len(found) < BROAD:  # integers read from the index: safe inline, one query plan
+        ids = ",".join(str(row["id"]) for row in found)
+        return AssetSearch(WhereRaw(f'"asset"."id" IN ({ids})'))
+    holds = '(instr("asset"."tag", {}) > 0 OR instr("asset"."serial", {}) > 0)'
+    return AssetSearch(WhereRaw(holds, needle, needle), broad_phrase=phrase)
+
+
+async def capped_search_count(select: Select, search: AssetSearch | None) -> tuple[int, bool]:
+    """`keyset.capped_count` of `select` (the list's rows without the search) and `search`;
+    a broad search on SQLite counted by `broad_count_query`."""
+    if search is None or search.broad_phrase is None:
+        return await capped_count(select if search is None else select.where(search.where))
+    found = (await Asset._meta.db.run_querystring(broad_count_query(select, search)))[0]["n"]
+    return min(found, COUNT_CAP), found <= COUNT_CAP
+
+
+def broad_count_query(select: Select, search: AssetSearch) -> QueryString:
+    """Up to COUNT_CAP + 1 of a broad search's FTS matches, each looked up by id among the
+    rows of `select` (which SQLite flattens: no list of them is built first)."""
+    return QueryString(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM asset_search CROSS JOIN ({}) AS listed"
+        " ON listed.id = asset_search.rowid WHERE asset_search MATCH {} LIMIT {}) AS counted",
+        select.querystrings[0],
+        search.broad_phrase,
+        COUNT_CAP + 1,
     )
 
 

@@ -3,7 +3,7 @@ accents, and the planner's statistics refreshed: behaviour on both engines."""
 
 from __future__ import annotations
 
-from inventory import assets
+from inventory import assets, search
 from inventory.assets import AssetFilters
 from inventory.search import successor
 from inventory.statistics import refresh_statistics
@@ -56,6 +56,29 @@ async def test_a_search_of_any_characters_finds_nothing_rather_than_failing(worl
         assert await _tags(PLATFORM, text) == []
         assert await _names(text) == []
     assert await _tags(PLATFORM, "{5CD}") == ["PC-0001", "TAB-0003"]  # braces dropped
+
+
+async def test_a_broad_search_finds_counts_and_pages_what_a_narrow_one_does(world, monkeypatch):
+    """A part held by many devices is read in the list's order and tested per device rather
+    than through the ids of its matches (SQLite, from BROAD matches): the same answers."""
+    await _fleet(world)
+    await make_asset("PC-0004", UAI_A, world.model_id, serial="XY5CD99")
+    texts = ("5CD", "d1234", "PC-", "0003", "E_77", "E777")
+    narrow = {text: await assets.list_assets(PLATFORM, AssetFilters(search=text)) for text in texts}
+    monkeypatch.setattr(search, "BROAD", 1)
+    for text in texts:
+        broad = await assets.list_assets(PLATFORM, AssetFilters(search=text))
+        assert [i.tag for i in broad.items] == [i.tag for i in narrow[text].items], text
+        assert (broad.total, broad.total_exact) == (narrow[text].total, True), text
+    walked, cursor = [], None
+    while True:  # one device per page, by the cursors
+        page = await assets.list_assets(
+            PLATFORM, AssetFilters(search="5cd"), limit=1, cursor=cursor
+        )
+        walked += [item.tag for item in page.items]
+        if not (cursor := page.next_cursor):
+            break
+    assert walked == ["PC-0001", "PC-0004", "TAB-0003"]
 
 
 def test_the_end_of_a_prefix_range_skips_surrogates_and_the_highest_character():
