@@ -41,7 +41,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         manifest = asyncio.run(take_backup(settings, args.output, progress_bar))
-    except BackupError as error:
+    except (BackupError, OSError) as error:  # OSError: a full or read-only disk
         console.print(f"[red]Sauvegarde impossible : {error}[/red]")
         return 2
     rows = sum(manifest.tables.values())

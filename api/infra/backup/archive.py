@@ -139,7 +139,7 @@ class ArchiveWriter:
         manifest.files = list(self.entries)
         data = manifest.to_json()
         info = tarfile.TarInfo(MANIFEST)
-        info.size, info.mode = len(data), 0o600
+        info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
         self.tar.addfile(info, io.BytesIO(data))
         self.tar.close()
         with self.partial.open("rb") as written:

@@ -52,6 +52,7 @@ def copy_into(writer: ArchiveWriter, root: Path, named: frozenset[str], advance)
             writer.add_bytes(document_member(sha256), data)
             copied.add(sha256)
         advance(done, len(files))
+    advance(len(files), len(files))
     return sorted(named - copied)
 
 
@@ -73,9 +74,12 @@ async def check_all(storage: Storage, advance) -> DocumentCheck:
     """Every `document` row has its bytes in the storage, and they still have its hash."""
     result, last_id = DocumentCheck(), 0
     total = await Document.count()
-    while rows := await Document.select(Document.id, Document.sha256).where(
-        Document.id > last_id
-    ).order_by(Document.id).limit(BATCH):
+    while (
+        rows := await Document.select(Document.id, Document.sha256)
+        .where(Document.id > last_id)
+        .order_by(Document.id)
+        .limit(BATCH)
+    ):
         for row in rows:
             try:
                 await storage.get(row["sha256"])

@@ -138,8 +138,9 @@ async def _restore_documents(
     bind(engine)
     await engine.start_connection_pool()
     try:
-        with stage("Documents") as advance:
-            await documents.put_back(tar, manifest, storage, advance)
+        if manifest.documents:
+            with stage("Documents") as advance:
+                await documents.put_back(tar, manifest, storage, advance)
         with stage("Contrôle des documents") as advance:
             check = await documents.check_all(storage, advance)
         differing = {}
