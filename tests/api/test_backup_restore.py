@@ -28,6 +28,7 @@ from api.infra.backup.restoring import restore_backup
 from api.infra.backup.taking import take_backup
 from loans import documents, lifecycle
 from loans.storage import DatabaseStorage, DirectoryStorage, Storage
+from loans.tables import Document
 from tests.cli_process import ordipret
 from tests.conftest import with_changes
 from tests.database import is_postgres
@@ -334,3 +335,54 @@ async def assert_no_database_written(target: Target) -> None:
 
 def sqlite_file(target: Target) -> Path:
     return Path(target.database_url.removeprefix("sqlite:///"))
+
+
+async def test_a_document_file_lost_before_the_backup_is_named_by_it_and_by_the_restore(
+    world, settings, tmp_path, target: Target
+):
+    storage = DirectoryStorage(settings.var_dir / "documents")
+    writer = Writer(world, storage)
+    await writer.prepare()
+    await writer.step()
+    [sha256] = [row["sha256"] for row in await Document.select(Document.sha256)]
+    storage.path_of(sha256).unlink()
+    archive = tmp_path / "sauvegarde.tar"
+    source = {
+        "ORDIPRET_DATABASE_URL": settings.database_url,
+        "ORDIPRET_VAR_DIR": str(settings.var_dir),
+        "ORDIPRET_STORAGE": "directory",
+    }
+
+    backup = await asyncio.to_thread(
+        ordipret, tmp_path, "backup", "-o", str(archive), env_extra=source
+    )
+    restored = await asyncio.to_thread(
+        ordipret, tmp_path, "restore", str(archive), env_extra=target.env("directory")
+    )
+
+    assert backup.returncode == 1 and "1 document(s)" in backup.stdout, backup.stdout
+    assert manifest_of(archive)["missing_documents"] == [sha256]
+    assert restored.returncode == 1, restored.stdout + restored.stderr
+    assert "Documents sans contenu : 1" in restored.stdout
+
+
+async def test_a_backup_on_postgresql_without_pg_dump_is_refused_clearly(
+    settings, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no PostgreSQL client tools there
+    on_postgres = with_changes(settings, database_url="postgresql://postgres@127.0.0.1:1/absente")
+
+    with pytest.raises(BackupError, match="pg_dump introuvable"):
+        await take_backup(on_postgres, tmp_path / "sauvegarde.tar", silent)
+
+    assert not list(tmp_path.iterdir())
+
+
+async def test_a_backup_never_overwrites_an_existing_file(settings, tmp_path):
+    earlier = tmp_path / "sauvegarde.tar"
+    earlier.write_bytes(b"la sauvegarde d'hier")
+
+    with pytest.raises(BackupError, match="existe déjà"):
+        await take_backup(settings, earlier, silent)
+
+    assert earlier.read_bytes() == b"la sauvegarde d'hier"

@@ -97,7 +97,7 @@ async def restore_backup(settings: Settings, archive: Path, stage: Stage) -> Sum
             await asyncio.to_thread(verify, tar, manifest, advance)
         with stage("Base de données") as advance:
             advance(0, 1)
-            await asyncio.to_thread(_restore_database, tar, manifest, settings.database_url)
+            await asyncio.to_thread(_restore_database, tar, manifest, settings)
             advance(1, 1)
         try:
             summary = await _restore_documents(tar, manifest, settings, storage, stage)
@@ -110,14 +110,16 @@ async def restore_backup(settings: Settings, archive: Path, stage: Stage) -> Sum
     return summary
 
 
-def _restore_database(tar: tarfile.TarFile, manifest: Manifest, database_url: str) -> None:
+def _restore_database(tar: tarfile.TarFile, manifest: Manifest, settings: Settings) -> None:
     if manifest.engine == "sqlite":
-        sqlite.restore(tar, manifest.database, sqlite.database_path(database_url))
+        sqlite.restore(tar, manifest.database, sqlite.database_path(settings.database_url))
         return
-    with tempfile.NamedTemporaryFile(prefix="ordipret-restore-", suffix=".pgdump") as dump:
+    # pg_restore reads a file; the var directory has room for it more surely than /tmp.
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=settings.var_dir, prefix=".restore-") as dump:
         copy_member(tar, manifest.database, dump)
         dump.flush()
-        postgres.restore(database_url, Path(dump.name))
+        postgres.restore(settings.database_url, Path(dump.name))
 
 
 def _what_to_clean(settings: Settings, storage: Storage) -> str:
