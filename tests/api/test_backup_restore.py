@@ -15,6 +15,7 @@ import hashlib
 import json
 import sqlite3
 import tarfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from api.infra.backup import sqlite as backup_sqlite
 from api.infra.backup.archive import BackupError
 from api.infra.backup.restoring import restore_backup
 from api.infra.backup.taking import take_backup
@@ -386,3 +388,37 @@ async def test_a_backup_never_overwrites_an_existing_file(settings, tmp_path):
         await take_backup(settings, earlier, silent)
 
     assert earlier.read_bytes() == b"la sauvegarde d'hier"
+
+
+async def test_a_sqlite_copy_made_in_many_steps_while_loans_are_written_is_of_one_moment(
+    world, settings, database_url, tmp_path, monkeypatch
+):
+    if is_postgres(database_url):
+        pytest.skip("SQLite's online backup API")
+    monkeypatch.setattr(backup_sqlite, "PAGES_PER_STEP", 1)
+    writer = Writer(world, DatabaseStorage())
+    await writer.prepare()
+    await writer.step()
+    writing = asyncio.create_task(writer.run())
+    seen: list[int] = []
+
+    def advance(done: int, total: int) -> None:
+        """Between the first steps of the copy, wait for the app to commit (a second at most)."""
+        if len(seen) < 3:
+            deadline = time.monotonic() + 1
+            while writer.steps == (seen[-1] if seen else -1) and time.monotonic() < deadline:
+                time.sleep(0.001)
+        seen.append(writer.steps)
+
+    copy = tmp_path / "copie.sqlite"
+    snapshot = await asyncio.to_thread(
+        backup_sqlite.snapshot, backup_sqlite.database_path(database_url), copy, advance
+    )
+    writer.stop.set()
+    await writing
+
+    assert len(set(seen)) > 1, "no commit landed between the steps of the copy"
+    with contextlib.closing(sqlite3.connect(copy)) as copied:
+        for table, count in snapshot.tables.items():
+            assert copied.execute(f'SELECT count(*) FROM "{table}"').fetchone() == (count,), table
+        assert copied.execute("PRAGMA integrity_check").fetchone() == ("ok",)
