@@ -60,12 +60,14 @@ class Manifest:
 
     def to_json(self) -> bytes:
         body = {"format": FORMAT, "format_version": FORMAT_VERSION, **asdict(self)}
-        return json.dumps(body, indent=1, ensure_ascii=False).encode()
+        return json.dumps({**body, "checksum": _checksum(body)}, indent=1).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
         try:
             body: dict[str, Any] = json.loads(data)
+            if body.pop("checksum") != _checksum(body):
+                raise BackupError("Manifeste modifié : son empreinte ne correspond plus.")
             if body.pop("format") != FORMAT:
                 raise ValueError
             version = body.pop("format_version")
@@ -83,11 +85,21 @@ class Manifest:
 
     @property
     def database(self) -> FileEntry:
-        return next(f for f in self.files if f.path == DATABASE_MEMBERS[self.engine])
+        for entry in self.files:
+            if entry.path == DATABASE_MEMBERS[self.engine]:
+                return entry
+        raise BackupError("Archive sans base de données.")
 
     @property
     def documents(self) -> list[FileEntry]:
         return [f for f in self.files if f.path.startswith("documents/")]
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    """The manifest's own SHA-256, over its other fields: a changed count or name is refused
+    before anything is written, like a changed file."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def document_member(sha256: str) -> str:
@@ -188,8 +200,7 @@ def verify(tar: tarfile.TarFile, manifest: Manifest, advance) -> None:
     names = [m.name for m in members]
     if len(listed) != len(manifest.files) or sorted(names) != sorted(listed):
         raise BackupError("Archive incomplète ou modifiée : ses fichiers diffèrent du manifeste.")
-    if manifest.database.path not in listed:
-        raise BackupError("Archive sans base de données.")
+    manifest.database  # noqa: B018 (refuses an archive without one)
     if not all(_DOCUMENT.match(entry.path) for entry in manifest.documents):
         raise BackupError("Archive incohérente : un document ne porte pas le nom de son empreinte.")
     total = sum(entry.size for entry in manifest.files)
