@@ -9,6 +9,7 @@ import sys
 
 from api.cli import (
     accounts,
+    backup,
     directory,
     documents,
     imports,
@@ -35,6 +36,7 @@ COMMAND_GROUPS = (
     reports,
     worker,
     statistics,
+    backup,
 )
 
 

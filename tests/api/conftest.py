@@ -10,6 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from tests.api.backups import restore_target  # noqa: F401 (a fixture of the backup tests)
 from tests.api.ent_sessions import ent  # noqa: F401 (a fixture of the space's tests)
 from tests.cli_process import ordipret
 from tests.conftest import client_for
