@@ -11,6 +11,7 @@ formatted in another thread (Python 3.12+) where the contextvar is no longer vis
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import re
@@ -87,6 +88,8 @@ def logging_config(log_format: str) -> LoggingConfig:
         loggers={"ordipret": {"level": "INFO"}},
     )
     formatter = "json" if log_format == "json" else "standard"
+    # Litestar's default handler entries are shared module-level dicts: change copies.
+    config.handlers = copy.deepcopy(config.handlers)
     # The queue handler formats in the caller's thread up to Python 3.11, the console handler
     # behind it from 3.12 on: both get the chosen formatter, the first the filter.
     config.handlers["queue_listener"]["filters"] = ["request_id"]

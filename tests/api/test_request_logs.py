@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from litestar.logging import LoggingConfig
 
 from api.infra.logs import OrdipretJsonFormatter, RequestIdFilter, logging_config
 from api.settings import Settings
@@ -50,6 +51,8 @@ def test_the_json_format_is_configured_for_the_app_and_text_is_the_default():
     formatter = config.handlers["console"]["formatter"]
     assert config.formatters[formatter]["()"] is OrdipretJsonFormatter
     assert "request_id" in config.handlers["queue_listener"]["filters"]
+    # Litestar's own defaults are left as they were (another app's logging still configures)
+    assert "filters" not in LoggingConfig().handlers["queue_listener"]
     assert Settings.from_env({}).log_format == "text"
     assert Settings.from_env({"ORDIPRET_LOG_FORMAT": "JSON"}).log_format == "json"
     with pytest.raises(ValueError, match="ORDIPRET_LOG_FORMAT"):
