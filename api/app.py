@@ -85,12 +85,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     wake_worker = asyncio.Event()
 
     @asynccontextmanager
-    async def job_worker(_: Litestar) -> AsyncIterator[None]:
+    async def job_worker(application: Litestar) -> AsyncIterator[None]:
         if settings.worker == "off":
             yield
             return
         async with worker.running(documents, settings.public_url, wake_worker) as task:
-            app.state[health.WORKER_STATE] = task
+            application.state[health.WORKER_STATE] = task  # /health asks whether it runs
             yield
 
     @asynccontextmanager
