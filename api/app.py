@@ -9,7 +9,6 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
@@ -22,11 +21,15 @@ from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from api import controllers, pages
+from api.controllers import health
 from api.errors import ERROR_PAGE, EXCEPTION_HANDLERS, problem_details_handler
 from api.infra import storage
 from api.infra.database import engine_for
 from api.infra.login_throttle import LoginThrottle
+from api.infra.logs import logging_config
+from api.infra.metrics import pool_sampling, prometheus_config, unmatched_recorder
 from api.infra.piccolo_conf import bind
+from api.infra.request_context import RequestContext
 from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
 from api.jobs import answers as jobs
@@ -82,13 +85,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     wake_worker = asyncio.Event()
 
     @asynccontextmanager
-    async def job_worker(_: Litestar) -> AsyncIterator[None]:
+    async def job_worker(application: Litestar) -> AsyncIterator[None]:
         if settings.worker == "off":
             yield
             return
-        async with worker.running(documents, settings.public_url, wake_worker):
+        async with worker.running(documents, settings.public_url, wake_worker) as task:
+            application.state[health.WORKER_STATE] = task  # /health asks whether it runs
             yield
 
+    @asynccontextmanager
+    async def sampling(_: Litestar) -> AsyncIterator[None]:
+        async with pool_sampling(engine):
+            yield
+
+    prometheus = prometheus_config()
     app = Litestar(
         route_handlers=[
             *controllers.ROUTES,
@@ -97,10 +107,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}
             ),
         ],
-        lifespan=[database_pool, job_worker],
+        lifespan=[database_pool, job_worker, sampling],
         before_request=check_request,
         stores=stores,
         middleware=[
+            prometheus.middleware,
             sessions.middleware,
             DefineMiddleware(PrincipalMiddleware, exclude=["^/schema", "^/static/"]),
         ],
@@ -128,10 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProblemDetailsPlugin(ProblemDetailsConfig(exception_handler=problem_details_handler))
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        logging_config=LoggingConfig(
-            log_exceptions="never",  # errors.py logs unexpected ones, without personal data
-            loggers={"ordipret": {"level": "INFO", "handlers": ["queue_listener"]}},
-        ),
+        logging_config=logging_config(settings.log_format),
         state={
             "settings": settings,
             storage.STATE_KEY: documents,
@@ -142,4 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_problems(app)
+    # Around routing itself, so that a path no route matches gets a request id, an access
+    # line and its count too (api/infra/request_context.py).
+    app.asgi_handler = RequestContext(app.asgi_handler, unmatched_recorder(prometheus))
     return app

@@ -69,20 +69,28 @@ def smtp_settings_from_env(
     )
 
 
-def parse_trusted_proxies(text: str) -> tuple[str, ...]:
+def parse_trusted_proxies(text: str, variable: str = "ORDIPRET_TRUSTED_PROXIES") -> tuple[str, ...]:
     """`ORDIPRET_TRUSTED_PROXIES`: comma-separated addresses or networks (CIDR) of the reverse
     proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed. None by default:
-    without a proxy, such headers come from the client and are ignored."""
+    without a proxy, such headers come from the client and are ignored. (Also read for
+    `ORDIPRET_METRICS_ALLOW`, named by `variable`.)"""
     proxies = []
     for item in filter(None, (part.strip() for part in text.split(","))):
         try:
             proxies.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
             raise ValueError(
-                f"ORDIPRET_TRUSTED_PROXIES : {item!r} n'est ni une adresse IP ni un réseau "
+                f"{variable} : {item!r} n'est ni une adresse IP ni un réseau "
                 "(exemples : 10.0.0.5, 10.0.0.0/24, ::1)"
             ) from None
     return tuple(proxies)
+
+
+def parse_log_format(text: str) -> str:
+    log_format = text.strip().lower()
+    if log_format not in ("text", "json"):
+        raise ValueError(f"ORDIPRET_LOG_FORMAT : text ou json attendu, pas {text!r}")
+    return log_format
 
 
 def _worker_mode(text: str) -> str:
@@ -111,6 +119,12 @@ class Settings:
     # ORDIPRET_WORKER: "inline" runs the document job queue in the app's process; "off" leaves
     # it to `ordipret worker` (api.jobs.worker).
     worker: str = "inline"
+    # ORDIPRET_LOG_FORMAT: "text" (readable) or "json" (one object a line; `ordipret serve`'s
+    # default). /metrics answers the bearer of ORDIPRET_METRICS_TOKEN or the addresses of
+    # ORDIPRET_METRICS_ALLOW, nobody when neither is set (api.controllers.metrics).
+    log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)
+    metrics_allow: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -133,6 +147,11 @@ class Settings:
             seal_password=env.get("ORDIPRET_SEAL_PASSWORD", ""),
             ent_timeout=float(env.get("ORDIPRET_ENT_TIMEOUT", "5")),
             worker=_worker_mode(env.get("ORDIPRET_WORKER", "inline")),
+            log_format=parse_log_format(env.get("ORDIPRET_LOG_FORMAT", "text")),
+            metrics_token=env.get("ORDIPRET_METRICS_TOKEN", "").strip(),
+            metrics_allow=parse_trusted_proxies(
+                env.get("ORDIPRET_METRICS_ALLOW", ""), "ORDIPRET_METRICS_ALLOW"
+            ),
         )
 
     def with_secret(self) -> Settings:

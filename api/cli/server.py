@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from api.cli.console import console, migrate_database, progress_bar, run_with_database
 from api.settings import Settings
@@ -32,8 +33,24 @@ def uvicorn_options(args, settings: Settings) -> dict:
     }
 
 
+def prepare_metrics_directory(settings: Settings) -> Path:
+    """prometheus_client's multiprocess mode, for every worker to add to one view: a
+    directory of their metric files (PROMETHEUS_MULTIPROC_DIR, else `<var>/metrics`),
+    emptied of a previous run's, named in the environment before any worker imports
+    prometheus_client (it reads the variable once, at import)."""
+    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.var_dir / "metrics")
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+    return directory
+
+
 def cmd_serve(args, settings: Settings) -> int:
     settings.with_secret()  # made once here, before the workers start, so that all share it
+    prepare_metrics_directory(settings)
+    if args.command == "serve":  # production: one JSON object a line (api/infra/logs.py)
+        os.environ.setdefault("ORDIPRET_LOG_FORMAT", "json")
     if getattr(args, "server", SERVERS[0]) == "granian":
         from api.cli import granian_server
 
@@ -111,7 +128,12 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
+    # The app writes its own access line (route template, status, duration: api/infra/
+    # request_context.py); the server's own would add the path and its query string, where
+    # names searched for and tokens travel: off unless asked for.
+    parser.add_argument("--server-access-log", dest="access_log", action="store_true")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
+    parser.set_defaults(access_log=False)
     parser.add_argument(
         "--server",
         choices=SERVERS,

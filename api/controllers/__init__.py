@@ -17,6 +17,7 @@ from api.controllers import (
     labels,
     loans,
     locations,
+    metrics,
     policy,
     reference,
     report_exports,
@@ -31,6 +32,7 @@ from api.controllers import (
 
 ROUTES: list = [
     *health.ROUTES,
+    *metrics.ROUTES,
     *auth.ROUTES,
     *reference.ROUTES,
     *assets.ROUTES,

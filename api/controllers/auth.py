@@ -15,6 +15,7 @@ from api.bodies import PathId
 from api.clock import utcnow
 from api.errors import problem_exception
 from api.infra.login_throttle import LoginThrottle
+from api.infra.metrics import count_sign_in
 from api.infra.security import SESSION_ACCOUNT_KEY
 from api.infra.sessions import rotate_session_id
 from loans.ent_identity import PASSWORD, SESSION_METHOD_KEY
@@ -93,6 +94,7 @@ async def sign_in(request: Request, email: str, password: str) -> Principal | No
     account_id = None
     if len(password) <= MAX_PASSWORD_LENGTH:
         account_id = await accounts.authenticate(email, password, utcnow())
+    count_sign_in("password", account_id is not None)
     if account_id is None:
         return None
     await throttle.succeeded(address, email)

@@ -91,6 +91,11 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._reader.close()
             self._reader = None
 
+    def pool_usage(self) -> tuple[int, int]:
+        """(connections the pool holds, connections lent out now), for the metrics."""
+        size = len(self._all)
+        return size, size - (self._idle.qsize() if self._idle is not None else size)
+
     def point_read(self, sql: str, args: list) -> list[dict] | None:
         """Run a keyed read of a few rows right here, on the event loop's thread, or return
         None when that is not possible (no pool, or inside a transaction).
@@ -161,6 +166,13 @@ class PooledPostgresEngine(PostgresEngine):
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
         await super().start_connection_pool(reset=_session_kept, **kwargs)
+
+    def pool_usage(self) -> tuple[int, int]:
+        """(connections the pool holds, connections lent out now), for the metrics."""
+        if self.pool is None:
+            return 0, 0
+        size = self.pool.get_size()
+        return size, size - self.pool.get_idle_size()
 
     async def keyed_read(self, sql: str, args: list) -> list[dict] | None:
         """A compiled keyed read (inventory.db.Prepared) straight to asyncpg, on the current

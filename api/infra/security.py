@@ -13,6 +13,7 @@ from litestar.types import Receive, Scope, Send
 
 from api.accounts.staff import Principal, load_principal, principal_for_token
 from api.infra.drafts import keep_draft, login_redirect
+from api.infra.metrics import count_sign_in
 
 SESSION_ACCOUNT_KEY = "account_id"
 DRAFT_PAGE = "ordipret.draft_page"  # scope state: the page a kept form returns to
@@ -43,6 +44,7 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
             scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer":
                 principal = await principal_for_token(token.strip())
+                count_sign_in("token", principal is not None)
         elif account_id := connection.session.get(SESSION_ACCOUNT_KEY):
             principal = await load_principal(account_id)
         if principal is None:

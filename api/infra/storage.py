@@ -11,6 +11,8 @@ The app keeps the chosen storage in `app.state`; handlers and pages reach it thr
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 from litestar import Request
@@ -33,6 +35,23 @@ def storage_for(settings: Settings) -> Storage:
     if kind == "database":
         return DatabaseStorage()
     raise ValueError(f"ORDIPRET_STORAGE : {' ou '.join(KINDS)} attendu, pas {kind!r}")
+
+
+async def ready(storage: Storage) -> bool:
+    """Whether documents can be kept (the health check): a directory (or, before the first
+    document, the one it will be made in) that is a directory and writable; a table that
+    answers. A database failure raises, like any other of the check."""
+    if isinstance(storage, DirectoryStorage):
+        return await asyncio.to_thread(_writable_directory, storage.root)
+    await storage.exists("0" * 64)
+    return True
+
+
+def _writable_directory(root: Path) -> bool:
+    path = root
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
 
 
 def legacy_photo_dir(settings: Settings) -> Path:

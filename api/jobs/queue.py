@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
 
 from api.jobs.tables import Job
 from inventory.db import write_transaction
@@ -160,3 +161,29 @@ async def remove(job_ids: list[int]) -> None:
 async def still_used(sha256: str) -> bool:
     """Whether another job keeps these bytes (results are content-addressed)."""
     return await Job.exists().where(Job.result_sha256 == sha256)
+
+
+async def depth() -> dict[str, int]:
+    """Jobs queued and running now: one query on the state index (read at each metrics scrape)."""
+    counts = {QUEUED: 0, RUNNING: 0}
+    rows = await (
+        Job.select(Job.state, Count(alias="jobs"))
+        .where(Job.state.is_in([QUEUED, RUNNING]))
+        .group_by(Job.state)
+    )
+    counts.update({row["state"]: row["jobs"] for row in rows})
+    return counts
+
+
+async def taken_care_of(now: dt.datetime) -> bool:
+    """Whether some worker takes the jobs: not when one waits longer than a lease (queued that
+    long, or running with a stopped heartbeat) while no job shows a live heartbeat. A queue
+    behind one long job is slow, not abandoned: its worker beats."""
+    stale = now - LEASE
+    waiting = await Job.exists().where(
+        ((Job.state == QUEUED) & (Job.created_at < stale))
+        | ((Job.state == RUNNING) & (Job.heartbeat_at < stale))
+    )
+    if not waiting:
+        return True
+    return await Job.exists().where((Job.state == RUNNING) & (Job.heartbeat_at >= stale))

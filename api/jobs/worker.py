@@ -120,12 +120,15 @@ async def work_forever(storage: Storage, public_url: str, wake: asyncio.Event) -
 
 
 @contextlib.asynccontextmanager
-async def running(storage: Storage, public_url: str, wake: asyncio.Event) -> AsyncIterator[None]:
+async def running(
+    storage: Storage, public_url: str, wake: asyncio.Event
+) -> AsyncIterator[asyncio.Task]:
     """The worker as a task for the app's lifespan, cancelled at shutdown (its job, if any,
-    is taken again by the next worker once its heartbeat is old)."""
+    is taken again by the next worker once its heartbeat is old). The task is given to the
+    caller, whose health check asks whether it still runs."""
     task = asyncio.create_task(work_forever(storage, public_url, wake))
     try:
-        yield
+        yield task
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

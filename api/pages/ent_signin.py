@@ -33,6 +33,7 @@ from api.ent.attributes import (
 from api.ent.connectors import OIDC, Connector, connector_for_sign_in, regions_with_sign_in
 from api.ent.signin import Refusal
 from api.ent.single_logout import MAX_LOGOUT_REQUEST, ticket_of
+from api.infra.metrics import count_sign_in
 from api.pages.rendering import page
 from api.request_checks import BODY_TYPES, FORM_TYPES
 from api.settings import Settings
@@ -61,6 +62,17 @@ _NO_CONNECTOR = Refusal(
     "Connexion par l'ENT indisponible",
     "Aucune connexion par l'ENT n'est configurée pour cette région.",
 )
+
+
+def _counted(method: str):
+    """After a return from the ENT: a session opened (the 303 to the person's page) or not
+    (every refusal is a page of its own), for the sign-in metrics."""
+
+    async def after_request(response: Response) -> Response:
+        count_sign_in(method, response.status_code == 303)
+        return response
+
+    return after_request
 
 
 class LogoutForm(msgspec.Struct):
@@ -121,7 +133,12 @@ async def go_to_ent(request: Request, code: FromPath[str]) -> Response:
     )
 
 
-@get("/ent/{code:str}/cas", exclude_from_auth=True, include_in_schema=False)
+@get(
+    "/ent/{code:str}/cas",
+    exclude_from_auth=True,
+    include_in_schema=False,
+    after_request=_counted("ent_cas"),
+)
 async def cas_return(request: Request, code: FromPath[str], ticket: Ticket = None) -> Response:
     connector = await _connector(request, code)
     if isinstance(connector, Response):
@@ -169,7 +186,12 @@ async def cas_single_logout(
     return Response(content=b"", media_type="text/plain", status_code=200)
 
 
-@get("/ent/{code:str}/oidc", exclude_from_auth=True, include_in_schema=False)
+@get(
+    "/ent/{code:str}/oidc",
+    exclude_from_auth=True,
+    include_in_schema=False,
+    after_request=_counted("ent_oidc"),
+)
 async def oidc_return(
     request: Request,
     code: FromPath[str],
