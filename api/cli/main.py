@@ -15,6 +15,7 @@ from api.cli import (
     labels,
     reminders,
     reports,
+    retention,
     server,
     statistics,
     verify,
@@ -35,6 +36,7 @@ COMMAND_GROUPS = (
     reports,
     worker,
     statistics,
+    retention,
 )
 
 
