@@ -183,9 +183,7 @@ async def anonymise_student(student: dict, now: dt.datetime, forgotten: Forgotte
         # state) stay for the figures. A note becomes a marker, never empty: "damage noted"
         # is itself a figure (a repair, loans.reports.tallies.repair_sql).
         for column in (Loan.damage_notes, Loan.circumstances, Loan.police_report_ref):
-            await Loan.update({column: REDACTED}).where(
-                Loan.id.is_in(loan_ids) & (column != "")
-            )
+            await Loan.update({column: REDACTED}).where(Loan.id.is_in(loan_ids) & (column != ""))
         await LossDeclaration.update(
             {
                 LossDeclaration.declared_by_name: "",
