@@ -58,7 +58,7 @@ class StudentErasurePages(Controller):
             "pages/student_erasure.html",
             status=status,
             student=row,
-            open_loans=await open_loans_of(student_id),
+            open_loans=(await open_loans_of([student_id])).get(student_id, []),
             holds=await legal_holds.legal_holds(scope, student_id),
             evidence_months=rules.retention_evidence_months,
             evidence_label=LABELS["retention_evidence_months"],
