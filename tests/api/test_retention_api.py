@@ -108,9 +108,7 @@ async def test_the_manager_erases_a_student_from_the_page_after_confirming(signe
     page = await client.get(f"/eleves/{student.id}/effacement")
     assert page.status_code == 200 and is_french_html(page)
     token = csrf_token(page.text)
-    unconfirmed = await client.post(
-        f"/eleves/{student.id}/effacement", data={"_csrf_token": token}
-    )
+    unconfirmed = await client.post(f"/eleves/{student.id}/effacement", data={"_csrf_token": token})
     assert unconfirmed.status_code == 422 and "Cochez la case" in unconfirmed.text
     assert (await Student.select().where(Student.id == student.id).first())["anonymised_at"] is None
     without_token = await client.post(f"/eleves/{student.id}/effacement", data={"confirm": "oui"})

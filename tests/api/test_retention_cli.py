@@ -38,7 +38,8 @@ def _seed(directory: Path) -> None:
 
 def _anonymised(directory: Path) -> int:
     with sqlite3.connect(directory / "cli.sqlite") as db:
-        return db.execute("SELECT COUNT(*) FROM student WHERE anonymised_at IS NOT NULL").fetchone()[0]
+        query = "SELECT COUNT(*) FROM student WHERE anonymised_at IS NOT NULL"
+        return db.execute(query).fetchone()[0]
 
 
 def test_the_command_runs_dry_first_then_for_real_with_the_clock_moved_forward(migrated):
