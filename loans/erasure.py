@@ -16,6 +16,7 @@ now. Each erasure and each refusal is a `student_event` (counts and reason codes
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import msgspec
 
@@ -70,9 +71,15 @@ async def _refusal(student: dict) -> ErasureRefused | None:
 
 
 async def erase_student(
-    storage: Storage, scope: Scope, actor: Actor, now: dt.datetime, student_id: int
+    storage: Storage,
+    scope: Scope,
+    actor: Actor,
+    now: dt.datetime,
+    student_id: int,
+    legacy_dir: Path | None = None,
 ) -> ErasureResult:
-    """Erase the student's personal data now, or raise ErasureRefused (recorded too)."""
+    """Erase the student's personal data now, or raise ErasureRefused (recorded too).
+    `legacy_dir`: the old photo directory (photos taken before documents existed)."""
     row = await managed_student(scope, student_id)
     policy = await policy_for_region(row["region_id"], now)
     forgotten = Forgotten()
@@ -102,5 +109,5 @@ async def erase_student(
             )
     if refusal is not None:  # raised after the commit, so that the refusal stays recorded
         raise refusal
-    forgotten.counts["files"] += await release_bytes(storage, forgotten.hashes)
+    forgotten.counts["files"] += await release_bytes(storage, forgotten, legacy_dir)
     return ErasureResult(student_id, dict(forgotten.counts), kept_until)

@@ -15,9 +15,11 @@ when no remaining document row holds the same content (storage is content-addres
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from loans.minors import PARIS, paris_day
 from loans.reports.coverage import class_level
@@ -58,10 +60,13 @@ class Forgotten:
 
     counts: Counter[str] = field(default_factory=Counter)
     hashes: set[str] = field(default_factory=set)
+    # Photos taken before documents existed: files named so in the old photo directory.
+    legacy_files: set[str] = field(default_factory=set)
 
     def merge(self, other: Forgotten) -> None:
         self.counts.update(other.counts)
         self.hashes |= other.hashes
+        self.legacy_files |= other.legacy_files
 
 
 def _ids(values) -> list[int]:
@@ -72,7 +77,9 @@ async def delete_photos(loan_ids: list[int], forgotten: Forgotten) -> None:
     """Every damage photo of these loans: rows and (after commit) bytes."""
     if not loan_ids:
         return
-    photos = await LoanPhoto.select(LoanPhoto.id).where(LoanPhoto.loan.is_in(loan_ids))
+    photos = await LoanPhoto.select(LoanPhoto.id, LoanPhoto.file_name, LoanPhoto.document).where(
+        LoanPhoto.loan.is_in(loan_ids)
+    )
     documents = await Document.select(Document.id, Document.sha256).where(
         Document.loan.is_in(loan_ids) & (Document.kind == "photo")
     )
@@ -82,6 +89,7 @@ async def delete_photos(loan_ids: list[int], forgotten: Forgotten) -> None:
         await Document.delete().where(Document.id.is_in([d["id"] for d in documents]))
     forgotten.counts["photos"] += len(photos)
     forgotten.hashes |= {d["sha256"] for d in documents}
+    forgotten.legacy_files |= {p["file_name"] for p in photos if p["document"] is None}
 
 
 async def delete_evidence(
@@ -263,10 +271,13 @@ async def _redact_loan_events(loan_ids: list[int]) -> None:
         await LoanEvent.update({LoanEvent.changes: redacted}).where(LoanEvent.id == event["id"])
 
 
-async def release_bytes(storage: Storage, hashes: set[str]) -> int:
-    """After the commit: remove the bytes no document row holds any more. Returns how many."""
+async def release_bytes(
+    storage: Storage, forgotten: Forgotten, legacy_dir: Path | None = None
+) -> int:
+    """After the commit: remove the bytes no document row holds any more, and the old photo
+    files of the photos deleted (when `legacy_dir` is given). Returns how many."""
     released = 0
-    for chunk in _chunks(sorted(hashes), 500):
+    for chunk in _chunks(sorted(forgotten.hashes), 500):
         kept = {
             r["sha256"]
             for r in await Document.select(Document.sha256).where(Document.sha256.is_in(chunk))
@@ -274,6 +285,13 @@ async def release_bytes(storage: Storage, hashes: set[str]) -> int:
         for sha256 in chunk:
             if sha256 not in kept:
                 await storage.delete(sha256)
+                released += 1
+    for name in sorted(forgotten.legacy_files):
+        # Names come from our own rows; still, never a path outside the directory.
+        if legacy_dir is not None and name and Path(name).name == name:
+            path = legacy_dir / name
+            if await asyncio.to_thread(path.is_file):
+                await asyncio.to_thread(path.unlink, missing_ok=True)
                 released += 1
     return released
 

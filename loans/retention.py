@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 
@@ -92,7 +93,7 @@ async def _unreferenced(hashes: set[str]) -> int:
     return len(hashes - {r["sha256"] for r in kept})
 
 
-async def _batch(storage: Storage, dry_run: bool, work) -> Counter[str]:
+async def _batch(storage: Storage, legacy_dir, dry_run: bool, work) -> Counter[str]:
     """One transaction around `work(forgotten)`; rolled back on a dry run; bytes released
     after a real commit."""
     forgotten = Forgotten()
@@ -100,11 +101,13 @@ async def _batch(storage: Storage, dry_run: bool, work) -> Counter[str]:
         async with write_transaction():
             await work(forgotten)
             if dry_run:
-                forgotten.counts["files"] += await _unreferenced(forgotten.hashes)
+                forgotten.counts["files"] += await _unreferenced(forgotten.hashes) + len(
+                    forgotten.legacy_files
+                )
                 raise _Rollback
     except _Rollback:
         return forgotten.counts
-    forgotten.counts["files"] += await release_bytes(storage, forgotten.hashes)
+    forgotten.counts["files"] += await release_bytes(storage, forgotten, legacy_dir)
     return forgotten.counts
 
 
@@ -168,7 +171,7 @@ async def _loan_events(loan_ids: list[int], actor: Actor, now, kind: str, run_id
         )
 
 
-async def _region(storage, actor, now, region: dict, dry_run, run_id, size, progress):
+async def _region(storage, legacy_dir, actor, now, region: dict, dry_run, run_id, size, progress):
     policy = await periods_of(region["id"])
     counts: Counter[str] = Counter()
     due = _due_students_clause(region["id"], policy, now)
@@ -187,7 +190,7 @@ async def _region(storage, actor, now, region: dict, dry_run, run_id, size, prog
                     await record_student_event(student["id"], actor, now, "erased", changes)
                 forgotten.merge(one)
 
-        counts += await _batch(storage, dry_run, forget)
+        counts += await _batch(storage, legacy_dir, dry_run, forget)
         progress(len(students))
     steps = (
         ("photos", policy.retention_photo_months, LoanPhoto.select(LoanPhoto.loan), delete_photos),
@@ -218,7 +221,7 @@ async def _region(storage, actor, now, region: dict, dry_run, run_id, size, prog
                 await delete(loans, forgotten)
                 await _loan_events(loans, actor, now, kind, run_id)
 
-            counts += await _batch(storage, dry_run, remove)
+            counts += await _batch(storage, legacy_dir, dry_run, remove)
             progress(len(loans))
     return {kind: n for kind, n in sorted(counts.items()) if n}
 
@@ -230,16 +233,20 @@ async def run_retention(
     *,
     dry_run: bool,
     batch_size: int = BATCH,
+    legacy_dir: Path | None = None,
     progress: Callable[[int], None] = lambda done: None,
 ) -> RetentionReport:
-    """Apply every region's retention at `now` (see the module docstring)."""
+    """Apply every region's retention at `now` (see the module docstring). `legacy_dir`: the
+    old photo directory, where photos taken before documents existed are files."""
     run_id = None
     if not dry_run:
         row = RetentionRun(started_at=now, now=now, actor_name=actor.name)
         run_id = (await RetentionRun.insert(row).returning(RetentionRun.id))[0]["id"]
     counts = {}
     for region in await Region.select(Region.id, Region.code).order_by(Region.code):
-        found = await _region(storage, actor, now, region, dry_run, run_id, batch_size, progress)
+        found = await _region(
+            storage, legacy_dir, actor, now, region, dry_run, run_id, batch_size, progress
+        )
         if found:
             counts[region["code"]] = found
     if run_id is not None:

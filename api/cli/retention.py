@@ -86,7 +86,7 @@ def report_lines(report) -> list[str]:
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     from api.cli.console import console, run_with_database
     from api.clock import utcnow
-    from api.infra.storage import storage_for
+    from api.infra.storage import legacy_photo_dir, storage_for
     from inventory.scope import SYSTEM
     from loans.retention import run_retention
 
@@ -94,7 +94,14 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     now = args.now or utcnow()
     report = run_with_database(
         settings,
-        lambda: run_retention(storage, SYSTEM, now, dry_run=args.dry_run, batch_size=args.batch),
+        lambda: run_retention(
+            storage,
+            SYSTEM,
+            now,
+            dry_run=args.dry_run,
+            batch_size=args.batch,
+            legacy_dir=legacy_photo_dir(settings),
+        ),
     )
     for line in report_lines(report):
         console.print(line, highlight=False)

@@ -18,7 +18,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.infra.security import roles
-from api.infra.storage import storage_of
+from api.infra.storage import legacy_photo_dir, storage_of
 from loans import erasure, legal_holds
 from loans.erasure import ErasureResult
 from loans.legal_holds import LegalHoldView
@@ -51,7 +51,12 @@ class ErasureController(Controller):
     ) -> ErasureResult:
         principal = request.user
         return await erasure.erase_student(
-            storage_of(request), principal.scope, principal.actor, utcnow(), student_id
+            storage_of(request),
+            principal.scope,
+            principal.actor,
+            utcnow(),
+            student_id,
+            legacy_photo_dir(request.app.state["settings"]),
         )
 
     @get("/legal-holds", summary="Conservations légales d'un élève")

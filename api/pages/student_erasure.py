@@ -13,7 +13,7 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today, utcnow
 from api.controllers.erasure import DATA_CONTROLLER
-from api.infra.storage import storage_of
+from api.infra.storage import legacy_photo_dir, storage_of
 from api.pages.loan_forms import parse_day, text_of
 from api.pages.rendering import page
 from api.pages.student_forms import errors_of
@@ -86,7 +86,12 @@ class StudentErasurePages(Controller):
             return await self._page(request, student_id, errors=errors, status=422)
         try:
             result = await erasure.erase_student(
-                storage_of(request), principal.scope, principal.actor, utcnow(), student_id
+                storage_of(request),
+                principal.scope,
+                principal.actor,
+                utcnow(),
+                student_id,
+                legacy_photo_dir(request.app.state["settings"]),
             )
         except DomainError as refused:
             return await self._page(

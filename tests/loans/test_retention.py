@@ -159,3 +159,21 @@ async def test_a_student_under_a_legal_hold_is_skipped_until_it_is_lifted(world,
     await _run(storage, EVIDENCE_DEADLINE + dt.timedelta(days=1))
     assert (await _student(borrower.student_id))["last_name"] == ANONYMOUS_NAME
     assert not await storage.exists(borrower.hashes["sealed_agreement"])
+
+
+async def test_a_photo_taken_before_documents_existed_goes_with_its_file(world, storage, tmp_path):
+    from loans.tables import LoanPhoto
+
+    borrower = await returned_borrower(world, storage, 9)
+    legacy_dir = tmp_path / "photos"
+    legacy_dir.mkdir()
+    name = "0123456789abcdef0123456789abcdef.jpg"
+    (legacy_dir / name).write_bytes(b"\xff\xd8old photo\xff\xd9")
+    row = LoanPhoto(
+        loan=borrower.loan_id, file_name=name, content_type="image/jpeg", taken_at=RETURNED
+    )
+    await LoanPhoto.insert(row)
+    report = await _run(storage, PERSONAL_DEADLINE, legacy_dir=legacy_dir)
+    assert report.counts["24"]["photos"] == 2
+    assert not (legacy_dir / name).exists()
+    assert await LoanPhoto.count() == 0
