@@ -16,6 +16,7 @@ now. Each erasure and each refusal is a `student_event` (counts and reason codes
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import msgspec
@@ -31,6 +32,8 @@ from loans.student_history import record_student_event
 from loans.tables import Loan, Student
 
 OPEN_LOAN, LEGAL_HOLD, ALREADY = "open_loan", "legal_hold", "already_erased"
+# Ids and reason codes only, as loans.students' audit log.
+audit = logging.getLogger("ordipret.audit")
 
 
 class ErasureRefused(Conflict):
@@ -59,7 +62,7 @@ async def _refusal(student: dict) -> ErasureRefused | None:
         return ErasureRefused(
             OPEN_LOAN,
             "Effacement refusé : un prêt de cet élève est en cours ; "
-            "il doit être clos (appareil rendu, perdu, volé ou cédé) avant l'effacement.",
+            "il doit être clos (rendu, perdu, volé, cédé ou annulé) avant l'effacement.",
         )
     if (hold := await hold_in_force(student["id"])) is not None:
         return ErasureRefused(
@@ -108,6 +111,10 @@ async def erase_student(
                 },
             )
     if refusal is not None:  # raised after the commit, so that the refusal stays recorded
+        audit.info(
+            "student %s erasure refused (%s) for account %s", student_id, refusal.reason, actor.id
+        )
         raise refusal
+    audit.info("student %s erased by account %s", student_id, actor.id)
     forgotten.counts["files"] += await release_bytes(storage, forgotten, legacy_dir)
     return ErasureResult(student_id, dict(forgotten.counts), kept_until)
