@@ -25,7 +25,7 @@ from inventory.db import for_update, write_transaction
 from inventory.errors import Conflict
 from inventory.scope import Actor, Scope
 from loans.forgetting import Forgotten, forget_student, release_bytes
-from loans.legal_holds import hold_in_force, managed_student
+from loans.legal_holds import LegalHoldView, hold_in_force, legal_holds, managed_student
 from loans.policy import policy_for_region
 from loans.storage import Storage
 from loans.student_history import record_student_event
@@ -53,6 +53,35 @@ class ErasureResult(msgspec.Struct, frozen=True):
     counts: dict[str, int]
     # The last day a convention or receipt of theirs is kept as evidence; None: none left.
     evidence_kept_until: dt.date | None
+
+
+class ErasureOutlook(msgspec.Struct, frozen=True):
+    """What the erasure page shows before asking: what would refuse it, what it would keep."""
+
+    student_id: int
+    last_name: str
+    first_name: str
+    anonymised_at: dt.datetime | None
+    open_loan_ids: list[int]
+    holds: list[LegalHoldView]
+    evidence_months: int
+
+
+async def erasure_outlook(scope: Scope, student_id: int) -> ErasureOutlook:
+    row = await managed_student(scope, student_id)
+    erased = await Student.select(Student.anonymised_at).where(Student.id == student_id).first()
+    open_loans = await Loan.select(Loan.id).where(
+        (Loan.student == student_id) & Loan.closed_at.is_null()
+    )
+    return ErasureOutlook(
+        student_id=student_id,
+        last_name=row["last_name"],
+        first_name=row["first_name"],
+        anonymised_at=erased["anonymised_at"] if erased else None,
+        open_loan_ids=[r["id"] for r in open_loans],
+        holds=await legal_holds(scope, student_id),
+        evidence_months=(await policy_for_region(row["region_id"])).retention_evidence_months,
+    )
 
 
 async def _refusal(student: dict) -> ErasureRefused | None:

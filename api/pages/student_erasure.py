@@ -19,8 +19,7 @@ from api.pages.rendering import page
 from api.pages.student_forms import errors_of
 from api.pages.student_wording import LIST
 from inventory.errors import DomainError
-from loans import erasure, legal_holds, policy
-from loans.borrower_loans import open_loans_of
+from loans import erasure, legal_holds
 from loans.retention_rules import LABELS
 
 
@@ -50,17 +49,12 @@ class StudentErasurePages(Controller):
         done: str = "",
         erased=None,
     ) -> Template:
-        scope = request.user.scope
-        row = await legal_holds.managed_student(scope, student_id)
-        rules = await policy.policy_for_region(row["region_id"])
+        outlook = await erasure.erasure_outlook(request.user.scope, student_id)
         return page(
             request,
             "pages/student_erasure.html",
             status=status,
-            student=row,
-            open_loans=(await open_loans_of([student_id])).get(student_id, []),
-            holds=await legal_holds.legal_holds(scope, student_id),
-            evidence_months=rules.retention_evidence_months,
+            student=outlook,
             evidence_label=LABELS["retention_evidence_months"],
             errors=errors or {},
             typed=typed or {"placed_on": today().isoformat(), "reason": ""},

@@ -120,6 +120,8 @@ async def test_the_manager_erases_a_student_from_the_page_after_confirming(signe
     assert student.last_name not in done.text
     history = await client.get(f"/eleves/{student.id}")
     assert "données personnelles effacées" in history.text
+    again = await client.get(f"/eleves/{student.id}/effacement")
+    assert "déjà été effacées" in again.text and 'name="confirm"' not in again.text
 
 
 async def test_the_page_tells_why_an_erasure_is_refused(signed_in, world):
