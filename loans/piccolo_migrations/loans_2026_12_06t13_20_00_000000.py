@@ -1,3 +1,7 @@
+"""Issue 14, retention: the retention periods of each region (region_policy.retention_*),
+student.anonymised_at, and the legal_hold, retention_run and evidence_log tables. Generated
+by Piccolo (auto); adding columns with defaults and tables runs on SQLite and PostgreSQL."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
@@ -43,7 +47,7 @@ class Student(Table, tablename="student", schema=None):
 
 ID = "2026-12-06T13:20:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "Retention periods, anonymised students, legal holds, runs, evidence log"
 
 
 async def forwards():
