@@ -25,7 +25,7 @@ from pathlib import Path
 
 import msgspec
 
-from inventory.db import write_transaction
+from inventory.db import for_update, write_transaction
 from inventory.scope import Actor
 from inventory.tables import Region
 from loans.forgetting import (
@@ -180,7 +180,11 @@ async def _region(storage, legacy_dir, actor, now, region: dict, dry_run, run_id
         after = students[-1]["id"]
 
         async def forget(forgotten: Forgotten, students=students) -> None:
-            for student in students:
+            # Read again inside the transaction, rows locked: a loan opened or a hold placed
+            # (it locks the student row too) since the batch was chosen takes the student out.
+            ids = [s["id"] for s in students]
+            query = Student.select(Student.id, Student.class_name, Student.left_on)
+            for student in await for_update(query.where(due & Student.id.is_in(ids)), Student):
                 one = Forgotten()
                 await forget_student(
                     student, policy.retention_evidence_months, now, REASON, run_id, one
@@ -218,6 +222,11 @@ async def _region(storage, legacy_dir, actor, now, region: dict, dry_run, run_id
             after = loans[-1]
 
             async def remove(forgotten: Forgotten, loans=loans, delete=delete, kind=kind):
+                # Again inside the transaction: a hold placed meanwhile keeps the loan's papers.
+                still = Loan.select(Loan.id).where(
+                    Loan.id.is_in(loans) & Loan.student.not_in(held_students_query())
+                )
+                loans = [r["id"] for r in await still]
                 await delete(loans, forgotten)
                 await _loan_events(loans, actor, now, kind, run_id)
 
