@@ -1,4 +1,5 @@
-"""Region policy: when loans end, how many a student may hold, cession, accessories, co-signing.
+"""Region policy: when loans end, how many a student may hold, cession, accessories, co-signing,
+and how long personal data, photos and evidence are kept (`loans.retention_rules`).
 
 One `region_policy` row per region, created with the defaults on first read. Every change
 writes a `policy_event` (actor snapshot, {field: [before, after]}) in the same transaction.
@@ -17,6 +18,8 @@ from inventory.reference_pages import CountedPage
 from inventory.regions import get_region
 from inventory.scope import Actor, Scope
 from inventory.tables import DeviceModel
+from loans.retention_rules import FIELDS as RETENTION_FIELDS
+from loans.retention_rules import check_retention_fields
 from loans.students import normalise_class
 from loans.tables import PolicyEvent, RegionPolicy
 from loans.views import PolicyEventView, PolicyView
@@ -33,6 +36,7 @@ EDITABLE = (
     "cession_allowed",
     "accessories_by_model",
     "guardian_cosign_for_minors",
+    *RETENTION_FIELDS,
 )
 
 _COLUMNS = (
@@ -180,6 +184,7 @@ async def check_policy_fields(fields: dict) -> dict:
             errors[name] = "vrai ou faux attendu"
     if "accessories_by_model" in fields:
         fields["accessories_by_model"] = await _accessories(fields["accessories_by_model"], errors)
+    check_retention_fields(fields, errors)
     if errors:
         raise Invalid(errors)
     return fields

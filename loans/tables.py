@@ -44,6 +44,9 @@ class Student(Table, tablename="student"):
     class_name = Varchar(length=20, default="")  # e.g. "2NDE3"
     left_on = Date(null=True, default=None)  # None while enrolled
     created_at = Timestamptz()
+    # Set when the personal data was removed (retention or erasure, loans.forgetting): the
+    # row stays, pseudonymous, so that loans and figures still add up.
+    anonymised_at = Timestamptz(null=True, default=None)
 
 
 class Guardian(Table, tablename="guardian"):
@@ -84,6 +87,11 @@ class RegionPolicy(Table, tablename="region_policy"):
     guardian_cosign_for_minors = Boolean(default=True)
     accessories_by_model = JSON(default={})  # {"<model id>": ["chargeur", …]}
     updated_at = Timestamptz()
+    # Retention, in whole months (loans.retention_rules: defaults, bounds, reasons).
+    retention_student_months = Integer(default=12)
+    retention_photo_months = Integer(default=12)
+    retention_evidence_months = Integer(default=60)
+    retention_access_log_months = Integer(default=12)
 
 
 class PolicyEvent(Table, tablename="policy_event"):
@@ -376,3 +384,49 @@ class DeliveryItem(Table, tablename="delivery_item"):
     undone_at = Timestamptz(null=True, default=None)
     undone_by_id = Integer(null=True, default=None)
     undone_by_name = Varchar(length=200, default="")
+
+
+class LegalHold(Table, tablename="legal_hold"):
+    """A legal hold on a student's data (a police report on a stolen device, a dispute): while
+    one is not lifted, neither retention nor erasure removes anything of that student."""
+
+    id: Serial
+    student = ForeignKey(references=Student, on_delete=OnDelete.restrict, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict)
+    reason = Text()
+    placed_on = Date()  # the date of the fact that calls for it (plainte, litige)
+    placed_at = Timestamptz()
+    placed_by_id = Integer(null=True, default=None)
+    placed_by_name = Varchar(length=200)
+    lifted_at = Timestamptz(null=True, default=None)
+    lifted_by_id = Integer(null=True, default=None)
+    lifted_by_name = Varchar(length=200, default="")
+
+
+class RetentionRun(Table, tablename="retention_run"):
+    """One run of `ordipret retention` for real (a dry run writes nothing): when, with which
+    clock, and counts per region and kind. Never a name nor an identifier of a person."""
+
+    id: Serial
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    now = Timestamptz()  # the clock the deadlines were computed with
+    actor_name = Varchar(length=200)
+    counts = JSON(default={})  # {"<region code>": {"<kind>": n}}
+
+
+class EvidenceLog(Table, tablename="evidence_log"):
+    """Append-only: the SHA-256 of each piece of a loan's evidence (sealed agreement,
+    agreement, receipt) deleted past its retention, so that a copy shown later can still be
+    matched. Never anonymised, never updated; holds no personal data (ids, hashes, dates)."""
+
+    id: Serial
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=20)  # the Document kind, or "agreement" for a convention row
+    sha256 = Varchar(length=64, index=True)
+    agreement_id = Integer(null=True, default=None)
+    loan_id = Integer()
+    sealed_at = Timestamptz(null=True, default=None)  # the agreement's completion
+    deleted_at = Timestamptz()
+    reason = Varchar(length=20)  # retention, erasure
+    run_id = Integer(null=True, default=None)

@@ -79,6 +79,11 @@ class PolicyView(msgspec.Struct, frozen=True):
     accessories_by_model: dict[str, list[str]]  # model id (as text) -> accessory names
     guardian_cosign_for_minors: bool
     updated_at: dt.datetime
+    # Retention, in whole months (loans.retention_rules).
+    retention_student_months: int = 12
+    retention_photo_months: int = 12
+    retention_evidence_months: int = 60
+    retention_access_log_months: int = 12
 
 
 class PolicyEventView(msgspec.Struct, frozen=True):

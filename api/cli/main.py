@@ -16,6 +16,7 @@ from api.cli import (
     labels,
     reminders,
     reports,
+    retention,
     server,
     statistics,
     verify,
@@ -37,6 +38,7 @@ COMMAND_GROUPS = (
     worker,
     statistics,
     backup,
+    retention,
 )
 
 

@@ -36,6 +36,11 @@ class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
         dict[str, Annotated[list[AccessoryName], msgspec.Meta(max_length=100)]],
         msgspec.Meta(max_length=1000),
     ] = {}
+    # Retention in whole months (bounds in loans.retention_rules); left out: unchanged.
+    retention_student_months: int | msgspec.UnsetType = msgspec.UNSET
+    retention_photo_months: int | msgspec.UnsetType = msgspec.UNSET
+    retention_evidence_months: int | msgspec.UnsetType = msgspec.UNSET
+    retention_access_log_months: int | msgspec.UnsetType = msgspec.UNSET
 
 
 class PolicyController(Controller):
@@ -56,9 +61,8 @@ class PolicyController(Controller):
         data: JSONBody[PolicyIn],
     ) -> PolicyView:
         principal = request.user
-        return await policy.update_policy(
-            principal.scope, principal.actor, utcnow(), code, msgspec.structs.asdict(data)
-        )
+        fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        return await policy.update_policy(principal.scope, principal.actor, utcnow(), code, fields)
 
     @get(
         "/history",

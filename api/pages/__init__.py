@@ -37,6 +37,7 @@ from api.pages import loans as loan_pages
 from api.pages import locations as location_pages
 from api.pages import scan as scan_page
 from api.pages import stocktakes as stocktake_pages
+from api.pages import student_erasure as student_erasure_pages
 from api.pages import student_import as student_import_pages
 from api.pages import students as student_pages
 from api.pages import terms as terms_pages
@@ -74,6 +75,7 @@ ROUTES: list = [
     *device_models.ROUTES,
     *asset_incidents.ROUTES,
     *student_import_pages.ROUTES,
+    *student_erasure_pages.ROUTES,
     *student_pages.ROUTES,
     *errors.ROUTES,  # the last resort: every address no other route answers
     *location_pages.ROUTES,

@@ -22,7 +22,7 @@ from api.pages.rendering import page
 from inventory import catalogue
 from inventory.errors import Invalid, NotFound
 from inventory.regions import get_region
-from loans import overdue, policy
+from loans import overdue, policy, retention_rules
 
 PER_PAGE = 50
 POLICY_FIELDS = {
@@ -32,6 +32,7 @@ POLICY_FIELDS = {
     "cession_allowed": "cession permise",
     "accessories_by_model": "accessoires par modèle",
     "guardian_cosign_for_minors": "cosignature des responsables",
+    **{name: f"conservation : {label} (mois)" for name, label in retention_rules.LABELS.items()},
 }
 
 
@@ -167,6 +168,12 @@ def _policy_changes(form, models) -> tuple[dict, dict[str, str]]:
         if any(names):
             accessories[str(model.id)] = [n for n in names if n]
     changes["accessories_by_model"] = accessories
+    for name, (_, least, most) in retention_rules.FIELDS.items():
+        months = _text(form, name, 10)
+        if months.isdigit():
+            changes[name] = int(months)
+        elif months:  # left out (an older form): unchanged
+            errors[name] = f"Indiquez un nombre entier de mois entre {least} et {most}."
     return changes, errors
 
 
@@ -193,6 +200,7 @@ async def _policy_page(
             "max_open_per_category": str(current.max_open_per_category),
             "cession_allowed": "oui" if current.cession_allowed else "",
             "guardian_cosign_for_minors": "oui" if current.guardian_cosign_for_minors else "",
+            **{name: str(getattr(current, name)) for name in retention_rules.FIELDS},
             **{
                 f"accessories_{m.id}": ", ".join(current.accessories_by_model.get(str(m.id), []))
                 for m in models
@@ -213,6 +221,10 @@ async def _policy_page(
         models=models,
         end_rules=policy.END_RULES,
         max_open=policy.MAX_OPEN,
+        retention=[
+            (name, label, *retention_rules.FIELDS[name][1:])
+            for name, label in retention_rules.LABELS.items()
+        ],
         # A region's policy changes a few times a year: the whole history is read, one page shown.
         events=events[start : start + PER_PAGE],
         pages=pagination.Pagination.of(

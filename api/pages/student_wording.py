@@ -25,6 +25,10 @@ ACTIONS = {
     "directory_created": "inscription par l'annuaire (AAF)",
     "directory_updated": "fiche modifiée par l'annuaire (AAF)",
     "directory_left": "départ noté par l'annuaire (absent de l'import complet)",
+    "erased": "données personnelles effacées",
+    "erasure_refused": "effacement refusé",
+    "legal_hold_placed": "conservation légale posée",
+    "legal_hold_lifted": "conservation légale levée",
 }
 FIELDS = {
     "last_name": "nom",
@@ -41,6 +45,12 @@ FIELDS = {
     "phone": "téléphone",
     "legal_authority": "autorité parentale",
     "created": "fiche créée",
+    "counts": "éléments supprimés",
+    "evidence_kept_until": "preuves gardées jusqu'à leur échéance",
+    "reason": "motif",
+    "hold": "conservation",
+    "placed_on": "date du fait",
+    "run": "tâche de conservation",
 }
 DOCUMENT_KINDS = {
     "agreement": "Convention",

@@ -135,6 +135,7 @@ class StudentPages(Controller):
             done=DONE.get(fait or "", ""),
             may_edit=may_edit(request.user),
             may_lend=may_lend(request.user),
+            may_erase=request.user.role in {"admin", "region_manager"},  # the API's guard
         )
 
 

@@ -140,6 +140,10 @@ PAGES: dict[str, tuple[str | None, Callable[[W], str]]] = {
         "it_a",
         lambda w: f"/eleves/{w['student']}/representants/{w['guardian']}/retirer",
     ),
+    "/eleves/{student_id:int}/effacement": (
+        "manager_24",
+        lambda w: f"/eleves/{w['student']}/effacement",
+    ),
     "/preparation/{job_id:int}": ("it_a", lambda w: f"/preparation/{w['job']}"),
 }
 # Routes that are not a staff page, and why.
