@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from loans.tables import (
     Agreement,
     Campaign,
+    CorrectionRequest,
     Delivery,
     DeliveryItem,
     Document,
@@ -49,6 +50,7 @@ APP_CONFIG = AppConfig(
         Delivery,
         DeliveryItem,
         StudentEvent,
+        CorrectionRequest,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],

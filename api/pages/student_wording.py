@@ -25,6 +25,10 @@ ACTIONS = {
     "directory_created": "inscription par l'annuaire (AAF)",
     "directory_updated": "fiche modifiée par l'annuaire (AAF)",
     "directory_left": "départ noté par l'annuaire (absent de l'import complet)",
+    "personal_data_exported": "export des données personnelles (RGPD)",
+    "correction_requested": "rectification demandée depuis l'espace ENT",
+    "correction_applied": "rectification appliquée",
+    "correction_refused": "rectification refusée",
 }
 FIELDS = {
     "last_name": "nom",
