@@ -124,6 +124,15 @@ async def requester_name(access: SpaceAccess, student_id: int) -> str:
     return f"{row['first_name']} {row['last_name']}"
 
 
+async def space_actor(access: SpaceAccess, student_id: int) -> Actor:
+    """Who acted from the space, for the student's history. The student is « l'élève »: their
+    name as it was must not stay in the history once corrected (loans.student_history); a
+    guardian keeps their name, as a guardian added or removed does there."""
+    if access.kind == "guardian":
+        return Actor(id=None, name=f"{await requester_name(access, student_id)} (ENT)")
+    return Actor(id=None, name="l'élève (ENT)")
+
+
 async def ask_correction(
     access: SpaceAccess,
     identity: EntIdentity,
@@ -175,7 +184,7 @@ async def ask_correction(
         inserted = await CorrectionRequest.insert(row).returning(CorrectionRequest.id)
         await record_student_event(
             student_id,
-            Actor(id=None, name=f"{name} (ENT)"),
+            await space_actor(access, student_id),
             now,
             "correction_requested",
             _history({"field": field, "guardian": guardian_id}),

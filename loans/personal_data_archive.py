@@ -26,7 +26,7 @@ from inventory.db import write_transaction
 from inventory.errors import NotFound
 from inventory.scope import Actor, Scope
 from loans import personal_data, students
-from loans.corrections import requester_name
+from loans.corrections import space_actor
 from loans.ent_linking import SpaceAccess
 from loans.storage import CorruptedContent, Storage
 from loans.student_history import record_student_event
@@ -164,12 +164,12 @@ async def export_for_space(
 ) -> Archive:
     """The export a student (or a guardian for their child) downloads from their space: only
     a student the ENT identity sees (anyone else: NotFound), recorded with the requester as
-    actor, as their signatures are."""
+    actor (`corrections.space_actor`)."""
     if not access.sees(student_id):
         raise NotFound(f"Élève {student_id} introuvable.")
     place = await Student.select(Student.region, Student.establishment).where(
         Student.id == student_id
     )
     scope = Scope.establishments({place[0]["establishment"]: place[0]["region"]})
-    actor = Actor(id=None, name=f"{await requester_name(access, student_id)} (ENT)")
+    actor = await space_actor(access, student_id)
     return await export_personal_data(storage, scope, actor, now, student_id)
