@@ -26,6 +26,7 @@ from loans import guardians, students
 from loans.ent_identity import EntIdentity
 from loans.ent_linking import SpaceAccess
 from loans.minors import paris_day
+from loans.my_space import requester_name
 from loans.student_history import record_student_event
 from loans.tables import CorrectionRequest, Guardian, Student
 
@@ -108,20 +109,6 @@ def _checked_value(field: str, value: str, on_guardian: bool, today: dt.date) ->
     except Invalid as invalid:
         raise Invalid({"value": next(iter(invalid.errors.values()))}) from None
     return checked[field]
-
-
-async def requester_name(access: SpaceAccess, student_id: int) -> str:
-    if access.kind == "guardian":
-        query = Guardian.select(Guardian.first_name, Guardian.last_name).where(
-            Guardian.id == access.guardian_ids[student_id]
-        )
-    else:
-        query = Student.select(Student.first_name, Student.last_name).where(
-            Student.id == student_id
-        )
-    row = await query.first()
-    assert row is not None  # the access was read from these rows
-    return f"{row['first_name']} {row['last_name']}"
 
 
 async def space_actor(access: SpaceAccess, student_id: int) -> Actor:
