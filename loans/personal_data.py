@@ -64,11 +64,15 @@ def actor(actor_id: int | None, name: str) -> str:
 
 
 def _event(row: dict) -> dict:
+    changes = _json(row["changes"]) or {}
+    role = (changes.get("role") or [None, None])[-1] if row["action"] == "sign" else None
+    if role and role not in FAMILY_ROLES:  # the head of school signed: their role, not name
+        changes = {**changes, "signer": [None, role]}
     return {
         "at": row["at"],
         "actor": actor(row["actor_id"], row["actor_name"]),
         "action": row["action"],
-        "changes": _json(row["changes"]),
+        "changes": changes,
     }
 
 

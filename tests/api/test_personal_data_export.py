@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 
 from api.infra.storage import STATE_KEY
+from inventory.tables import Establishment
 from loans import corrections, lifecycle, photos
 from loans.ent_identity import GUARDIAN
 from loans.ent_linking import LINKED, SpaceAccess
@@ -142,14 +143,26 @@ async def test_the_archive_of_a_student_holds_their_data_and_nothing_of_another_
     assert "Vos données personnelles" in opened.read("README.txt").decode()
 
 
-async def test_staff_names_are_reduced_to_their_role_in_the_exported_history(app, world, as_):
-    student = await make_student("A", last_name="Céladon")
+async def test_staff_names_are_reduced_to_their_role_in_the_exported_data(app, world, as_):
+    await Establishment.update({Establishment.head_name: "Hortense Proviseure"}).where(
+        Establishment.uai == UAI_A
+    )
+    student = await make_student("A", last_name="Céladon", birth_date=MINOR)
     await as_("it_a").patch(f"/api/v1/students/{student.id}", json={"class_name": "1RE2"})
+    await make_asset("PC-1", UAI_A, world.model_id)
+    loan_id = await lifecycle.prepare_loan(
+        PLATFORM, ACTOR, NOW, asset_tag="PC-1", student_id=student.id, max_open_per_category=1
+    )
+    storage = app.state[STATE_KEY]
+    await sign(storage, loan_id, await issue(storage, loan_id), "head_of_school")
     response = await as_("it_a").get(f"/api/v1/students/{student.id}/personal-data")
-    data = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("donnees.json"))
+    text = zipfile.ZipFile(io.BytesIO(response.content)).read("donnees.json").decode()
+    data = json.loads(text)
     updated = next(e for e in data["history"] if e["action"] == "updated")
     assert updated["actor"] == "personnel de l'établissement ou de la Région"
-    assert b"it_a" not in everything_in(response.content)[1]
+    signed = next(e for e in data["loans"][0]["events"] if e["action"] == "sign")
+    assert signed["changes"]["signer"] == [None, "head_of_school"]
+    assert "Proviseure" not in text and "it_a" not in text
 
 
 async def test_staff_outside_the_students_school_or_region_get_a_404(app, world, as_):
