@@ -28,6 +28,7 @@ from inventory.scope import Actor, Scope
 from loans import personal_data, students
 from loans.corrections import space_actor
 from loans.ent_linking import SpaceAccess
+from loans.personal_data_loans import STAFF
 from loans.storage import CorruptedContent, Storage
 from loans.student_history import record_student_event
 from loans.tables import Student
@@ -141,7 +142,7 @@ async def export_personal_data(
             readme = README.format(
                 name=f"{student['first_name']} {student['last_name']}",
                 day=now.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M"),
-                staff=personal_data.STAFF,
+                staff=STAFF,
             )
             archive.writestr(_entry("README.txt", now, True), readme.encode("utf-8"))
             await _add_documents(archive, storage, data, now)
