@@ -24,8 +24,8 @@ from loans import lifecycle
 from loans.ent_identity import EntIdentity
 from loans.ent_linking import SpaceAccess
 from loans.minors import paris_day
-from loans.my_space import space_loan
-from loans.tables import Guardian, LossDeclaration, Student
+from loans.my_space import requester_name, space_loan
+from loans.tables import LossDeclaration
 
 KINDS = ("loss", "theft")
 STATES = ("pending", "confirmed", "rejected")
@@ -95,23 +95,6 @@ def check_declaration(
         raise Invalid(errors)
 
 
-async def _declarer_name(access: SpaceAccess, student_id: int) -> str:
-    if access.kind == "guardian":
-        row = (
-            await Guardian.select(Guardian.first_name, Guardian.last_name)
-            .where(Guardian.id == access.guardian_ids[student_id])
-            .first()
-        )
-    else:
-        row = (
-            await Student.select(Student.first_name, Student.last_name)
-            .where(Student.id == student_id)
-            .first()
-        )
-    assert row is not None  # the access was read from these rows
-    return f"{row['first_name']} {row['last_name']}"
-
-
 async def declare(
     access: SpaceAccess,
     identity: EntIdentity,
@@ -141,7 +124,7 @@ async def declare(
         police_report_ref=police_report_ref.strip() if kind == "theft" else "",
         police_report_on=police_report_on if kind == "theft" else None,
         declared_by_role=access.kind,
-        declared_by_name=await _declarer_name(access, loan.student_id),
+        declared_by_name=await requester_name(access, loan.student_id),
         declared_by_ent_id=identity.key,
         auth_method=identity.method,
         state="pending",

@@ -23,7 +23,7 @@ from loans.ent_linking import SpaceAccess
 from loans.policy import accessories_for, policy_for_region
 from loans.states import OPEN_STATES
 from loans.storage import Storage
-from loans.tables import Document, Loan, LossDeclaration, Student
+from loans.tables import Document, Guardian, Loan, LossDeclaration, Student
 
 READABLE_KINDS = ("agreement", "sealed_agreement", "receipt")
 DOCUMENT_LABELS = {
@@ -85,6 +85,22 @@ def signer_key(access: SpaceAccess, student_id: int) -> tuple[str, int | None]:
     if access.kind == "guardian":
         return "guardian", access.guardian_ids[student_id]
     return "student", None
+
+
+async def requester_name(access: SpaceAccess, student_id: int) -> str:
+    """« Prénom Nom » of whoever is signed in for `student_id`: the student, or the guardian
+    row of this identity (what a declaration or a request records as its author)."""
+    if access.kind == "guardian":
+        query = Guardian.select(Guardian.first_name, Guardian.last_name).where(
+            Guardian.id == access.guardian_ids[student_id]
+        )
+    else:
+        query = Student.select(Student.first_name, Student.last_name).where(
+            Student.id == student_id
+        )
+    row = await query.first()
+    assert row is not None  # the access was read from these rows
+    return f"{row['first_name']} {row['last_name']}"
 
 
 async def students_of(access: SpaceAccess) -> list[SpaceStudent]:

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from loans.tables import (
     Agreement,
     Campaign,
+    CorrectionRequest,
     Delivery,
     DeliveryItem,
     Document,
@@ -55,6 +56,7 @@ APP_CONFIG = AppConfig(
         LegalHold,
         RetentionRun,
         EvidenceLog,
+        CorrectionRequest,
     ],
     migration_dependencies=["inventory.piccolo_app"],
     commands=[],

@@ -430,3 +430,34 @@ class EvidenceLog(Table, tablename="evidence_log"):
     deleted_at = Timestamptz()
     reason = Varchar(length=20)  # retention, erasure
     run_id = Integer(null=True, default=None)
+
+
+
+class CorrectionRequest(Table, tablename="correction_request"):
+    """A correction (RGPD art. 16) the student or a guardian asks from their space: one field
+    of the student's record or of a guardian's, the value they ask for and why. Staff of the
+    school apply it (through the student or guardian edit, whose change goes to the history)
+    or refuse it with a reason the requester reads. `state`: pending, applied, refused.
+
+    `requested_value` is personal data, like the record it corrects: it goes with the student
+    (cascade) and never to logs."""
+
+    id: Serial
+    student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=True)
+    # The guardian row whose field is to be corrected; NULL: the student's own field.
+    guardian = ForeignKey(references=Guardian, on_delete=OnDelete.cascade, null=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.restrict)
+    establishment = ForeignKey(references=Establishment, on_delete=OnDelete.restrict, index=True)
+    field = Varchar(length=20)  # see loans.corrections.FIELDS
+    requested_value = Varchar(length=254)
+    explanation = Text(default="")
+    requested_by_role = Varchar(length=10)  # student, guardian
+    requested_by_name = Varchar(length=200)
+    requested_by_ent_id = Varchar(length=100)
+    auth_method = Varchar(length=10)
+    state = Varchar(length=10, default="pending")
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by_id = Integer(null=True, default=None)
+    decided_by_name = Varchar(length=200, default="")
+    decision_note = Text(default="")

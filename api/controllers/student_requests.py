@@ -1,9 +1,11 @@
 """What students and guardians ask of their school from the space, for staff to decide:
-ENT link proposals (an ENT account matched to a student by names and birth date) and loss or
-theft declarations. Staff see those of their schools (the scope decides), confirm or reject.
+ENT link proposals (an ENT account matched to a student by names and birth date), loss or
+theft declarations, and corrections of their record (RGPD art. 16). Staff see those of their
+schools (the scope decides), confirm or reject.
 
 Link proposals are decided by any staff of the school (IT staff, head, region managers,
-admins); declarations by those who run the desk, like a loss declared at the desk.
+admins); declarations by those who run the desk, like a loss declared at the desk;
+corrections by those who may edit a student (a head of school reads them only).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from litestar.params import JSONBody, QueryParameter
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
+from api.controllers.students import EDIT_STUDENTS
 from api.cursors import DEFAULT_LIMIT, PAGED, CursorQuery, OptionalLimit, paged_response
 from api.infra.security import LOAN_DESK, roles
-from loans import ent_linking, loss_declarations
+from loans import corrections, ent_linking, loss_declarations
+from loans.corrections import CorrectionView
 from loans.ent_linking import ProposalView
 from loans.loss_declarations import DeclarationView
 
@@ -127,4 +131,64 @@ class LossDeclarationController(Controller):
         )
 
 
-ROUTES = [LinkProposalController, LossDeclarationController]
+class ApplyIn(msgspec.Struct, forbid_unknown_fields=True):
+    # The value to write, when staff settle on another spelling than the one asked.
+    value: Annotated[str, msgspec.Meta(max_length=corrections.VALUE_MAX)] | None = None
+
+
+class RefuseIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: Annotated[str, msgspec.Meta(max_length=corrections.TEXT_MAX)]
+
+
+class CorrectionRequestController(Controller):
+    path = "/api/v1/correction-requests"
+    tags = ["élèves"]
+    guards = [LINK_STAFF]
+
+    @get(
+        "/",
+        summary="Les demandes de rectification des élèves et de leurs représentants",
+        description="pending (par défaut), applied, refused ou all ; " + PAGED,
+    )
+    async def list_corrections(
+        self,
+        request: Request[Principal, None, None],
+        wanted: StateQuery = "pending",
+        limit: OptionalLimit = None,
+        cursor: CursorQuery = None,
+    ) -> Response[list[CorrectionView]]:
+        found = await corrections.correction_page(
+            request.user.scope, wanted, limit=limit or DEFAULT_LIMIT, cursor=cursor
+        )
+        return paged_response(request, found)
+
+    @post(
+        "/{request_id:int}/apply",
+        guards=[EDIT_STUDENTS],
+        status_code=200,
+        summary="Appliquer : la fiche est corrigée (et son historique le dit)",
+    )
+    async def apply(
+        self, request: Request[Principal, None, None], request_id: PathId, data: JSONBody[ApplyIn]
+    ) -> CorrectionView:
+        principal = request.user
+        return await corrections.apply_correction(
+            principal.scope, principal.actor, utcnow(), request_id, data.value
+        )
+
+    @post(
+        "/{request_id:int}/refuse",
+        guards=[EDIT_STUDENTS],
+        status_code=200,
+        summary="Refuser, avec la raison montrée au demandeur",
+    )
+    async def refuse(
+        self, request: Request[Principal, None, None], request_id: PathId, data: JSONBody[RefuseIn]
+    ) -> CorrectionView:
+        principal = request.user
+        return await corrections.refuse_correction(
+            principal.scope, principal.actor, utcnow(), request_id, data.note
+        )
+
+
+ROUTES = [LinkProposalController, LossDeclarationController, CorrectionRequestController]

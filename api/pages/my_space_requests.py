@@ -1,7 +1,8 @@
 """`/demandes-eleves`: what students and guardians asked of the school from their space, for
 staff to decide: ENT accounts to link (matched by names and birth date, never linked without
-staff) and losses or thefts declared (confirming ends the loan as at the desk). Staff see
-the requests of their schools only."""
+staff), losses or thefts declared (confirming ends the loan as at the desk) and corrections
+of a record (applied through the student edit, or refused with the reason the requester
+reads). Staff see the requests of their schools only."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
 from api.controllers.student_requests import LINK_STAFF
+from api.controllers.students import EDIT_STUDENTS
 from api.infra.security import LOAN_DESK, may_lend
 from api.pages import cursor_pages
-from api.pages.loan_forms import text_of
+from api.pages.loan_forms import field_errors, parse_day, text_of
 from api.pages.rendering import page
+from api.pages.student_wording import FIELDS, may_edit
 from inventory.errors import DomainError, Invalid
-from loans import ent_linking, loss_declarations
+from loans import corrections, ent_linking, loss_declarations
 
 REQUESTS = "/demandes-eleves"
 PER_PAGE = 50  # requests of each kind shown at once, oldest first
@@ -29,6 +32,8 @@ DONE = {
     "liaison-rejetee": "Proposition rejetée : rien n'a été lié.",
     "declaration-confirmee": "Déclaration confirmée : le prêt est clos.",
     "declaration-rejetee": "Déclaration rejetée : le prêt ne change pas.",
+    "rectification-appliquee": "Rectification appliquée : la fiche est corrigée.",
+    "rectification-refusee": "Rectification refusée : le demandeur voit la raison.",
 }
 KIND_WORDS = {"loss": "Perte", "theft": "Vol"}
 
@@ -47,6 +52,7 @@ async def _requests_page(
     lists = {"liaisons": ent_linking.proposal_page}
     if may_lend(principal):
         lists["declarations"] = loss_declarations.declaration_page
+    lists["rectifications"] = corrections.correction_page
     pages: dict = {}
     for name, read in lists.items():
         at = cursor if shown == name else None
@@ -78,6 +84,10 @@ async def _requests_page(
         declarations=pages["declarations"][0].items if "declarations" in pages else [],
         declaration_pages=pages.get("declarations", empty)[1],
         may_lend=may_lend(principal),
+        corrections=pages["rectifications"][0].items,
+        correction_pages=pages["rectifications"][1],
+        may_edit=may_edit(principal),
+        field_words=FIELDS,
         done=DONE.get(request.query_params.get("fait", ""), ""),
         problem=problem,
         kind_words=KIND_WORDS,
@@ -145,6 +155,38 @@ class StudentRequestPages(Controller):
         except DomainError as refused:
             return await _requests_page(request, status=refused.status, problem=refused.message)
         return _done("declaration-confirmee" if decision == "confirmer" else "declaration-rejetee")
+
+    @post("/rectifications/{request_id:int}/{decision:str}", guards=[EDIT_STUDENTS])
+    async def decide_correction(
+        self, request: Request[Principal, None, None], request_id: PathId, decision: FromPath[str]
+    ) -> Template | Redirect:
+        principal, now = request.user, utcnow()
+        form = await request.form()
+        try:
+            if decision == "appliquer":
+                found = await corrections.get_correction(principal.scope, request_id)
+                value = text_of(form, "value", corrections.VALUE_MAX)
+                if found.field == "birth_date":  # a date input, or JJ/MM/AAAA typed
+                    errors: dict[str, str] = {}
+                    day = parse_day(value, "value", errors)
+                    if day is None:
+                        raise Invalid({"value": "date attendue (JJ/MM/AAAA)"})
+                    value = day.isoformat()
+                await corrections.apply_correction(
+                    principal.scope, principal.actor, now, request_id, value
+                )
+            elif decision == "refuser":
+                note = text_of(form, "note", corrections.TEXT_MAX)
+                await corrections.refuse_correction(
+                    principal.scope, principal.actor, now, request_id, note
+                )
+            else:
+                return await _requests_page(request, status=404, problem="Décision inconnue.")
+        except DomainError as refused:
+            problem = " ".join(field_errors(refused).values()) or refused.message
+            return await _requests_page(request, status=refused.status, problem=problem)
+        done = "rectification-appliquee" if decision == "appliquer" else "rectification-refusee"
+        return _done(done)
 
 
 ROUTES = [StudentRequestPages]

@@ -29,6 +29,10 @@ ACTIONS = {
     "erasure_refused": "effacement refusé",
     "legal_hold_placed": "conservation légale posée",
     "legal_hold_lifted": "conservation légale levée",
+    "personal_data_exported": "export des données personnelles (RGPD)",
+    "correction_requested": "rectification demandée depuis l'espace ENT",
+    "correction_applied": "rectification appliquée",
+    "correction_refused": "rectification refusée",
 }
 FIELDS = {
     "last_name": "nom",

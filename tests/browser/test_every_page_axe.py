@@ -166,6 +166,8 @@ NOT_STAFF_PAGES = {
     "/mon-espace/prets/{loan_id:int}/signer": "the students' space",
     "/mon-espace/prets/{loan_id:int}/convention.pdf": "a PDF",
     "/mon-espace/documents/{document_id:int}": "a document download",
+    "/mon-espace/eleves/{student_id:int}/donnees": "the students' space (test_my_space.py)",
+    "/mon-espace/eleves/{student_id:int}/donnees.zip": "a ZIP download",
     "/ent": "ENT sign-in for families",
     "/ent/{code:str}/connexion": "ENT sign-in: redirects to the ENT",
     "/ent/{code:str}/cas": "ENT sign-in: the CAS callback",

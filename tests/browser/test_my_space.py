@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from api.infra.storage import STATE_KEY
 from loans import agreements, lifecycle
-from loans.tables import Signature
+from loans.tables import CorrectionRequest, Signature
 from tests.api.ent_sessions import COOKIE, plant_session
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, serious_violations
 from tests.browser.test_asset_pages import PHONE, SCREENSHOTS, page_overflows
 from tests.browser.test_signing import draw_signature
 from tests.factories import (
@@ -74,4 +74,31 @@ def test_a_student_on_a_phone_sees_their_loan_and_signs_the_next_one(
     rows = live_server.run(Signature.select().where(Signature.agreement.loan == loan_id).run())
     assert [(r["role"], r["ent_key"], r["auth_method"]) for r in rows] == [
         ("student", "K-1", "cas")
+    ]
+
+
+def test_a_student_on_a_phone_finds_their_personal_data_and_asks_a_correction(
+    page: Page, live_server: LiveServer, world: World
+):
+    student = live_server.run(make_student("A", ent_id="K-1", first_name="Lea"))
+    page.set_viewport_size(PHONE)
+    signed_in_through_the_ent(page, live_server, "K-1")
+    page.goto("/mon-espace")
+    page.get_by_role("link", name=re.compile("Mes données personnelles")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes données personnelles")
+    expect(page.get_by_role("link", name="Télécharger les données (ZIP)")).to_be_visible()
+    assert serious_violations(page) == [] and not page_overflows(page)
+
+    page.get_by_role("button", name="Envoyer la demande").click()  # nothing chosen
+    expect(page.get_by_text("Choisissez l'information à corriger.").first).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_label("Information à corriger").select_option(label="Mon prénom")
+    page.get_by_label("Valeur exacte").fill("Léa")
+    page.get_by_label("Explication (facultatif)").fill("Il manque l'accent.")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre demande est envoyée au lycée")
+    expect(page.get_by_text("en attente")).to_be_visible()
+    rows = live_server.run(CorrectionRequest.select().run())
+    assert [(r["student"], r["field"], r["requested_value"]) for r in rows] == [
+        (student.id, "first_name", "Léa")
     ]
