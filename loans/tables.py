@@ -432,7 +432,6 @@ class EvidenceLog(Table, tablename="evidence_log"):
     run_id = Integer(null=True, default=None)
 
 
-
 class CorrectionRequest(Table, tablename="correction_request"):
     """A correction (RGPD art. 16) the student or a guardian asks from their space: one field
     of the student's record or of a guardian's, the value they ask for and why. Staff of the
