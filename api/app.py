@@ -22,12 +22,13 @@ from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from api import controllers, pages
+from api.access_log import AccessLogMiddleware
 from api.errors import ERROR_PAGE, EXCEPTION_HANDLERS, problem_details_handler
 from api.infra import storage
 from api.infra.database import engine_for
 from api.infra.login_throttle import LoginThrottle
 from api.infra.piccolo_conf import bind
-from api.infra.security import PrincipalMiddleware
+from api.infra.security import PrincipalMiddleware, confine_read_only
 from api.infra.sessions import RotatingSessionConfig
 from api.jobs import answers as jobs
 from api.jobs import worker
@@ -99,10 +100,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database_pool, job_worker],
         before_request=check_request,
+        guards=[confine_read_only],  # read-only roles reach only the routes naming them
         stores=stores,
         middleware=[
             sessions.middleware,
             DefineMiddleware(PrincipalMiddleware, exclude=["^/schema", "^/static/"]),
+            AccessLogMiddleware,  # writes the student reads a request noted (api/access_log)
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -21,6 +21,7 @@ from loans.tables import (
     Signature,
     SigningLink,
     Student,
+    StudentAccess,
     StudentEvent,
     TermsVersion,
 )
@@ -48,6 +49,7 @@ APP_CONFIG = AppConfig(
         LossDeclaration,
         Delivery,
         DeliveryItem,
+        StudentAccess,
         StudentEvent,
     ],
     migration_dependencies=["inventory.piccolo_app"],
