@@ -5,7 +5,7 @@ A handler that reads a student's record, loan, agreement, documents or photos *n
 the `student` or `loan` it is given (api/pages/rendering.py). `AccessLogMiddleware` writes
 what the request noted in ONE statement, before the response starts: a read that could not be
 recorded is not shown (the request fails). The reason recorded is the route's template
-(`/eleves/{student_id:int}`), which holds no personal data.
+(`/eleves/{student_id}`), which holds no personal data.
 
 Only staff reads are recorded: the student and guardian space has no staff principal, and
 reads by students and guardians of their own data need no entry.

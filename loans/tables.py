@@ -393,5 +393,5 @@ class StudentAccess(Table, tablename="student_access"):
     region = ForeignKey(references=Region, on_delete=OnDelete.cascade, index=False)
     student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=False)
     kind = Varchar(length=20)  # see loans.access_log.KINDS
-    why = Varchar(length=200)  # the route template, e.g. /eleves/{student_id:int}
+    why = Varchar(length=200)  # the route template, e.g. /eleves/{student_id}
     detail = Varchar(length=500, default="")  # a list's filter (names of personal ones only)
