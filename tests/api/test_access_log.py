@@ -231,3 +231,17 @@ async def test_recording_a_read_puts_no_personal_data_in_the_application_logs(as
     assert (await as_("admin").get("/api/v1/access-log")).status_code == 200
     assert len(await entries()) == 1
     assert "Confidentiel" not in caplog.text and "987654321ZZ" not in caplog.text
+
+
+async def test_a_list_of_loans_is_a_read_of_each_borrower_shown(world, as_, signed_in):
+    borrower = await make_student("A")
+    await active_loan(world, "AL-4", UAI_A, borrower.id)
+    assert (await as_("manager_24").get("/api/v1/loans", params={"state": "active"})).is_success
+    browser = await signed_in("it_a")
+    assert (await browser.get("/prets")).status_code == 200
+    found = await entries()
+    assert [(e["account_name"], e["student"], e["kind"], e["why"]) for e in found] == [
+        ("manager_24", borrower.id, "list", "/api/v1/loans"),
+        ("it_a", borrower.id, "list", "/prets"),
+    ]
+    assert found[0]["detail"] == "state=active"
