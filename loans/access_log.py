@@ -48,7 +48,7 @@ KEYS = (
 
 # Where the students read come from: the SQL after FROM, with `{}` for its argument(s).
 _STUDENTS = "student s WHERE s.id IN ({marks})"
-_LOAN = "loan l JOIN student s ON s.id = l.student WHERE l.id = {}"
+_LOANS = "loan l JOIN student s ON s.id = l.student WHERE l.id IN ({marks})"
 _DOCUMENT = (
     "document d JOIN loan l ON l.id = d.loan JOIN student s ON s.id = l.student WHERE d.id = {}"
 )
@@ -65,12 +65,12 @@ class Reader:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One thing a request read: students by id, or the student of a loan or a document (a
-    document of no loan names no student: it records nothing)."""
+    """One thing a request read: students by id, or the students of loans, or the student of
+    a document (a document of no loan names no student: it records nothing)."""
 
     kind: str
     student_ids: tuple[int, ...] = ()
-    loan_id: int | None = None
+    loan_ids: tuple[int, ...] = ()
     document_id: int | None = None
     detail: str = ""
 
@@ -108,11 +108,10 @@ def _typed(sql_type: str) -> str:
 
 def _source(read: Read) -> tuple[str, list]:
     """The read as a SELECT of (student, region, kind, detail), and its arguments."""
-    if read.student_ids:
-        ids = sorted(set(read.student_ids))
-        where, args = _STUDENTS.format(marks=", ".join("{}" for _ in ids)), list(ids)
-    elif read.loan_id is not None:
-        where, args = _LOAN, [read.loan_id]
+    if read.student_ids or read.loan_ids:
+        ids = sorted(set(read.student_ids or read.loan_ids))
+        source = _STUDENTS if read.student_ids else _LOANS
+        where, args = source.format(marks=", ".join("{}" for _ in ids)), list(ids)
     elif read.document_id is not None:
         where, args = _DOCUMENT, [read.document_id]
     else:

@@ -107,7 +107,7 @@ class AgreementController(Controller):
         if output not in (None, "", "json"):
             raise Invalid({"format": "pdf ou json"})
         status = await agreements.agreement_status(request.user.scope, loan_id)
-        note_read(request, Read("agreement", loan_id=loan_id))
+        note_read(request, Read("agreement", loan_ids=(loan_id,)))
         return Response(status)
 
     @get(
@@ -120,7 +120,7 @@ class AgreementController(Controller):
 
     async def _pdf(self, request: Request[Principal, None, None], loan_id: int) -> Response[bytes]:
         version, content = await agreements.pdf_of(storage_of(request), request.user.scope, loan_id)
-        note_read(request, Read("agreement", loan_id=loan_id))
+        note_read(request, Read("agreement", loan_ids=(loan_id,)))
         return pdf_response(loan_id, version, content)
 
     @post(

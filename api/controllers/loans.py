@@ -199,7 +199,7 @@ class LoanController(Controller):
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> list[LoanEventView]:
         found = await loan_history(request.user.scope, loan_id)
-        note_read(request, Read("loan", loan_id=loan_id))
+        note_read(request, Read("loan", loan_ids=(loan_id,)))
         return found
 
     async def _done(self, request: Request[Principal, None, None], loan_id: int) -> LoanView:
@@ -415,7 +415,7 @@ class LoanController(Controller):
             storage_of(request),
             legacy_photo_dir(request.app.state["settings"]),
         )
-        note_read(request, Read("photo", loan_id=loan_id))
+        note_read(request, Read("photo", loan_ids=(loan_id,)))
         name = f"pret-{loan_id}-photo-{photo_id}{photos.SUFFIXES.get(content_type, '')}"
         return Response(
             content,

@@ -12,7 +12,7 @@ import pytest
 from api.accounts import staff as accounts
 from loans import documents
 from loans.access_log import Read, Reader, record_reads
-from loans.tables import StudentAccess
+from loans.tables import Loan, StudentAccess
 from tests.api.test_pages import log_in
 from tests.conftest import client_for
 from tests.factories import (
@@ -245,3 +245,15 @@ async def test_a_list_of_loans_is_a_read_of_each_borrower_shown(world, as_, sign
         ("it_a", borrower.id, "list", "/prets"),
     ]
     assert found[0]["detail"] == "state=active"
+
+
+async def test_a_class_s_agreements_printed_are_an_export_of_each_student(world, as_):
+    from tests.api.test_agreement_batches import class_of
+
+    loan_ids = await class_of(world, 2)
+    url = f"/api/v1/loans/agreements.pdf?establishment={UAI_A}&class=2NDE3"
+    assert (await as_("it_a").get(url)).status_code == 200
+    found = await entries()
+    students = await Loan.select(Loan.student).where(Loan.id.is_in(loan_ids))
+    assert sorted(e["student"] for e in found) == sorted(s["student"] for s in students)
+    assert {(e["kind"], e["why"]) for e in found} == {("export", "/api/v1/loans/agreements.pdf")}
