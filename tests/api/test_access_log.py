@@ -257,3 +257,16 @@ async def test_a_class_s_agreements_printed_are_an_export_of_each_student(world,
     students = await Loan.select(Loan.student).where(Loan.id.is_in(loan_ids))
     assert sorted(e["student"] for e in found) == sorted(s["student"] for s in students)
     assert {(e["kind"], e["why"]) for e in found} == {("export", "/api/v1/loans/agreements.pdf")}
+
+
+async def test_a_loan_photo_read_by_staff_is_a_read_of_its_student(app, world, as_):
+    from loans import photos
+
+    student = await make_student("A")
+    loan_id = await active_loan(world, "AL-5", UAI_A, student.id)
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+    [photo] = await photos.add_photos(PLATFORM, ACTOR, NOW, loan_id, [jpeg], app.state["storage"])
+    response = await as_("manager_24").get(f"/api/v1/loans/{loan_id}/photos/{photo.id}")
+    assert response.status_code == 200
+    why = "/api/v1/loans/{loan_id}/photos/{photo_id}"
+    assert_one_entry(await entries(), world, "manager_24", student.id, why, "photo")
