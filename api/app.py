@@ -21,6 +21,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from api import controllers, pages
+from api.access_log import AccessLogMiddleware
 from api.controllers import health
 from api.errors import ERROR_PAGE, EXCEPTION_HANDLERS, problem_details_handler
 from api.infra import storage
@@ -30,7 +31,7 @@ from api.infra.logs import logging_config
 from api.infra.metrics import pool_sampling, prometheus_config, unmatched_recorder
 from api.infra.piccolo_conf import bind
 from api.infra.request_context import RequestContext
-from api.infra.security import PrincipalMiddleware
+from api.infra.security import PrincipalMiddleware, confine_read_only
 from api.infra.sessions import RotatingSessionConfig
 from api.jobs import answers as jobs
 from api.jobs import worker
@@ -109,11 +110,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database_pool, job_worker, sampling],
         before_request=check_request,
+        guards=[confine_read_only],  # read-only roles reach only the routes naming them
         stores=stores,
         middleware=[
             prometheus.middleware,
             sessions.middleware,
             DefineMiddleware(PrincipalMiddleware, exclude=["^/schema", "^/static/"]),
+            AccessLogMiddleware,  # writes the student reads a request noted (api/access_log)
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -39,6 +39,7 @@ ACCOUNTS = (
     ("region@demo.ordipret.fr", "region_manager", "Romain Gestionnaire"),
     ("numerique@demo.ordipret.fr", "it_staff", "Inès Référente"),
     ("proviseur@demo.ordipret.fr", "head", "Paul Proviseur"),
+    ("dpd@demo.ordipret.fr", "dpo", "Diane Déléguée"),
 )
 DEMO_PASSWORD = "demo-ordipret-2026"
 ACTOR = Actor(id=None, name="Données de démonstration")
@@ -121,7 +122,7 @@ async def load_demo(
             password=DEMO_PASSWORD,
             role=role,
             display_name=name,
-            region_code=REGION[0] if role == "region_manager" else None,
+            region_code=REGION[0] if role in accounts.REGIONAL_ROLES else None,
             establishment_uais=[school] if role in ("it_staff", "head") else None,
             now=now,
         )

@@ -25,6 +25,7 @@ from loans.tables import (
     Signature,
     SigningLink,
     Student,
+    StudentAccess,
     StudentEvent,
     TermsVersion,
 )
@@ -52,6 +53,7 @@ APP_CONFIG = AppConfig(
         LossDeclaration,
         Delivery,
         DeliveryItem,
+        StudentAccess,
         StudentEvent,
         LegalHold,
         RetentionRun,

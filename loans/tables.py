@@ -460,3 +460,22 @@ class CorrectionRequest(Table, tablename="correction_request"):
     decided_by_id = Integer(null=True, default=None)
     decided_by_name = Varchar(length=200, default="")
     decision_note = Text(default="")
+
+
+class StudentAccess(Table, tablename="student_access"):
+    """One read of a student's personal data by staff (`loans.access_log`): who (a snapshot:
+    the account lives in `api` and the entry outlives it), when, which student, what was read
+    and why (the route that served it). Append-only; the region scopes who may audit it. The
+    indexes of the audit's filters (region, student, account, newest first) are in the
+    migration. The student's own reads (their ENT space) are not logged."""
+
+    id: Serial
+    at = Timestamptz()
+    account_id = Integer()
+    account_name = Varchar(length=200)
+    account_role = Varchar(length=20)
+    region = ForeignKey(references=Region, on_delete=OnDelete.cascade, index=False)
+    student = ForeignKey(references=Student, on_delete=OnDelete.cascade, index=False)
+    kind = Varchar(length=20)  # see loans.access_log.KINDS
+    why = Varchar(length=200)  # the route template, e.g. /eleves/{student_id}
+    detail = Varchar(length=500, default="")  # a list's filter (names of personal ones only)

@@ -16,7 +16,7 @@ import msgspec
 
 from api.accounts import history
 from api.accounts.passwords import password_problem
-from api.accounts.staff import ROLES, create_account, hash_password
+from api.accounts.staff import REGIONAL_ROLES, ROLES, create_account, hash_password
 from api.accounts.tables import Account, AccountEstablishment
 from inventory import keyset
 from inventory.db import write_transaction
@@ -26,7 +26,8 @@ from inventory.scope import Actor, Scope
 from inventory.tables import Establishment, Region
 from inventory.uai import normalise_uai
 
-# What each managing role may give: never more than its own rights.
+# What each managing role may give: never more than its own rights. The data protection
+# officer audits the region's managers too: only the platform admin names one.
 GRANTABLE = {
     "admin": tuple(ROLES),
     "region_manager": ("region_manager", "it_staff", "head"),
@@ -181,13 +182,13 @@ async def _checked_scopes(
         allowed = ", ".join(ROLES[r] for r in grantable_roles(manager_role))
         raise Invalid({"role": f"rôle non autorisé ; vous pouvez donner : {allowed}"})
     region_id = None
-    if role == "region_manager":
+    if role in REGIONAL_ROLES:
         if not scope.everything:
             region_id = next(iter(sorted(scope.region_ids)))  # a manager names their own
         else:
             row = await Region.select(Region.id).where(Region.code == (region_code or "")).first()
             if row is None:
-                raise Invalid({"region": "choisissez la région gérée"})
+                raise Invalid({"region": "choisissez la région"})
             region_id = row["id"]
     establishment_ids: list[int] = []
     if role in ("it_staff", "head"):
@@ -231,7 +232,7 @@ async def create_staff_account(
         password=password,
         role=role,
         display_name=display_name,
-        region_code=region_code if role == "region_manager" else None,
+        region_code=region_code if role in REGIONAL_ROLES else None,
         establishment_uais=uais,
         now=now,
         actor=actor,

@@ -31,7 +31,11 @@ ROLES = {
     "region_manager": "gestionnaire de région",
     "it_staff": "référent numérique d'établissement",
     "head": "chef d'établissement",
+    # Reads its region's access log, nothing else (api/infra/security.py READ_ONLY_ROLES).
+    "dpo": "délégué à la protection des données",
 }
+# Roles held for one region (the account's `region`), not for schools.
+REGIONAL_ROLES = ("region_manager", "dpo")
 TOKEN_PREFIX = "odp_"
 
 _hasher = PasswordHasher()
@@ -46,6 +50,7 @@ class Principal:
     display_name: str
     role: str
     scope: Scope
+    region_id: int | None = None  # the region a regional role (manager, DPO) is held for
 
     @property
     def actor(self) -> Actor:
@@ -107,6 +112,11 @@ def _principal(rows: list[dict]) -> Principal | None:
         scope = Scope.platform()
     elif role == "region_manager":
         scope = Scope.region(row["region"])
+    elif role == "dpo":
+        # The data protection officer reads no fleet, loan nor student row: an empty scope,
+        # so that any read that slips past the guards finds nothing. Their region scopes
+        # the access log only (api/access_log.py).
+        scope = Scope()
     else:
         scope = Scope.establishments(
             {
@@ -121,6 +131,7 @@ def _principal(rows: list[dict]) -> Principal | None:
         display_name=row["display_name"],
         role=role,
         scope=scope,
+        region_id=row["region"],
     )
 
 
@@ -230,6 +241,8 @@ async def create_account(
         errors["role"] = "rôle inconnu ; valeurs possibles : " + ", ".join(ROLES)
     if role == "region_manager" and not region_code:
         errors["region"] = "un gestionnaire de région doit avoir une région"
+    if role == "dpo" and not region_code:
+        errors["region"] = "un délégué à la protection des données doit avoir une région"
     if role in ("it_staff", "head") and not establishment_uais:
         errors["establishment"] = "indiquez au moins un établissement"
     if role == "head" and establishment_uais and len(establishment_uais) > 1:
@@ -237,7 +250,7 @@ async def create_account(
     if errors:
         raise Invalid(errors)
     region_id = None
-    if role == "region_manager":
+    if role in REGIONAL_ROLES:
         region = await Region.select(Region.id).where(Region.code == region_code).first()
         if region is None:
             raise Invalid({"region": f"région {region_code} inconnue"})

@@ -52,10 +52,10 @@ def register(commands) -> None:
     user.add_argument("--email", required=True)
     user.add_argument("--password", required=True)
     user.add_argument(
-        "--role", required=True, choices=["admin", "region_manager", "it_staff", "head"]
+        "--role", required=True, choices=["admin", "region_manager", "it_staff", "head", "dpo"]
     )
     user.add_argument("--name")
-    user.add_argument("--region", help="code INSEE de la région (gestionnaire de région)")
+    user.add_argument("--region", help="code INSEE de la région (gestionnaire de région, DPD)")
     user.add_argument("--establishment", nargs="+", help="UAI des établissements")
     user.set_defaults(run=cmd_create_user)
 

@@ -82,8 +82,8 @@ def build_scale_demo(settings: Settings, scale: str, seed: int, now: dt.datetime
 
 
 async def _accounts(built, now: dt.datetime, accounts, password: str) -> list[tuple]:
-    """The plain demo's accounts: the region manager sees the first region, the school staff
-    the first school."""
+    """The plain demo's accounts: the region manager and the data protection officer hold the
+    first region, the school staff the first school."""
     from api.accounts import staff
 
     logins = []
@@ -93,7 +93,7 @@ async def _accounts(built, now: dt.datetime, accounts, password: str) -> list[tu
             password=password,
             role=role,
             display_name=name,
-            region_code=built.first_region if role == "region_manager" else None,
+            region_code=built.first_region if role in staff.REGIONAL_ROLES else None,
             establishment_uais=[built.first_school] if role in ("it_staff", "head") else None,
             now=now,
         )

@@ -3,6 +3,7 @@ handlers in `ROUTES`. The app factory registers `ROUTES` below and the pages' `R
 nothing else: a new resource is a new module added to this list."""
 
 from api.controllers import (
+    access_log,
     accounts,
     agreement_batches,
     agreements,
@@ -60,4 +61,5 @@ ROUTES: list = [
     *accounts.ROUTES,
     *locations.ROUTES,
     *jobs.ROUTES,
+    *access_log.ROUTES,
 ]

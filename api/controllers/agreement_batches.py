@@ -17,6 +17,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.params import QueryParameter
 
+from api.access_log import note_read
 from api.accounts.staff import Principal
 from api.agreement_scans import BODY_LIMIT, file_and_seal, uploaded_scan
 from api.bodies import PathId
@@ -26,6 +27,7 @@ from api.infra.storage import storage_of
 from api.jobs.answers import accepted, prefers_async
 from api.request_checks import BODY_TYPES, PDF_TYPES
 from loans import campaigns
+from loans.access_log import Read
 from loans.agreement_batches import loans_to_sign, print_loans, selection
 from loans.scan_intake import ScanReport
 
@@ -49,6 +51,8 @@ async def _printed(request: Request[Principal, None, None], filters, name: str) 
     settings = request.app.state["settings"]
     now = utcnow()
     loan_ids = await loans_to_sign(principal.scope, filters, now)
+    # Every convention printed (now, or by the job this request queues) names its student.
+    note_read(request, Read("export", loan_ids=tuple(loan_ids), detail=name))
     if loan_ids and (prefers_async(request) or len(loan_ids) > INLINE_AGREEMENTS):
         return await accepted(request, "agreements", {"loan_ids": loan_ids, "file_name": name})
     pdf = await print_loans(

@@ -18,6 +18,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException, ServiceUnavailableException
 from litestar.params import JSONBody, QueryParameter
 
+from api.access_log import note_read
 from api.accounts.staff import Principal
 from api.bodies import DbId, PathId
 from api.clock import utcnow
@@ -27,6 +28,7 @@ from api.infra.storage import storage_of
 from api.sealed_agreements import seal_after_signature
 from inventory.errors import Invalid
 from loans import agreements, signing_links
+from loans.access_log import Read
 from loans.agreements import AgreementStatus, SignatureIn
 
 # Who may record a signature: the desk, and the head of school (their own only).
@@ -104,7 +106,9 @@ class AgreementController(Controller):
             return await self._pdf(request, loan_id)
         if output not in (None, "", "json"):
             raise Invalid({"format": "pdf ou json"})
-        return Response(await agreements.agreement_status(request.user.scope, loan_id))
+        status = await agreements.agreement_status(request.user.scope, loan_id)
+        note_read(request, Read("agreement", loan_ids=(loan_id,)))
+        return Response(status)
 
     @get(
         "/agreement.pdf", summary="Le PDF de la convention en vigueur", media_type="application/pdf"
@@ -116,6 +120,7 @@ class AgreementController(Controller):
 
     async def _pdf(self, request: Request[Principal, None, None], loan_id: int) -> Response[bytes]:
         version, content = await agreements.pdf_of(storage_of(request), request.user.scope, loan_id)
+        note_read(request, Read("agreement", loan_ids=(loan_id,)))
         return pdf_response(loan_id, version, content)
 
     @post(

@@ -16,7 +16,7 @@ from api.clock import utcnow
 from api.errors import problem_exception
 from api.infra.login_throttle import LoginThrottle
 from api.infra.metrics import count_sign_in
-from api.infra.security import SESSION_ACCOUNT_KEY
+from api.infra.security import OWN_ACCOUNT, SESSION_ACCOUNT_KEY
 from api.infra.sessions import rotate_session_id
 from loans.ent_identity import PASSWORD, SESSION_METHOD_KEY
 
@@ -119,7 +119,7 @@ class AuthController(Controller):
             raise problem_exception(401, "Adresse électronique ou mot de passe incorrect.")
         return me_out(principal)
 
-    @post("/logout", status_code=204)
+    @post("/logout", status_code=204, guards=[OWN_ACCOUNT])
     async def logout(self, request: Request) -> None:
         request.clear_session()
 
@@ -127,6 +127,7 @@ class AuthController(Controller):
 class MeController(Controller):
     path = "/api/v1/me"
     tags = ["authentification"]
+    guards = [OWN_ACCOUNT]  # every role, the read-only ones included: one's own account
 
     @get("/")
     async def me(self, request: Request[Principal, None, None]) -> MeOut:

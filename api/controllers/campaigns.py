@@ -15,6 +15,7 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from api.access_log import note_list
 from api.accounts.staff import Principal
 from api.bodies import PathId, Uai, UaiQuery, set_fields
 from api.clock import today, utcnow
@@ -162,7 +163,7 @@ class CampaignController(Controller):
         offset: Offset = 0,
         cursor: CursorQuery = None,
     ) -> TodoPage:
-        return await campaign_progress.campaign_todo(
+        found = await campaign_progress.campaign_todo(
             request.user.scope,
             campaign_id,
             status=status or None,
@@ -170,6 +171,9 @@ class CampaignController(Controller):
             offset=offset,
             cursor=cursor,
         )
+        shown = [item.student_id for item in found.items]
+        note_list(request, shown, {"campaign": campaign_id, "status": status})
+        return found
 
 
 class OverdueController(Controller):
@@ -192,7 +196,7 @@ class OverdueController(Controller):
         offset: Offset = 0,
         cursor: CursorQuery = None,
     ) -> OverduePage:
-        return await overdue.overdue_loans(
+        found = await overdue.overdue_loans(
             request.user.scope,
             today(),
             establishment_uai=establishment or None,
@@ -200,6 +204,9 @@ class OverdueController(Controller):
             offset=offset,
             cursor=cursor,
         )
+        shown = [line.student.id for line in found.items]
+        note_list(request, shown, {"overdue": True, "establishment": establishment})
+        return found
 
 
 @get(

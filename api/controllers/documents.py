@@ -9,10 +9,12 @@ import datetime as dt
 import msgspec
 from litestar import Controller, Request, Response, get
 
+from api.access_log import note_read
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.infra.storage import storage_of
 from loans import documents
+from loans.access_log import Read
 from loans.documents import DocumentView
 
 # The file name a download suggests, by media type; others get no extension.
@@ -86,6 +88,7 @@ class DocumentController(Controller):
         view, content = await documents.get_document(
             storage_of(request), request.user.scope, document_id
         )
+        note_read(request, Read("document", document_id=document_id))
         return document_response(view, content, {"ETag": f'"{view.sha256}"'})
 
     @get("/loans/{loan_id:int}/documents", summary="Les documents d'un prêt")

@@ -18,6 +18,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api import photo_uploads
+from api.access_log import note_list, note_read
 from api.accounts.staff import Principal
 from api.agreement_reissue import reissued
 from api.bodies import DbId, PathId, QueryId, Tag, Uai, UaiQuery
@@ -29,6 +30,7 @@ from api.infra.storage import legacy_photo_dir, storage_of
 from api.sealed_agreements import seal_after_signature
 from api.sealed_receipts import seal_receipt_after_return
 from loans import agreements, desk, lifecycle, listing, photos
+from loans.access_log import Read
 from loans.agreement_currency import AgreementOutdated
 from loans.loan_views import LoanEventView, LoanPage, LoanView
 from loans.records import get_loan, loan_history
@@ -180,17 +182,25 @@ class LoanController(Controller):
             class_name=class_name or None,
             asset_tag=asset or None,
         )
-        return await listing.list_loans(request.user.scope, filters, today(), limit, offset, cursor)
+        found = await listing.list_loans(
+            request.user.scope, filters, today(), limit, offset, cursor
+        )
+        note_list(request, [loan.student.id for loan in found.items], filters)
+        return found
 
     @get("/{loan_id:int}")
     async def get_loan(self, request: Request[Principal, None, None], loan_id: PathId) -> LoanView:
-        return await get_loan(request.user.scope, loan_id, today())
+        loan = await get_loan(request.user.scope, loan_id, today())
+        note_read(request, Read("loan", (loan.student.id,)))
+        return loan
 
     @get("/{loan_id:int}/history", summary="Historique, y compris avant un transfert")
     async def history(
         self, request: Request[Principal, None, None], loan_id: PathId
     ) -> list[LoanEventView]:
-        return await loan_history(request.user.scope, loan_id)
+        found = await loan_history(request.user.scope, loan_id)
+        note_read(request, Read("loan", loan_ids=(loan_id,)))
+        return found
 
     async def _done(self, request: Request[Principal, None, None], loan_id: int) -> LoanView:
         return await get_loan(request.user.scope, loan_id, today())
@@ -405,6 +415,7 @@ class LoanController(Controller):
             storage_of(request),
             legacy_photo_dir(request.app.state["settings"]),
         )
+        note_read(request, Read("photo", loan_ids=(loan_id,)))
         name = f"pret-{loan_id}-photo-{photo_id}{photos.SUFFIXES.get(content_type, '')}"
         return Response(
             content,

@@ -16,6 +16,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
+from api.access_log import note_list
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
@@ -56,10 +57,13 @@ class LinkProposalController(Controller):
         cursor: CursorQuery = None,
     ) -> Response[list[ProposalView]]:
         if limit is None and cursor is None:  # the first 200, as before
-            return Response(await ent_linking.list_proposals(request.user.scope, wanted))
+            listed = await ent_linking.list_proposals(request.user.scope, wanted)
+            note_list(request, [p.student_id for p in listed], {"proposals": wanted})
+            return Response(listed)
         found = await ent_linking.proposal_page(
             request.user.scope, wanted, limit=limit or DEFAULT_LIMIT, cursor=cursor
         )
+        note_list(request, [p.student_id for p in found.items], {"proposals": wanted})
         return paged_response(request, found)
 
     @post("/{proposal_id:int}/confirm", status_code=200, summary="Confirmer : lier le compte ENT")
@@ -99,10 +103,13 @@ class LossDeclarationController(Controller):
         cursor: CursorQuery = None,
     ) -> Response[list[DeclarationView]]:
         if limit is None and cursor is None:  # the first 200, as before
-            return Response(await loss_declarations.list_declarations(request.user.scope, wanted))
+            listed = await loss_declarations.list_declarations(request.user.scope, wanted)
+            note_list(request, [d.student_id for d in listed], {"declarations": wanted})
+            return Response(listed)
         found = await loss_declarations.declaration_page(
             request.user.scope, wanted, limit=limit or DEFAULT_LIMIT, cursor=cursor
         )
+        note_list(request, [d.student_id for d in found.items], {"declarations": wanted})
         return paged_response(request, found)
 
     @post(

@@ -14,6 +14,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
+from api.access_log import note_list, note_read
 from api.accounts.staff import Principal
 from api.bodies import PathId, UaiQuery, UaiText, set_fields
 from api.clock import utcnow
@@ -23,6 +24,7 @@ from api.infra.security import roles
 from api.request_checks import BODY_TYPES, CSV_TYPES
 from inventory.csv_format import LineError
 from loans import guardians, student_import, students
+from loans.access_log import Read
 from loans.views import GuardianView, StudentPage, StudentView
 
 EDIT_STUDENTS = roles("admin", "region_manager", "it_staff")
@@ -124,9 +126,11 @@ class StudentController(Controller):
             ent_id=ent_id,
             ine=ine,
         )
-        return await students.list_students(
+        found = await students.list_students(
             request.user.scope, filters, limit=limit, offset=offset, cursor=cursor
         )
+        note_list(request, [s.id for s in found.items], filters)
+        return found
 
     @post("/", guards=[EDIT_STUDENTS], summary="Inscrire un élève")
     async def create_student(
@@ -173,7 +177,9 @@ class StudentController(Controller):
     async def get_student(
         self, request: Request[Principal, None, None], student_id: PathId
     ) -> StudentView:
-        return await students.get_student(request.user.scope, student_id)
+        found = await students.get_student(request.user.scope, student_id)
+        note_read(request, Read("record", (student_id,)))
+        return found
 
     @patch("/{student_id:int}", guards=[EDIT_STUDENTS], summary="Modifier un élève")
     async def update_student(

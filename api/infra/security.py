@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Receive, Scope, Send
 
-from api.accounts.staff import Principal, load_principal, principal_for_token
+from api.accounts.staff import ROLES, Principal, load_principal, principal_for_token
 from api.infra.drafts import keep_draft, login_redirect
 from api.infra.metrics import count_sign_in
 
@@ -71,7 +71,27 @@ def roles(*allowed: str):
             raise PermissionDeniedException("Votre rôle ne permet pas cette action.")
 
     guard.__name__ = "roles_" + "_".join(allowed)
+    guard.allowed = frozenset(allowed)  # type: ignore[attr-defined]  # read by confine_read_only
     return guard
+
+
+# Roles that may read one thing only: the data protection officer reads the access log. Most
+# routes are open to "any signed-in staff" and let the scope decide the rows; a read-only role
+# must not rely on its scope being empty there. It reaches a route only where a `roles(...)`
+# guard names it, and is refused (403) everywhere else: an allowlist, checked once for the app.
+READ_ONLY_ROLES = frozenset({"dpo"})
+
+
+def confine_read_only(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The app-wide guard behind READ_ONLY_ROLES (routes outside authentication pass)."""
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal) or principal.role not in READ_ONLY_ROLES:
+        return
+    for guard in handler.resolve_guards():
+        # Litestar wraps a plain function guard; the wrapper keeps it as `func`.
+        if principal.role in getattr(getattr(guard, "func", guard), "allowed", ()):
+            return
+    raise PermissionDeniedException("Votre rôle ne permet pas cette action.")
 
 
 FLEET_EDITORS = frozenset({"admin", "region_manager", "it_staff"})
@@ -84,6 +104,10 @@ LOAN_DESK = roles(*sorted(DESK_ROLES))
 # Who may give a device away before the end of schooling, with a reason (a derogation).
 OVERRIDE_ROLES = frozenset({"admin", "region_manager"})
 CEDE = roles(*sorted(DESK_ROLES | OVERRIDE_ROLES))
+
+
+# Every staff account, for what concerns one's own account (password, tokens, signing out).
+OWN_ACCOUNT = roles(*ROLES)
 
 
 def may_lend(principal: Principal) -> bool:

@@ -4,6 +4,7 @@
 """
 
 from api.pages import (
+    access_log,
     administration,
     agreement_scans,
     asset_incidents,
@@ -79,6 +80,7 @@ ROUTES: list = [
     *student_import_pages.ROUTES,
     *student_erasure_pages.ROUTES,
     *student_pages.ROUTES,
+    *access_log.ROUTES,
     *errors.ROUTES,  # the last resort: every address no other route answers
     *location_pages.ROUTES,
     *job_pages.ROUTES,

@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
+from api.access_log import note_list
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today, utcnow
@@ -158,6 +159,8 @@ async def _detail_page(
         todo = await campaign_progress.campaign_todo(
             scope, campaign_id, status=todo_status, limit=PER_PAGE
         )
+    shown = [item.student_id for item in todo.items]
+    note_list(request, shown, {"campaign": campaign_id, "status": todo_status})
     pages = cursor_pages.CursorPages.of(
         todo,
         first_rank=rank,

@@ -18,6 +18,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from api.access_log import note_list
 from api.accounts.staff import Principal
 from api.agreement_reissue import reissued
 from api.bodies import PathId
@@ -290,6 +291,7 @@ class LoanPages(Controller):
                 errors.update(field_errors(error))
         context: dict = {}
         if result is not None:
+            note_list(request, [loan.student.id for loan in result.items], filters)
             context["pages"] = cursor_pages.CursorPages.of_result(
                 result, cursor_pages.rank(rank), PAGE_SIZE, LIST, chosen
             )

@@ -10,7 +10,8 @@ from litestar.response import Redirect
 from api.accounts.staff import Principal
 from api.controllers.auth import TooManyLogins, sign_in
 from api.infra.drafts import DRAFT_KEY
-from api.pages.rendering import DEFAULT_PAGE, LOGIN_PATH, page, safe_next
+from api.infra.security import OWN_ACCOUNT
+from api.pages.rendering import ACCESS_LOG_PAGE, DEFAULT_PAGE, LOGIN_PATH, page, safe_next
 
 WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
 DRAFT_WAITING = (
@@ -18,7 +19,13 @@ DRAFT_WAITING = (
     "ce que vous aviez saisi vous sera présenté à nouveau, à vérifier avant de l'envoyer."
 )
 # Where each role starts its day: IT staff at the scanner, heads and managers on their figures.
-LANDING = {"it_staff": "/scan", "head": "/tableau-de-bord", "region_manager": "/tableau-de-bord"}
+# The data protection officer reads the access log, and only that.
+LANDING = {
+    "it_staff": "/scan",
+    "head": "/tableau-de-bord",
+    "region_manager": "/tableau-de-bord",
+    "dpo": ACCESS_LOG_PAGE,
+}
 
 
 def landing_page(principal: Principal) -> str:
@@ -117,7 +124,7 @@ async def logout(request: Request) -> Redirect:
     return Redirect(LOGIN_PATH + "?deconnexion=1", status_code=303)
 
 
-@get("/", include_in_schema=False)
+@get("/", include_in_schema=False, guards=[OWN_ACCOUNT])
 async def home(request: Request[Principal, None, None]) -> Redirect:
     # Not signed in: the 401 becomes a redirect to the login page (api/pages/errors.py).
     return Redirect(landing_page(request.user), status_code=303)

@@ -16,6 +16,7 @@ from api.accounts import own, staff
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
+from api.infra.security import OWN_ACCOUNT
 from api.pages import cursor_pages
 from api.pages.rendering import page
 from inventory.errors import Invalid
@@ -67,6 +68,7 @@ async def _page(
 class MyAccountPages(Controller):
     path = PATH
     include_in_schema = False
+    guards = [OWN_ACCOUNT]  # every role, the read-only ones included: one's own account
 
     @get("/")
     async def my_account(

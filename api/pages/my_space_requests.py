@@ -12,6 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from api.access_log import note_list
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import utcnow
@@ -75,6 +76,8 @@ async def _requests_page(
             ),
         )
     empty = (None, None)
+    for name, (found, _) in pages.items():
+        note_list(request, [item.student_id for item in found.items], {"requests": name})
     return page(
         request,
         "pages/student_requests.html",

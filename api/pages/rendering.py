@@ -8,12 +8,17 @@ from urllib.parse import urlsplit
 from litestar import Request
 from litestar.response import Template
 
+from api.access_log import note_read
 from api.accounts.staff import Principal
 from api.infra.drafts import take_draft
 from api.pages.wording import role_label
+from loans.access_log import Read
+from loans.loan_views import LoanView
+from loans.views import StudentView
 
 LOGIN_PATH = "/connexion"
 DEFAULT_PAGE = "/appareils"
+ACCESS_LOG_PAGE = "/protection-des-donnees/acces"  # who read which student's data
 
 # Pages use no inline script or style, so the policy can be strict. Pages show personal
 # data: no caching by the browser or a proxy.
@@ -41,6 +46,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     if principal and request.method == "GET" and (draft := take_draft(request, request.url.path)):
         context["values"] = {**draft, **(context.get("values") or {})}
         context["draft_restored"] = True
+    _note_reads(request, context)
     return Template(
         template_name=template,
         context={
@@ -52,6 +58,15 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
         status_code=status,
         headers=HEADERS,
     )
+
+
+def _note_reads(request: Request, context: dict[str, Any]) -> None:
+    """A page showing a student's record or one of their loans is a read of their data, whatever
+    the page (detail, forms, signing, receipt): noted here once for every page (api/access_log)."""
+    if isinstance(student := context.get("student"), StudentView):
+        note_read(request, Read("record", (student.id,)))
+    if isinstance(loan := context.get("loan"), LoanView):
+        note_read(request, Read("loan", (loan.student.id,)))
 
 
 def safe_next(target: str | None) -> str:

@@ -14,6 +14,7 @@ from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from api.access_log import note_list
 from api.accounts.staff import Principal
 from api.bodies import PathId
 from api.clock import today
@@ -92,6 +93,7 @@ class StudentPages(Controller):
             except Invalid as error:
                 errors.update(error.errors)
             else:
+                note_list(request, [s.id for s in result.items], filters)
                 rank = cursor_pages.rank(rank)
                 pages = cursor_pages.CursorPages.of_result(result, rank, PER_PAGE, LIST, chosen)
         establishments = await regions.list_establishments(scope)

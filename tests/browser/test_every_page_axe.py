@@ -145,6 +145,7 @@ PAGES: dict[str, tuple[str | None, Callable[[W], str]]] = {
         lambda w: f"/eleves/{w['student']}/effacement",
     ),
     "/preparation/{job_id:int}": ("it_a", lambda w: f"/preparation/{w['job']}"),
+    "/protection-des-donnees/acces": ("admin", lambda w: "/protection-des-donnees/acces"),
 }
 # Routes that are not a staff page, and why.
 NOT_STAFF_PAGES = {
