@@ -27,6 +27,7 @@ from loans.retention_rules import months_after, months_before
 from loans.storage import Storage
 from loans.tables import (
     Agreement,
+    CorrectionRequest,
     Document,
     EntLinkProposal,
     EvidenceLog,
@@ -203,6 +204,8 @@ async def anonymise_student(student: dict, now: dt.datetime, forgotten: Forgotte
         ).where(LossDeclaration.loan.is_in(loan_ids))
         await _redact_loan_events(loan_ids)
     await EntLinkProposal.delete().where(EntLinkProposal.student == student_id)
+    # The values asked for are personal data like the record they correct.
+    await CorrectionRequest.delete().where(CorrectionRequest.student == student_id)
     await LegalHold.update({LegalHold.reason: ""}).where(LegalHold.student == student_id)
     await delete_photos(loan_ids, forgotten)
     forgotten.counts["students"] += 1

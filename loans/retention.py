@@ -8,7 +8,8 @@ Per region, in this order:
    photos and the evidence already past its own period;
 2. damage photos of loans closed `retention_photo_months` ago;
 3. conventions and receipts of loans closed `retention_evidence_months` ago, deleted whole,
-   their hashes kept in `evidence_log`.
+   their hashes kept in `evidence_log`;
+4. rows of the access log (`student_access`) older than `retention_access_log_months`.
 Students under a legal hold are skipped entirely (their loans' photos and evidence too).
 
 A dry run runs the very same statements and rolls each batch back: the counts are exact and
@@ -51,9 +52,12 @@ from loans.tables import (
     RegionPolicy,
     RetentionRun,
     Student,
+    StudentAccess,
 )
 
 BATCH = 500
+# Rows of the access log per transaction: small rows, no file, nothing to read first.
+ACCESS_BATCH = 10_000
 REASON = "retention"
 
 
@@ -68,6 +72,7 @@ class Periods(msgspec.Struct, frozen=True):
     retention_student_months: int
     retention_photo_months: int
     retention_evidence_months: int
+    retention_access_log_months: int
 
 
 async def periods_of(region_id: int) -> Periods:
@@ -232,7 +237,28 @@ async def _region(storage, legacy_dir, actor, now, region: dict, dry_run, run_id
 
             counts += await _batch(storage, legacy_dir, dry_run, remove)
             progress(len(loans))
+    counts["access_log"] += await _forget_accesses(
+        region["id"], closed_before(policy.retention_access_log_months, now), dry_run
+    )
     return {kind: n for kind, n in sorted(counts.items()) if n}
+
+
+async def _forget_accesses(region_id: int, before: dt.datetime, dry_run: bool) -> int:
+    """Delete the region's access log rows written before `before` (oldest first, by batches
+    through the (region, at, id) index); a dry run counts them."""
+    old = (StudentAccess.region == region_id) & (StudentAccess.at < before)
+    if dry_run:
+        return await StudentAccess.count().where(old)
+    deleted = 0
+    while True:
+        async with write_transaction():
+            batch = StudentAccess.select(StudentAccess.id).where(old)
+            ids = [r["id"] for r in await batch.order_by(StudentAccess.at).limit(ACCESS_BATCH)]
+            if ids:
+                await StudentAccess.delete().where(StudentAccess.id.is_in(ids))
+        deleted += len(ids)
+        if len(ids) < ACCESS_BATCH:
+            return deleted
 
 
 async def run_retention(

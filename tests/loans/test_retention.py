@@ -10,12 +10,20 @@ import msgspec
 import pytest
 
 from inventory.scope import SYSTEM
-from loans import legal_holds, retention
+from loans import access_log, legal_holds, retention
 from loans.forgetting import ANONYMOUS_NAME
 from loans.reports import target as targets
 from loans.reports.overview import overview
 from loans.storage import DatabaseStorage, DirectoryStorage
-from loans.tables import Agreement, EvidenceLog, Guardian, RetentionRun, Signature, Student
+from loans.tables import (
+    Agreement,
+    EvidenceLog,
+    Guardian,
+    RetentionRun,
+    Signature,
+    Student,
+    StudentAccess,
+)
 from tests.factories import ACTOR, PLATFORM, make_student, scope_of
 from tests.loans.retention_world import RETURNED, database_rows, returned_borrower, traces
 
@@ -177,3 +185,20 @@ async def test_a_photo_taken_before_documents_existed_goes_with_its_file(world, 
     assert report.counts["24"]["photos"] == 2
     assert not (legacy_dir / name).exists()
     assert await LoanPhoto.count() == 0
+
+
+async def test_the_access_log_goes_past_its_period_and_a_dry_run_only_counts_it(world, storage):
+    borrower = await returned_borrower(world, storage, 1)
+    reader = access_log.Reader(account_id=1, name="Référent A", role="it_staff")
+    read = access_log.Read(kind="record", student_ids=(borrower.student_id,))
+    for month in (9, 11):
+        at = dt.datetime(2026, month, 1, 8, tzinfo=dt.UTC)
+        await access_log.record_reads(reader, at, "/eleves/{student_id}", [read])
+    past_first = dt.datetime(2027, 10, 1, 8, tzinfo=dt.UTC)  # 12 months after the 1st only
+    dry = await retention.run_retention(storage, SYSTEM, past_first, dry_run=True)
+    assert dry.counts["24"]["access_log"] == 1
+    assert await StudentAccess.count() == 2
+    report = await _run(storage, past_first)
+    assert report.counts["24"]["access_log"] == 1
+    kept = await StudentAccess.select(StudentAccess.at)
+    assert [row["at"].month for row in kept] == [11]
