@@ -31,7 +31,7 @@ from api.infra.logs import logging_config
 from api.infra.metrics import pool_sampling, prometheus_config, unmatched_recorder
 from api.infra.piccolo_conf import bind
 from api.infra.request_context import RequestContext
-from api.infra.security import PrincipalMiddleware, confine_read_only
+from api.infra.security import PrincipalMiddleware
 from api.infra.sessions import RotatingSessionConfig
 from api.jobs import answers as jobs
 from api.jobs import worker
@@ -110,7 +110,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[database_pool, job_worker, sampling],
         before_request=check_request,
-        guards=[confine_read_only],  # read-only roles reach only the routes naming them
         stores=stores,
         middleware=[
             prometheus.middleware,
@@ -155,5 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_problems(app)
     # Around routing itself, so that a path no route matches gets a request id, an access
     # line and its count too (api/infra/request_context.py).
-    app.asgi_handler = RequestContext(app.asgi_handler, unmatched_recorder(prometheus))
+    app.asgi_handler = RequestContext(
+        app.asgi_handler, unmatched_recorder(prometheus), access_log=settings.access_log
+    )
     return app

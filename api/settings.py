@@ -93,6 +93,15 @@ def parse_log_format(text: str) -> str:
     return log_format
 
 
+def _switch(text: str, name: str) -> bool:
+    value = text.strip().lower()
+    if value in ("", "0", "false", "off", "no"):
+        return False
+    if value in ("1", "true", "on", "yes"):
+        return True
+    raise ValueError(f"{name} : 1 ou 0 attendu, pas {text!r}")
+
+
 def _worker_mode(text: str) -> str:
     mode = text.strip().lower()
     if mode not in ("inline", "off"):
@@ -123,6 +132,11 @@ class Settings:
     # default). /metrics answers the bearer of ORDIPRET_METRICS_TOKEN or the addresses of
     # ORDIPRET_METRICS_ALLOW, nobody when neither is set (api.controllers.metrics).
     log_format: str = "text"
+    # ORDIPRET_ACCESS_LOG=1: one log line per request (api.infra.request_context). Off by
+    # default: the reverse proxy logs every request and /metrics counts them by route, and
+    # the line cost a third of a scan lookup's throughput (handing each record to the
+    # logging thread); errors and audit lines carry the request id either way.
+    access_log: bool = False
     metrics_token: str = field(default="", repr=False)
     metrics_allow: tuple[str, ...] = ()
 
@@ -148,6 +162,7 @@ class Settings:
             ent_timeout=float(env.get("ORDIPRET_ENT_TIMEOUT", "5")),
             worker=_worker_mode(env.get("ORDIPRET_WORKER", "inline")),
             log_format=parse_log_format(env.get("ORDIPRET_LOG_FORMAT", "text")),
+            access_log=_switch(env.get("ORDIPRET_ACCESS_LOG", ""), "ORDIPRET_ACCESS_LOG"),
             metrics_token=env.get("ORDIPRET_METRICS_TOKEN", "").strip(),
             metrics_allow=parse_trusted_proxies(
                 env.get("ORDIPRET_METRICS_ALLOW", ""), "ORDIPRET_METRICS_ALLOW"

@@ -67,6 +67,7 @@ def session_settings(database_url: str, session_dir: Path) -> Settings:
         var_dir=session_dir / "var",
         login_rate_limit_per_minute=1000,
         worker="off",  # jobs run when a test says so (api.jobs.worker.run_all)
+        access_log=True,  # its lines are checked (tests/api/test_request_logs.py)
     )
 
 

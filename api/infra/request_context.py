@@ -4,8 +4,9 @@ This wraps Litestar's whole ASGI handler (routing and exception handling include
 route's middleware stack: a path no route matches never reaches route middleware, and its
 404 must carry a request id and an access line too.
 
-The access line says the method, the route *template*, the status and the duration: never
-the path or the query string, where tags, student ids, names searched for or tokens travel.
+The access line (ORDIPRET_ACCESS_LOG=1) says the method, the route *template*, the status
+and the duration: never the path or the query string, where tags, student ids, names searched
+for or tokens travel.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, unmatched: UnmatchedRequests) -> None:
+    def __init__(self, app: ASGIApp, unmatched: UnmatchedRequests, access_log: bool) -> None:
         self.app = app
         self.unmatched = unmatched
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,17 +61,18 @@ class RequestContext:
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
             if not route:
                 self.unmatched.record(method, status, duration)
-            access.info(
-                "%s %s %s %.1f ms",
-                method,
-                route or UNMATCHED,
-                status,
-                duration * 1000,
-                extra={
-                    "method": method,
-                    "route": route or UNMATCHED,
-                    "status": status,
-                    "duration_ms": round(duration * 1000, 1),
-                },
-            )
+            if self.access_log:
+                access.info(
+                    "%s %s %s %.1f ms",
+                    method,
+                    route or UNMATCHED,
+                    status,
+                    duration * 1000,
+                    extra={
+                        "method": method,
+                        "route": route or UNMATCHED,
+                        "status": status,
+                        "duration_ms": round(duration * 1000, 1),
+                    },
+                )
             REQUEST_ID.reset(token)

@@ -52,13 +52,16 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
             if receive and (back_to := await keep_draft(connection, receive)):
                 connection.scope.setdefault("state", {})[DRAFT_PAGE] = back_to
             raise NotAuthorizedException("Connectez-vous pour accéder à cette ressource.")
+        if principal.role in READ_ONLY_ROLES:
+            confine_read_only(principal, connection.scope["route_handler"])
         return AuthenticationResult(user=principal, auth=None)
 
 
 def roles(*allowed: str):
-    """A guard letting through only the given roles."""
+    """A guard letting through only the given roles. A coroutine: Litestar runs a plain
+    function guard in a worker thread, a thread hop for every request of every route."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         # The authentication middleware lets OPTIONS through (it only answers `Allow`), and
         # Litestar gives the generated OPTIONS handler the controller's guards: there is no
         # user to read then, and reading it raised a 500.
@@ -78,18 +81,16 @@ def roles(*allowed: str):
 # Roles that may read one thing only: the data protection officer reads the access log. Most
 # routes are open to "any signed-in staff" and let the scope decide the rows; a read-only role
 # must not rely on its scope being empty there. It reaches a route only where a `roles(...)`
-# guard names it, and is refused (403) everywhere else: an allowlist, checked once for the app.
+# guard names it, and is refused (403) everywhere else: an allowlist, checked for every route
+# by the authentication middleware (routes outside authentication pass). Not an app-wide
+# guard: Litestar copies the route handler for each guard it runs, on every request.
 READ_ONLY_ROLES = frozenset({"dpo"})
 
 
-def confine_read_only(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """The app-wide guard behind READ_ONLY_ROLES (routes outside authentication pass)."""
-    principal = connection.scope.get("user")
-    if not isinstance(principal, Principal) or principal.role not in READ_ONLY_ROLES:
-        return
+def confine_read_only(principal: Principal, handler: BaseRouteHandler) -> None:
+    """Refuse a read-only role a route no `roles(...)` guard of which names it."""
     for guard in handler.resolve_guards():
-        # Litestar wraps a plain function guard; the wrapper keeps it as `func`.
-        if principal.role in getattr(getattr(guard, "func", guard), "allowed", ()):
+        if principal.role in getattr(guard, "allowed", ()):
             return
     raise PermissionDeniedException("Votre rôle ne permet pas cette action.")
 

@@ -4,6 +4,7 @@ none answers a 500."""
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -115,3 +116,16 @@ async def test_an_admin_creates_a_dpo_for_a_region_and_a_region_manager_may_not(
     form = await admin.get("/administration/comptes/nouveau")
     assert "délégué à la protection des données" in form.text
     assert csrf_token(form.text)
+
+
+def test_every_route_guard_runs_on_the_event_loop(app):
+    """Litestar runs a guard that is a plain function in a worker thread (a thread hop for
+    every request of the route): the role guards are coroutines, and read-only roles are
+    confined by the authentication middleware rather than by an app-wide guard."""
+    guarded = 0
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for guard in handler.resolve_guards():
+                assert inspect.iscoroutinefunction(guard), (route.path, guard)
+                guarded += 1
+    assert guarded > 100

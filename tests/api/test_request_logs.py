@@ -15,7 +15,9 @@ from collections.abc import Iterator
 import pytest
 from litestar.logging import LoggingConfig
 
-from api.infra.logs import OrdipretJsonFormatter, RequestIdFilter, logging_config
+from api.infra.logs import OrdipretJsonFormatter, RequestIdFilter, logging_config, request_id_from
+from api.infra.metrics import prometheus_config, unmatched_recorder
+from api.infra.request_context import RequestContext
 from api.settings import Settings
 from tests.api.test_pages import log_in
 from tests.conftest import client_for
@@ -122,3 +124,35 @@ async def test_domain_lines_of_a_request_carry_its_id_and_no_personal_data(
     for secret in ("Confidentiel", "Zoé", "Secret", "1234567890C", "TG4", "it_a@ordipret.test"):
         assert secret not in text
     assert "mauvais-mot-de-passe" not in text and world.tokens["it_a"] not in text
+
+
+async def test_the_access_line_is_written_only_when_asked(capture):
+    """ORDIPRET_ACCESS_LOG: off by default (the reverse proxy and /metrics see every request),
+    one line a request when on; the request id is sent back either way."""
+
+    async def answer(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "path_template": "/x"}
+    for asked in (False, True):
+        sent: list[dict] = []
+
+        async def send(message, sent=sent) -> None:
+            sent.append(message)
+
+        context = RequestContext(answer, unmatched_recorder(prometheus_config()), access_log=asked)
+        with capture() as lines:
+            await context(dict(scope), None, send)
+        assert len([line for line in lines if line["logger"] == "ordipret.access"]) == asked
+        assert dict(sent[0]["headers"])[b"x-request-id"]
+    assert Settings.from_env({}).access_log is False
+    assert Settings.from_env({"ORDIPRET_ACCESS_LOG": "1"}).access_log is True
+    with pytest.raises(ValueError, match="ORDIPRET_ACCESS_LOG"):
+        Settings.from_env({"ORDIPRET_ACCESS_LOG": "peut-être"})
+
+
+def test_new_request_ids_are_distinct_and_shaped_like_uuids():
+    ids = {request_id_from(None) for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{32}", request_id) for request_id in ids)
