@@ -8,8 +8,12 @@ request needs answer).
 - `worker`: someone prepares the queued documents — this process's worker still runs
   (`ORDIPRET_WORKER=inline`), and no job waits longer than a lease while no worker beats
   (`inline` or `off`, where `ordipret worker` processes do it).
-200 when every part is ready, else 503. Open to all, so it says which part fails and no more
-(no error text, no path, no address).
+200 when the database, the storage and the queue are ready, else 503: a load balancer takes a
+process answering 503 out of rotation. A stopped worker is reported (`"status": "dégradé"`,
+`"worker": "arrêté"`) but answered 200: every web process would say it at once, and pages
+and the API still serve (documents wait in the queue); metrics and alerts watch it
+(`ordipret_jobs{state="queued"}`). Open to all, so it says which part fails and no more (no
+error text, no path, no address).
 """
 
 from __future__ import annotations
@@ -63,10 +67,9 @@ async def health(request: Request) -> Response[dict]:
         _check(_worker_alive(request), "arrêté"),
     )
     parts = {"database": database, "storage": documents, "queue": jobs, "worker": worker}
-    ready = all(status == OK for status in parts.values())
-    return Response(
-        {"status": "ok" if ready else "indisponible", **parts}, status_code=200 if ready else 503
-    )
+    ready = all(status == OK for status in (database, documents, jobs))
+    status = ("ok" if worker == OK else "dégradé") if ready else "indisponible"
+    return Response({"status": status, **parts}, status_code=200 if ready else 503)
 
 
 ROUTES = [livez, health]
