@@ -45,17 +45,17 @@ async def main(url: str) -> None:
         ("unsigned", dt.date(2010, 1, 1)),
     ):
         establishment = (await regions.establishment_key(PLATFORM, UAI_A)).id
+        # In SQL too, as the schema was then: today's Student table has columns added since.
         student = (
-            await Student.insert(
-                Student(
-                    region=region.id,
-                    establishment=establishment,
-                    last_name="Martin",
-                    first_name=name,
-                    birth_date=birth,
-                    created_at=NOW,
-                )
-            ).returning(Student.id)
+            await Student.raw(
+                "INSERT INTO student (region, establishment, last_name, first_name, birth_date, "
+                "created_at) VALUES ({}, {}, 'Martin', {}, {}, {}) RETURNING id",
+                region.id,
+                establishment,
+                name,
+                birth,
+                NOW,
+            )
         )[0]["id"]
         if name == "minor":
             for first, authority in (("Claire", True), ("Paul", False)):
