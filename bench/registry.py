@@ -31,6 +31,7 @@ MODULES = (
     "bench.search",
     "bench.student_import",
     "bench.region",
+    "bench.backup",
 )
 
 Figures = dict[str, object]
