@@ -48,6 +48,7 @@ async def test_two_workers_give_one_view_of_the_metrics_and_log_json_lines(
     world, database_url, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("ORDIPRET_METRICS_TOKEN", TOKEN)
+    monkeypatch.setenv("ORDIPRET_ACCESS_LOG", "1")  # its lines are read below
     monkeypatch.delenv("ORDIPRET_LOG_FORMAT", raising=False)  # serve's default: JSON
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     await make_asset("R24-PROC1", UAI_A, world.model_id)
