@@ -19,7 +19,7 @@ from litestar.utils.scope.state import ScopeState
 
 from api.titles import TITLES, UNTITLED
 from inventory.csv_format import LineError
-from inventory.db import is_unique_violation, is_value_out_of_range
+from inventory.db import is_foreign_key_violation, is_unique_violation, is_value_out_of_range
 from inventory.errors import DomainError
 
 logger = logging.getLogger("ordipret")
@@ -223,6 +223,8 @@ def problem_details_handler(request: Request, error: ProblemDetailsException) ->
 def _unexpected_handler(request: Request, error: Exception) -> Response:
     if is_unique_violation(error):  # a race the use-case did not map itself
         return problem(request, 409, "Cette ressource existe déjà.")
+    if is_foreign_key_violation(error):  # still referenced: the use-case should have said so
+        return problem(request, 409, "Cette ressource est encore utilisée ailleurs.")
     if is_value_out_of_range(error):  # safety net behind the bounds checked at the door
         return problem(request, 400, "Une valeur dépasse les limites acceptées.")
     # Log where it failed, not the message: messages may carry personal data.

@@ -15,9 +15,9 @@ from piccolo.table import Table
 from inventory.tables import Region
 
 try:  # asyncpg is only needed on PostgreSQL
-    from asyncpg.exceptions import DataError, UniqueViolationError
+    from asyncpg.exceptions import DataError, ForeignKeyViolationError, UniqueViolationError
 except ImportError:  # pragma: no cover
-    DataError = UniqueViolationError = ()  # type: ignore[assignment,misc]
+    DataError = ForeignKeyViolationError = UniqueViolationError = ()  # type: ignore[assignment,misc]
 
 
 @asynccontextmanager
@@ -52,6 +52,14 @@ def is_unique_violation(error: BaseException) -> bool:
     if isinstance(error, sqlite3.IntegrityError):
         return "UNIQUE constraint failed" in str(error)
     return isinstance(error, UniqueViolationError)
+
+
+def is_foreign_key_violation(error: BaseException) -> bool:
+    """A row still referenced elsewhere (a delete the database refused), or one referring to
+    a row that is gone: the use-case should have said why; this is the net behind it."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "FOREIGN KEY constraint failed" in str(error)
+    return isinstance(error, ForeignKeyViolationError)
 
 
 def is_value_out_of_range(error: BaseException) -> bool:

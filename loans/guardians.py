@@ -9,7 +9,7 @@ import datetime as dt
 from piccolo.columns.combination import And
 
 from inventory.db import write_transaction
-from inventory.errors import Invalid, NotFound
+from inventory.errors import Conflict, Invalid, NotFound
 from inventory.scope import Actor, Scope
 from loans.student_history import changes_of, record_student_event
 from loans.students import (
@@ -21,7 +21,7 @@ from loans.students import (
     log_change,
     student_row,
 )
-from loans.tables import Guardian
+from loans.tables import Guardian, Signature
 from loans.views import GuardianView
 
 
@@ -91,6 +91,19 @@ async def remove_guardian(
     async with write_transaction():
         await student_row(scope, student_id, lock=True)
         gone = await _guardian(student_id, guardian_id)
+        if (
+            signed := await Signature.select(Signature.agreement._.loan)
+            .where(Signature.guardian == guardian_id)
+            .first()
+        ):
+            # A signature is evidence kept as long as its convention (retention, erasure):
+            # the person who signed stays named by it.
+            raise Conflict(
+                f"{gone.first_name} {gone.last_name} a signé la convention du prêt n° "
+                f"{signed['agreement.loan']} : sa signature est conservée comme preuve, le "
+                "représentant ne peut être retiré. Corrigez ses coordonnées si besoin.",
+                field="guardian",
+            )
         await Guardian.delete().where(Guardian.id == guardian_id)
         await record_student_event(
             student_id,

@@ -7,10 +7,23 @@ from collections import Counter
 
 import pytest
 
+from inventory.db import is_foreign_key_violation, is_unique_violation
+from inventory.tables import Region
 from loans import lifecycle
 from loans.tables import Guardian, Student
 from tests.api.problems import assert_problem
-from tests.factories import ACTOR, NOW, PLATFORM, UAI_A, UAI_B, UAI_C, make_asset, make_student
+from tests.factories import (
+    ACTOR,
+    NOW,
+    PLATFORM,
+    UAI_A,
+    UAI_B,
+    UAI_C,
+    active_loan,
+    guardian_fields,
+    make_asset,
+    make_student,
+)
 
 STUDENTS = "/api/v1/students"
 
@@ -287,3 +300,24 @@ async def test_a_departure_is_refused_while_a_device_waits_to_be_handed_over(as_
         f"{STUDENTS}/{student.id}/left", json={"left_on": "2026-09-01"}
     )
     assert_problem(response, 409, "left_on")
+
+
+async def test_removing_a_guardian_who_signed_is_a_409_naming_the_guardian(as_, world):
+    student = await make_student(guardians=[guardian_fields()])
+    await active_loan(world, "PC-SIGNED-API", UAI_A, student.id)
+    guardian = student.guardians[0].id
+    response = await as_("it_a").delete(f"/api/v1/students/{student.id}/guardians/{guardian}")
+    assert_problem(response, 409, "guardian")
+    assert (await as_("it_a").get(f"/api/v1/students/{student.id}")).json()["guardians"]
+
+
+async def test_a_row_still_referenced_is_a_conflict_on_either_engine(world):
+    """The net behind the use-cases: a delete the database refuses for a foreign key is
+    answered 409, not 500 (api.errors)."""
+    try:
+        await Region.delete().where(Region.id == world.region_ids["24"])
+    except Exception as error:  # the driver's own error, whichever engine
+        assert is_foreign_key_violation(error)
+        assert not is_unique_violation(error)
+    else:
+        raise AssertionError("a region with schools was deleted")

@@ -19,6 +19,7 @@ from tests.factories import (
     UAI_A,
     UAI_B,
     UAI_C,
+    active_loan,
     guardian_fields,
     make_student,
     scope_of,
@@ -350,3 +351,15 @@ async def test_the_audit_log_names_the_changed_fields_but_no_personal_value(worl
 async def test_a_departure_of_an_unknown_student_is_not_found(world):
     with pytest.raises(NotFound):
         await students.mark_left(PLATFORM, ACTOR, NOW, 424242, dt.date(2026, 9, 1))
+
+
+async def test_a_guardian_who_signed_a_convention_is_kept_and_the_refusal_says_why(world):
+    student = await make_student(guardians=[guardian_fields()])
+    loan_id = await active_loan(world, "PC-SIGNED", UAI_A, student.id)
+    guardian = student.guardians[0]
+    with pytest.raises(Conflict, match=f"prêt n° {loan_id}.*conservée comme preuve") as refused:
+        await guardians.remove_guardian(PLATFORM, ACTOR, NOW, student.id, guardian.id)
+    assert refused.value.field == "guardian"
+    assert [g.id for g in (await students.get_student(PLATFORM, student.id)).guardians] == [
+        guardian.id
+    ]
