@@ -56,6 +56,8 @@ REGION_STATISTICS = {
     "asset": {
         "asset_establishment": "200000 1334",
         "asset_list_region_acquired": "200000 200000 834 1",
+        "asset_list_region_condition": "200000 200000 50000 1",
+        "asset_list_region_created": "200000 200000 3 1",
         "asset_list_region_serial": "200000 200000 1 1",
         "asset_list_region_state": "200000 200000 40000 1",
         "asset_list_region_tag": "200000 200000 1",
