@@ -21,7 +21,7 @@ from inventory.history import (
     jsonable,
     record_event,
 )
-from inventory.keyset import Key, decode, fetch_page
+from inventory.keyset import Key, decode, fetch_page, page_and_count
 from inventory.lending import (
     LENT,
     LENT_LABEL,
@@ -267,16 +267,10 @@ async def list_assets(
     keys = sort_keys(sort)
     position = decode(cursor, sort, keys)
     search = await resolve_asset_search(filters.search)
-    found = await fetch_page(
-        list_select(scope, filters, search),
-        sort,
-        keys,
-        position,
-        limit,
-        offset,
-    )
-    total, exact = await capped_search_count(
-        _filtered(Asset.select(Asset.id), scope, filters, None), search
+    found, (total, exact) = await page_and_count(
+        Asset,
+        fetch_page(list_select(scope, filters, search), sort, keys, position, limit, offset),
+        capped_search_count(_filtered(Asset.select(Asset.id), scope, filters, None), search),
     )
     return Page(
         items=await _views(scope, found.rows),

@@ -20,10 +20,11 @@ matching rows, and says whether it stopped ("plus de 10 000").
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import And, Or, WhereRaw
 from piccolo.query import Select
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from inventory.errors import Invalid
 
@@ -227,6 +229,22 @@ async def fetch_page(
         started = cursor is not None or offset > 0
         previous = encode(sort, keys, rows[0], backward=True) if started and rows else None
     return KeysetPage(rows=rows, next_cursor=following, previous_cursor=previous)
+
+
+async def page_and_count(
+    table: type[Table],
+    page: Coroutine[Any, Any, KeysetPage],
+    count: Coroutine[Any, Any, tuple[int, bool]],
+) -> tuple[KeysetPage, tuple[int, bool]]:
+    """A list's page and its capped count at once, each on a pooled connection of `table`'s
+    engine: SQLite's readers run in their own threads and PostgreSQL's in their own backends,
+    so the list waits for the longer of the two, not their sum. Inside a transaction both go
+    through its one connection, one after the other."""
+    if table._meta.db.current_transaction.get() is not None:
+        return await page, await count
+    async with asyncio.TaskGroup() as both:
+        paged, counted = both.create_task(page), both.create_task(count)
+    return paged.result(), counted.result()
 
 
 async def capped_count(select: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:

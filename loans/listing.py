@@ -17,7 +17,7 @@ from piccolo.query import Select
 
 from inventory.assets import CONDITIONS, normalise_tag
 from inventory.errors import Invalid
-from inventory.keyset import Key, capped_count, decode, fetch_page
+from inventory.keyset import Key, capped_count, decode, fetch_page, page_and_count
 from inventory.scope import Scope
 from inventory.tables import AssetEvent
 from inventory.uai import normalise_uai
@@ -158,16 +158,12 @@ async def list_loans(
     check_filters(filters, limit, offset)
     sort, keys = sort_of(filters)
     position = decode(cursor, sort, keys)
-    found = await fetch_page(
-        list_select(scope, filters, today),
-        sort,
-        keys,
-        position,
-        limit,
-        offset,
+    found, (total, exact) = await page_and_count(
+        Loan,
+        fetch_page(list_select(scope, filters, today), sort, keys, position, limit, offset),
+        capped_count(_filtered(Loan.select(Loan.id), scope, filters, today)),
     )
     rows = found.rows
-    total, exact = await capped_count(_filtered(Loan.select(Loan.id), scope, filters, today))
     signed = await signed_states([row["id"] for row in rows])
     items = [view(decoded(row), today, signed[row["id"]]) for row in rows]
     return LoanPage(

@@ -20,7 +20,7 @@ from piccolo.query import Select
 
 from inventory.db import for_update, is_unique_violation, write_transaction
 from inventory.errors import Conflict, Invalid, NotFound
-from inventory.keyset import Key, capped_count, decode, fetch_page
+from inventory.keyset import Key, capped_count, decode, fetch_page, page_and_count
 from inventory.regions import EstablishmentKey, establishment_key
 from inventory.scope import Actor, Scope
 from inventory.search import name_search_clause, prefix_clause
@@ -306,15 +306,11 @@ async def list_students(
     if errors:
         raise Invalid(errors)
     position = decode(cursor, BY_NAME, KEYS)
-    found = await fetch_page(
-        list_select(scope, filters),
-        BY_NAME,
-        KEYS,
-        position,
-        limit,
-        offset,
+    found, (total, exact) = await page_and_count(
+        Student,
+        fetch_page(list_select(scope, filters), BY_NAME, KEYS, position, limit, offset),
+        capped_count(_filtered(Student.select(Student.id), scope, filters)),
     )
-    total, exact = await capped_count(_filtered(Student.select(Student.id), scope, filters))
     return StudentPage(
         items=[StudentSummary(**row) for row in found.rows],
         total=total,
