@@ -28,7 +28,11 @@ def storage(tmp_path) -> DirectoryStorage:
 
 
 async def _actions(student_id: int) -> list[str]:
-    rows = await StudentEvent.select(StudentEvent.action).where(StudentEvent.student == student_id)
+    rows = await (
+        StudentEvent.select(StudentEvent.action)
+        .where(StudentEvent.student == student_id)
+        .order_by(StudentEvent.id)
+    )
     return [r["action"] for r in rows]
 
 
