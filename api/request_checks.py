@@ -114,15 +114,19 @@ def _check_api_content_type(request: Request, content_type: str, body: bytes) ->
 
 
 async def check_request(request: Request) -> None:
+    # The path as the server decoded it, read from the scope: `request.url` parses and
+    # rebuilds the whole URL, on every request, for what this needs.
+    path = request.scope["path"]
     scanner = bool(request.route_handler.opt.get(SCANNER_INPUT))
-    _check_text("path", request.url.path, single_line=True)
-    for name, value in request.query_params.multi_items():
-        _check_text("query", name, single_line=True)
-        _check_text(name, value, single_line=True, scanner=scanner)
+    _check_text("path", path, single_line=True)
+    if request.scope.get("query_string"):
+        for name, value in request.query_params.multi_items():
+            _check_text("query", name, single_line=True)
+            _check_text(name, value, single_line=True, scanner=scanner)
     if request.method not in UNSAFE_METHODS:
         return
     content_type = _content_type(request)
-    if request.url.path.startswith("/api/"):
+    if path.startswith("/api/"):
         body = await request.body()
         _check_api_content_type(request, content_type, body)
         if _is_json(content_type):

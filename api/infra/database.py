@@ -22,7 +22,28 @@ import aiosqlite
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    convert_int_out,
+    dict_factory,
+)
+
+
+def _integer_out(value: bytes) -> int:
+    """Piccolo's converter for INTEGER columns decodes the bytes and goes through Decimal,
+    for every id of every row read (a fifth of a keyed read's time). SQLite's INTEGER affinity
+    stores whole numbers as integers, which `int` reads from the bytes at once; anything else
+    goes to Piccolo's own converter, as before."""
+    try:
+        return int(value)
+    except ValueError:
+        return convert_int_out(value)
+
+
+# Converters are global to the sqlite3 module: this replaces Piccolo's, registered on import.
+sqlite3.register_converter("INTEGER", _integer_out)
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):

@@ -22,9 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
+from litestar.types import Message, Receive, Scope, Send
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client import multiprocess as multiprocess_mode
 from prometheus_client.core import GaugeMetricFamily
@@ -41,9 +44,13 @@ SIGN_INS = Counter(
     "Sign-in attempts by method (password, ent_cas, ent_oidc, token) and outcome",
     ["method", "outcome"],
 )
-for _method in SIGN_IN_METHODS:  # every series exists from the start, at zero
-    for _outcome in ("success", "failure"):
-        SIGN_INS.labels(_method, _outcome)
+# Every series exists from the start, at zero; its child is kept (every API request counts
+# a token sign-in: looking the child up by its label values cost more than the count).
+_SIGN_IN_SERIES = {
+    (method, succeeded): SIGN_INS.labels(method, "success" if succeeded else "failure")
+    for method in SIGN_IN_METHODS
+    for succeeded in (True, False)
+}
 
 # "livesum": summed over the processes alive (a stopped worker's figures are removed).
 DB_CONNECTIONS = Gauge(
@@ -59,20 +66,74 @@ DB_CONNECTIONS_IN_USE = Gauge(
 
 
 def count_sign_in(method: str, succeeded: bool) -> None:
-    SIGN_INS.labels(method, "success" if succeeded else "failure").inc()
+    series = _SIGN_IN_SERIES.get((method, succeeded))
+    if series is None:
+        series = SIGN_INS.labels(method, "success" if succeeded else "failure")
+    series.inc()
 
 
 class RouteMetrics(PrometheusMiddleware):
-    """Litestar's middleware, labelling by the route template straight from the scope: its
-    own parses the request's whole URL first, on every request, then drops it."""
+    """Litestar's middleware and series, recorded with less work per request: its own builds
+    a Request, parses the whole URL, builds the label dict and looks each series' child up
+    by its label values (five times), on every request. Here the route template is read from
+    the scope and each (method, route, status) keeps its children once found: the metrics
+    cost a few dictionary reads, not a quarter of a scan's time."""
 
-    def _get_default_labels(self, request) -> dict[str, str | int | float]:
-        return {
-            "method": request.scope.get("method", request.scope["type"]),
-            "path": request.scope["path_template"],
-            "status_code": 200,
-            "app_name": self._config.app_name,
-        }
+    def __init__(self, app, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        self._in_progress: dict[tuple[str, str], Any] = {}
+        self._finished: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def _labels(self, method: str, route: str, status: int) -> dict[str, str | int | float]:
+        # The names and order of Litestar's own labels (PrometheusMiddleware), its series.
+        return {"method": method, "path": route, "status_code": status, "app_name": PREFIX}
+
+    def _in_progress_child(self, method: str, route: str):
+        child = self._in_progress.get((method, route))
+        if child is None:
+            labels = self._labels(method, route, 200)
+            child = self.requests_in_progress(labels).labels(*labels.values())
+            self._in_progress[(method, route)] = child
+        return child
+
+    def _finished_children(self, method: str, route: str, status: int):
+        children = self._finished.get((method, route, status))
+        if children is None:
+            labels = self._labels(method, route, status)
+            values = list(labels.values())
+            errors = self.requests_error_count(labels).labels(*values) if status >= 500 else None
+            children = (
+                self.request_count(labels).labels(*values),
+                self.request_time(labels).labels(*values),
+                errors,
+            )
+            self._finished[(method, route, status)] = children
+        return children
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method", scope["type"])
+        route = scope["path_template"]
+        in_progress = self._in_progress_child(method, route)
+        started = time.perf_counter()
+        span = [200, 0.0]  # status, duration (to the last body message, as Litestar's)
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                span[0] = message["status"]
+            elif message["type"] == "http.response.body":
+                span[1] = time.perf_counter() - started
+            await send(message)
+
+        in_progress.inc()
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            in_progress.dec()
+            count, duration, errors = self._finished_children(method, route, span[0])
+            if errors is not None:
+                errors.inc()
+            count.inc()
+            duration.observe(span[1])
 
 
 def prometheus_config() -> PrometheusConfig:

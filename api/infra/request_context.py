@@ -21,6 +21,7 @@ from api.infra.logs import REQUEST_ID, request_id_from
 from api.infra.metrics import METHODS, UNMATCHED, UnmatchedRequests
 
 HEADER = "X-Request-ID"
+HEADER_KEY = HEADER.lower().encode()
 access = logging.getLogger("ordipret.access")
 
 
@@ -50,7 +51,11 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableScopeHeaders.from_message(message)[HEADER] = request_id
+                headers = message.get("headers")
+                if isinstance(headers, list):  # Litestar's: appended, not searched and rebuilt
+                    headers.append((HEADER_KEY, request_id.encode("latin-1")))
+                else:
+                    MutableScopeHeaders.from_message(message)[HEADER] = request_id
             await send(message)
 
         try:

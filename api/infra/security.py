@@ -39,7 +39,7 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         principal = None
-        header = connection.headers.get("authorization")
+        header = _authorization(connection.scope)
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer":
@@ -55,6 +55,15 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         if principal.role in READ_ONLY_ROLES:
             confine_read_only(principal, connection.scope["route_handler"])
         return AuthenticationResult(user=principal, auth=None)
+
+
+def _authorization(scope: Scope) -> str | None:
+    """The Authorization header, read from the raw list: `connection.headers` decodes every
+    header of the request into a new mapping first, on every request."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
 
 
 def roles(*allowed: str):

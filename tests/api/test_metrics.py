@@ -39,7 +39,7 @@ async def scrape(app, settings):
 
 def sample(families: dict, name: str, **labels: str) -> float:
     """The value of one series (0 when it does not exist yet)."""
-    family_name = name.removesuffix("_total")
+    family_name = re.sub(r"_(total|count|sum|bucket)$", "", name)
     return sum(
         s.value
         for s in families[family_name].samples
@@ -118,6 +118,29 @@ async def test_a_request_is_labelled_by_its_route_template_not_its_path(scrape, 
     assert not any("SECRET7" in value or "NOWHERE9" in value for value in label_values(families))
     ok = sample(families, "ordipret_requests_total", path="/api/v1/assets/{tag}")
     assert ok >= 2
+
+
+async def test_each_request_is_counted_timed_and_no_longer_in_progress_by_status(
+    scrape, as_, world
+):
+    await make_asset("R24-TIMED01", UAI_A, world.model_id)
+    route = "/api/v1/assets/{tag}"
+    before = await scrape()
+    reader = as_("manager_24")
+    assert (await reader.get("/api/v1/assets/R24-TIMED01")).status_code == 200
+    assert (await reader.get("/api/v1/assets/R24-TIMED01")).status_code == 200
+    assert (await reader.get("/api/v1/assets/R24-ABSENT01")).status_code == 404
+    after = await scrape()
+
+    def grew(name: str, **labels: str) -> float:
+        series = {"path": route, **labels}
+        return sample(after, name, **series) - sample(before, name, **series)
+
+    assert grew("ordipret_requests_total", status_code="200") == 2
+    assert grew("ordipret_requests_total", status_code="404") == 1
+    assert grew("ordipret_request_duration_seconds_count", status_code="200") == 2
+    assert grew("ordipret_request_duration_seconds_sum", status_code="200") > 0
+    assert sample(after, "ordipret_requests_in_progress", path=route) == 0
 
 
 async def test_a_path_no_route_matches_is_counted_under_one_fixed_label(scrape, client):
