@@ -22,6 +22,7 @@ from litestar.template import TemplateConfig
 
 from api import controllers, pages
 from api.access_log import AccessLogMiddleware
+from api.accounts import principal_cache
 from api.controllers import health
 from api.errors import ERROR_PAGE, EXCEPTION_HANDLERS, problem_details_handler
 from api.infra import storage
@@ -72,6 +73,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.close_connection_pool()
 
+    @asynccontextmanager
+    async def principals(_: Litestar) -> AsyncIterator[None]:
+        async with principal_cache.serving(engine):  # after the pool, closed before it
+            yield
+
     sessions = RotatingSessionConfig(
         store="sessions",
         key="ordipret_session",
@@ -108,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 path="/static", directories=[HERE / "static"], opt={"exclude_from_auth": True}
             ),
         ],
-        lifespan=[database_pool, job_worker, sampling],
+        lifespan=[database_pool, principals, job_worker, sampling],
         before_request=check_request,
         stores=stores,
         middleware=[

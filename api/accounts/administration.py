@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from api.accounts import history
+from api.accounts import history, principal_cache
 from api.accounts.passwords import password_problem
 from api.accounts.staff import REGIONAL_ROLES, ROLES, create_account, hash_password
 from api.accounts.tables import Account, AccountEstablishment
@@ -282,6 +282,7 @@ async def change_account(
         changes = _differences(before, after)
         if changes:
             await history.record_event(account_id, actor, now, "changed", changes)
+    principal_cache.invalidate()  # the new role and scopes from the next request on
     return after
 
 
@@ -312,6 +313,7 @@ async def set_active(
         await Account.update({Account.active: active}).where(Account.id == account_id)
         action = "reactivated" if active else "deactivated"
         await history.record_event(account_id, actor, now, action, {"active": [not active, active]})
+    principal_cache.invalidate()  # its sessions and tokens refused from the next request
     return await get_account(scope, account_id)
 
 

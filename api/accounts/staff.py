@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from api.accounts import principal_cache
 from api.accounts.history import record_event, record_sign_in
 from api.accounts.passwords import password_problem
 from api.accounts.tables import Account, AccountEstablishment, ApiToken
@@ -136,14 +137,28 @@ def _principal(rows: list[dict]) -> Principal | None:
 
 
 async def load_principal(account_id: int) -> Principal | None:
-    return _principal(await _BY_ACCOUNT.rows(account_id))
+    """The principal of a session's account: from the principal cache while the app runs
+    (never stale: api/accounts/principal_cache.py), else in one query."""
+    return await principal_cache.lookup(
+        Account._meta.db, ("account", account_id), _read_account, account_id
+    )
 
 
 async def principal_for_token(token: str) -> Principal | None:
-    """The account of an unrevoked token, with its establishments, in one query."""
+    """The account of an unrevoked token, with its establishments, in one query (or from the
+    principal cache, keyed by the token's digest: the clear token is kept nowhere)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    return _principal(await _BY_TOKEN.rows(_digest(token)))
+    digest = _digest(token)
+    return await principal_cache.lookup(Account._meta.db, ("token", digest), _read_token, digest)
+
+
+async def _read_account(account_id: int) -> Principal | None:
+    return _principal(await _BY_ACCOUNT.rows(account_id))
+
+
+async def _read_token(digest: str) -> Principal | None:
+    return _principal(await _BY_TOKEN.rows(digest))
 
 
 def _digest(token: str) -> str:
@@ -217,6 +232,7 @@ async def revoke_token(account_id: int, token_id: int, now: dt.datetime) -> None
         await record_event(
             account_id, actor, now, "token_revoked", {"token": [found["name"], None]}
         )
+    principal_cache.invalidate()  # refused from the next request on, even in this process
 
 
 async def create_account(

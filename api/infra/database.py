@@ -128,6 +128,15 @@ class PooledSQLiteEngine(SQLiteEngine):
             return None
         return self._reader.execute(sql, args).fetchall()
 
+    def data_version(self) -> int | None:
+        """SQLite's `PRAGMA data_version` on the reader connection, or None without a pool. It
+        changes whenever another connection commits (another process, or this process's
+        pooled connections: the reader never writes): the principal cache's invalidation
+        (api.accounts.principal_cache). A few microseconds, no thread hop."""
+        if self._reader is None:
+            return None
+        return self._reader.execute("PRAGMA data_version").fetchone()["data_version"]
+
     async def acquire(self) -> aiosqlite.Connection:
         if self._idle is None:  # no pool (CLI, migrations): a private connection
             return await self._open()
