@@ -242,8 +242,13 @@ async def page_and_count(
     through its one connection, one after the other."""
     if table._meta.db.current_transaction.get() is not None:
         return await page, await count
-    async with asyncio.TaskGroup() as both:
-        paged, counted = both.create_task(page), both.create_task(count)
+    try:
+        async with asyncio.TaskGroup() as both:
+            paged, counted = both.create_task(page), both.create_task(count)
+    except ExceptionGroup as failed:
+        # The task group wraps what failed: raise it as the query raised it, so that the
+        # error mapping sees a refused value or a database error, not a group (a 500).
+        raise failed.exceptions[0] from None
     return paged.result(), counted.result()
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from inventory.errors import Invalid
 from inventory.keyset import (
     COUNT_CAP,
     BadCursor,
@@ -16,6 +17,7 @@ from inventory.keyset import (
     decode,
     encode,
     fetch_page,
+    page_and_count,
 )
 from inventory.tables import Asset
 from tests.factories import UAI_A, make_asset
@@ -177,3 +179,16 @@ async def test_a_count_below_the_cap_is_exact_and_above_it_says_more_than(world)
     in_repair = Asset.select(Asset.id).where(Asset.state == "in_repair")
     assert await capped_count(in_repair, cap=3) == (3, True)
     assert COUNT_CAP == 10_000
+
+
+async def test_a_failure_of_a_page_read_with_its_count_is_raised_as_itself(world):
+    """Not wrapped in the task group's ExceptionGroup, which no error mapping recognises."""
+
+    async def refused_page():
+        raise Invalid({"q": "Recherche refusée."})
+
+    async def count() -> tuple[int, bool]:
+        return 0, True
+
+    with pytest.raises(Invalid):
+        await page_and_count(Asset, refused_page(), count())
