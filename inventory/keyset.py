@@ -241,7 +241,12 @@ async def page_and_count(
     so the list waits for the longer of the two, not their sum. Inside a transaction both go
     through its one connection, one after the other."""
     if table._meta.db.current_transaction.get() is not None:
-        return await page, await count
+        try:
+            alone = await page
+        except BaseException:
+            count.close()  # never started: closed, not left to warn that it was never awaited
+            raise
+        return alone, await count
     try:
         async with asyncio.TaskGroup() as both:
             paged, counted = both.create_task(page), both.create_task(count)

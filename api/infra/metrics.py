@@ -72,6 +72,11 @@ def count_sign_in(method: str, succeeded: bool) -> None:
     series.inc()
 
 
+def _series_labels(method: str, route: str, status: int) -> dict[str, str | int | float]:
+    # The names and order of Litestar's own labels (PrometheusMiddleware), its series.
+    return {"method": method, "path": route, "status_code": status, "app_name": PREFIX}
+
+
 class RouteMetrics(PrometheusMiddleware):
     """Litestar's middleware and series, recorded with less work per request: its own builds
     a Request, parses the whole URL, builds the label dict and looks each series' child up
@@ -84,14 +89,10 @@ class RouteMetrics(PrometheusMiddleware):
         self._in_progress: dict[tuple[str, str], Any] = {}
         self._finished: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
-    def _labels(self, method: str, route: str, status: int) -> dict[str, str | int | float]:
-        # The names and order of Litestar's own labels (PrometheusMiddleware), its series.
-        return {"method": method, "path": route, "status_code": status, "app_name": PREFIX}
-
     def _in_progress_child(self, method: str, route: str):
         child = self._in_progress.get((method, route))
         if child is None:
-            labels = self._labels(method, route, 200)
+            labels = _series_labels(method, route, 200)
             child = self.requests_in_progress(labels).labels(*labels.values())
             self._in_progress[(method, route)] = child
         return child
@@ -99,7 +100,7 @@ class RouteMetrics(PrometheusMiddleware):
     def _finished_children(self, method: str, route: str, status: int):
         children = self._finished.get((method, route, status))
         if children is None:
-            labels = self._labels(method, route, status)
+            labels = _series_labels(method, route, status)
             values = list(labels.values())
             errors = self.requests_error_count(labels).labels(*values) if status >= 500 else None
             children = (
@@ -129,11 +130,14 @@ class RouteMetrics(PrometheusMiddleware):
             await self.app(scope, receive, timed_send)
         finally:
             in_progress.dec()
-            count, duration, errors = self._finished_children(method, route, span[0])
-            if errors is not None:
-                errors.inc()
-            count.inc()
-            duration.observe(span[1])
+            self._record_finished(method, route, span[0], span[1])
+
+    def _record_finished(self, method: str, route: str, status: int, duration: float) -> None:
+        count, timing, errors = self._finished_children(method, route, status)
+        if errors is not None:
+            errors.inc()
+        count.inc()
+        timing.observe(duration)
 
 
 def prometheus_config() -> PrometheusConfig:
@@ -146,29 +150,19 @@ def prometheus_config() -> PrometheusConfig:
     )
 
 
-class UnmatchedRequests(PrometheusMiddleware):
+class UnmatchedRequests(RouteMetrics):
     """Litestar's middleware only sees requests a route matched; the outer request wrapper
     records the others with it, into the same series, under one fixed label."""
 
-    @staticmethod
-    def _labels(method: str, status: int) -> dict[str, str | int | float]:
-        # The names and order of Litestar's own labels (PrometheusMiddleware), its series.
-        return {"method": method, "path": UNMATCHED, "status_code": status, "app_name": PREFIX}
-
     def declare(self) -> None:
         """Every family exists from the start (the errors one before the first 5xx)."""
-        labels = self._labels("GET", 200)
+        labels = _series_labels("GET", UNMATCHED, 200)
         for family in (self.request_count, self.request_time, self.requests_error_count):
             family(labels)
         self.requests_in_progress(labels)
 
     def record(self, method: str, status: int, duration: float) -> None:
-        labels = self._labels(method if method in METHODS else "OTHER", status)
-        values = list(labels.values())
-        self.request_count(labels).labels(*values).inc()
-        self.request_time(labels).labels(*values).observe(duration)
-        if status >= 500:
-            self.requests_error_count(labels).labels(*values).inc()
+        self._record_finished(method if method in METHODS else "OTHER", UNMATCHED, status, duration)
 
 
 def unmatched_recorder(config: PrometheusConfig) -> UnmatchedRequests:

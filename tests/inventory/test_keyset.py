@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from inventory.db import write_transaction
 from inventory.errors import Invalid
 from inventory.keyset import (
     COUNT_CAP,
@@ -192,3 +193,17 @@ async def test_a_failure_of_a_page_read_with_its_count_is_raised_as_itself(world
 
     with pytest.raises(Invalid):
         await page_and_count(Asset, refused_page(), count())
+
+
+async def test_inside_a_transaction_a_failed_page_leaves_its_count_closed_not_pending(world):
+    async def refused_page():
+        raise Invalid({"q": "Recherche refusée."})
+
+    async def count() -> tuple[int, bool]:
+        return 0, True
+
+    counting = count()
+    async with write_transaction():
+        with pytest.raises(Invalid):
+            await page_and_count(Asset, refused_page(), counting)
+    assert counting.cr_frame is None  # closed: no "never awaited" warning later
